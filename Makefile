@@ -1,0 +1,83 @@
+# gcscope — plain Makefile. Modes: release (-O2), debug (ASan+UBSan, GCS_DEBUG=3),
+# stress (collect at every safepoint, GCS_DEBUG=2, UBSan).
+#   make            build/gcscope (release)
+#   make test       every test in debug and stress modes, then the CLI checks; a summary line
+#   make bench      the main job
+#   make deps       install the Debian packages (tools/deps.sh)
+CC      ?= cc
+CXX     ?= c++
+PYTHON  ?= /usr/bin/python3
+WARN    := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wpointer-arith \
+           -Wcast-qual -Wformat=2 -Wundef -Wwrite-strings -Wold-style-definition -Werror
+BASE    := -std=gnu11 -g -fno-strict-aliasing -I. $(WARN)
+MODE_release := -O2 -DNDEBUG
+MODE_debug   := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -DGCS_DEBUG=3
+MODE_stress  := -O1 -fno-omit-frame-pointer -fsanitize=undefined -fno-sanitize-recover=undefined -DGCS_DEBUG=2 -DGCS_STRESS=1
+LINK_debug   := -fsanitize=address,undefined
+LINK_stress  := -fsanitize=undefined
+LIBS    := -lm
+
+MAINS   := bench/main.c bench/allocbench.c
+LIBSRC  := $(filter-out $(MAINS),$(wildcard core/*.c collectors/*.c workloads/*.c bench/*.c))
+TESTSRC := $(wildcard tests/test_*.c)
+TESTS   := $(notdir $(TESTSRC:.c=))
+HDRS    := $(wildcard core/*.h collectors/*.h workloads/*.h bench/*.h tests/*.h)
+
+.PHONY: all deps deps-check test test-unit test-cli bench bench-alloc bench-return clean fidelity
+.DELETE_ON_ERROR:
+.SECONDARY:
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+
+all: build/.deps-ok build/gcscope
+
+build/.deps-ok: tools/deps.sh
+	@tools/deps.sh ensure
+	@mkdir -p build && touch $@
+
+deps:
+	tools/deps.sh install
+deps-check:
+	tools/deps.sh check
+
+# --- objects and binaries, one tree per mode ------------------------------------------
+define mode_rules
+build/$(1)/obj/%.o: %.c $(HDRS) | build/.deps-ok
+	@mkdir -p $$(dir $$@)
+	@$(if $(Q),echo "  CC [$(1)] $$<")
+	$(Q)$$(CC) $$(BASE) $$(MODE_$(1)) -c $$< -o $$@
+LIBOBJ_$(1) := $$(LIBSRC:%.c=build/$(1)/obj/%.o)
+build/$(1)/gcscope: build/$(1)/obj/bench/main.o $$(LIBOBJ_$(1))
+	@$(if $(Q),echo "  LD [$(1)] $$@")
+	$(Q)$$(CC) $$(LINK_$(1)) -o $$@ $$^ $$(LIBS)
+build/$(1)/tests/%: build/$(1)/obj/tests/%.o build/$(1)/obj/tests/support.o $$(LIBOBJ_$(1))
+	@mkdir -p $$(dir $$@)
+	@$(if $(Q),echo "  LD [$(1)] $$@")
+	$(Q)$$(CC) $$(LINK_$(1)) -o $$@ $$^ -lcriterion $$(LIBS)
+endef
+$(foreach m,release debug stress,$(eval $(call mode_rules,$(m))))
+
+build/gcscope: build/release/gcscope
+	cp $< $@
+
+# The allocator benchmark links CPython's pymalloc (PyObject_Malloc) from libpython3.11.
+PY_CFLAGS := $(shell pkg-config --cflags python3-embed 2>/dev/null)
+PY_LIBS   := $(shell pkg-config --libs python3-embed 2>/dev/null)
+build/allocbench: bench/allocbench.c $(LIBOBJ_release) | build/.deps-ok
+	$(CC) $(BASE) $(MODE_release) $(PY_CFLAGS) -o $@ $^ $(PY_LIBS) $(LIBS)
+
+# --- tests ------------------------------------------------------------------------------
+TEST_BINS := $(foreach m,debug stress,$(addprefix build/$(m)/tests/,$(TESTS)))
+test: build/.deps-ok build/gcscope build/debug/gcscope build/stress/gcscope $(TEST_BINS)
+	@tools/run-tests.sh $(TEST_BINS)
+
+# --- benchmarks ---------------------------------------------------------------------------
+bench: all
+	@tools/bench-replay.sh
+bench-alloc: build/allocbench
+	build/allocbench speed
+bench-return: build/allocbench
+	build/allocbench return
+
+clean:
+	rm -rf build

@@ -1,0 +1,207 @@
+/*
+** main.c — the gcscope command line: help, list, knobs, replay.
+**
+** Every error from the user's input (a flag, a collector name, a trace line) is one line on
+** stderr naming what was wrong and where, and a non-zero exit: 2 for a bad command line,
+** 1 for a bad input file. Output is built in memory and written at the end, so a failed run
+** prints no half result.
+*/
+#include "core/internal.h"
+#include "collectors/collectors.h"
+#include "workloads/trace.h"
+#include "workloads/workloads.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char help_text[] =
+  "gcscope — how CPython's memory management compares with the alternatives, measured\n"
+  "\n"
+  "usage:\n"
+  "  gcscope list                               collectors and workloads, a line each\n"
+  "  gcscope knobs [COLLECTOR]                  the knobs --set accepts, with defaults\n"
+  "  gcscope replay --collector NAME [--json] [--set KNOB=VALUE]... [--allocator A] FILE\n"
+  "                                             replay a trace (format: DESIGN.md)\n"
+  "  gcscope --help                             this text\n"
+  "\n"
+  "replay --json prints one object: collects (objects each `collect` found unreachable),\n"
+  "stats (per generation, as gc.get_stats()), count (as gc.get_count() at the end),\n"
+  "live_after_full (live objects, atoms included, after each full collect), objects\n"
+  "(allocated, freed, and leaked: still live once every name is dropped and a full\n"
+  "collection has run — for rc, exactly the cyclic garbage), and the effective options.\n";
+
+GCS_PRINTF(1, 2) static int usage_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("gcscope: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputs("\n(try gcscope --help)\n", stderr);
+  return 2;
+}
+
+static int cmd_list(void) {
+  printf("collectors:\n");
+  for (int i = 0; gcs_collectors[i]; i++)
+    printf("  %-12s %s\n", gcs_collectors[i]->name, gcs_collectors[i]->summary);
+  printf("workloads:\n");
+  for (int i = 0; gcs_workloads[i].name; i++)
+    printf("  %-12s %s\n", gcs_workloads[i].name, gcs_workloads[i].summary);
+  return 0;
+}
+
+static int unknown_collector(const char *name) {
+  fprintf(stderr, "gcscope: unknown collector '%s' (expected one of:", name);
+  for (int i = 0; gcs_collectors[i]; i++) fprintf(stderr, " %s", gcs_collectors[i]->name);
+  fprintf(stderr, ")\n");
+  return 2;
+}
+
+static int cmd_knobs(int argc, char **argv) {
+  if (argc > 1) return usage_error("knobs: expected at most one COLLECTOR, got '%s'", argv[1]);
+  const gcs_collector_ops *c = NULL;
+  if (argc == 1 && (c = gcs_collector_find(argv[0])) == NULL) return unknown_collector(argv[0]);
+  printf("core knobs%s%s:\n", c ? " and those of " : "", c ? c->name : "");
+  gcs_options_describe(stdout, c);
+  return 0;
+}
+
+static void write_replay_json(FILE *f, const gcs_collector_ops *c, const gcs_trace_t *t,
+                              const gcs_trace_result_t *res, const gcs_teardown_t *td,
+                              const gcs_stats_t *st) {
+  gcs_json_t j;
+  gcs_json_open(&j, f, true);
+  gcs_json_object(&j, NULL);
+  gcs_json_str(&j, "collector", c->name);
+  gcs_json_str(&j, "trace", t->path);
+  gcs_json_uint(&j, "ops", t->nops);
+  gcs_json_object(&j, "options");
+  gcs_heap_write_options(&j);
+  gcs_json_end(&j);
+  gcs_json_array(&j, "collects");
+  for (size_t i = 0; i < res->ncollects; i++) gcs_json_uint(&j, NULL, res->collects[i]);
+  gcs_json_end(&j);
+  gcs_json_array(&j, "stats");
+  for (uint32_t g = 0; g < res->report.ngenerations; g++) {
+    gcs_json_object(&j, NULL);
+    gcs_json_uint(&j, "collections", res->report.gen[g].collections);
+    gcs_json_uint(&j, "collected", res->report.gen[g].collected);
+    gcs_json_uint(&j, "uncollectable", res->report.gen[g].uncollectable);
+    gcs_json_end(&j);
+  }
+  gcs_json_end(&j);
+  gcs_json_array(&j, "count");
+  for (uint32_t g = 0; g < res->report.ngenerations; g++) gcs_json_int(&j, NULL, res->report.count[g]);
+  gcs_json_end(&j);
+  gcs_json_array(&j, "live_after_full");
+  for (size_t i = 0; i < res->nfull; i++) gcs_json_uint(&j, NULL, res->live_after_full[i]);
+  gcs_json_end(&j);
+  gcs_json_uint(&j, "live_at_end", res->live_at_end);
+  gcs_json_object(&j, "objects");
+  gcs_json_uint(&j, "allocated", st->objects_allocated);
+  gcs_json_uint(&j, "freed", st->objects_freed);
+  gcs_json_uint(&j, "leaked", td->leaked_objects);
+  gcs_json_uint(&j, "leaked_bytes", td->leaked_bytes);
+  gcs_json_uint(&j, "bytes_allocated", st->bytes_allocated);
+  gcs_json_end(&j);
+  gcs_json_end(&j);
+  gcs_json_close(&j);
+}
+
+static void write_replay_text(FILE *f, const gcs_collector_ops *c, const gcs_trace_t *t,
+                              const gcs_trace_result_t *res, const gcs_teardown_t *td,
+                              const gcs_stats_t *st) {
+  fprintf(f, "%s under %s: %zu ops, %llu objects allocated, %llu freed\n", t->path, c->name,
+          t->nops, (unsigned long long)st->objects_allocated, (unsigned long long)st->objects_freed);
+  for (uint32_t g = 0; g < res->report.ngenerations; g++)
+    fprintf(f, "  generation %u: count %lld, %llu collections, %llu collected\n", g,
+            (long long)res->report.count[g], (unsigned long long)res->report.gen[g].collections,
+            (unsigned long long)res->report.gen[g].collected);
+  fprintf(f, "  explicit collects: %zu", res->ncollects);
+  for (size_t i = 0; i < res->ncollects; i++) fprintf(f, "%s%llu", i ? ", " : " found ", (unsigned long long)res->collects[i]);
+  fprintf(f, "\n  leaked at teardown: %llu objects, %llu bytes\n",
+          (unsigned long long)td->leaked_objects, (unsigned long long)td->leaked_bytes);
+}
+
+static int cmd_replay(int argc, char **argv) {
+  const char *collector = NULL, *path = NULL;
+  bool json = false;
+  gcs_options_t opts = {0};
+  char err[1024];
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--json") == 0) {
+      json = true;
+    } else if (strcmp(a, "--collector") == 0 || strcmp(a, "--set") == 0 || strcmp(a, "--allocator") == 0) {
+      if (i + 1 == argc) return usage_error("replay: %s expects a value", a);
+      const char *v = argv[++i];
+      if (a[2] == 'c') {
+        collector = v;
+      } else {
+        char buf[160];
+        if (a[2] == 'a') snprintf(buf, sizeof buf, "allocator=%s", v);
+        if (gcs_options_add(&opts, a[2] == 'a' ? buf : v, err, sizeof err) != 0) return usage_error("%s", err);
+      }
+    } else if (a[0] == '-' && a[1] != '\0') {
+      return usage_error("replay: unknown flag '%s'", a);
+    } else if (path) {
+      return usage_error("replay: expected one FILE, got a second: '%s'", a);
+    } else {
+      path = a;
+    }
+  }
+  if (!collector) return usage_error("replay: --collector NAME is required");
+  if (!path) return usage_error("replay: expected a trace FILE");
+  const gcs_collector_ops *c = gcs_collector_find(collector);
+  if (!c) return unknown_collector(collector);
+
+  gcs_trace_t t;
+  if (gcs_trace_load(path, &t, err, sizeof err) != 0) {
+    fprintf(stderr, "gcscope: %s\n", err);
+    return 1;
+  }
+  if (gcs_heap_open(c, &opts, err, sizeof err) != 0) {
+    gcs_trace_free(&t);
+    return usage_error("%s", err);
+  }
+  gcs_trace_result_t res;
+  int rc = gcs_trace_run(&t, &res, err, sizeof err);
+  gcs_teardown_t td;
+  gcs_heap_close(&td);
+  gcs_stats_t st = gcs_heap.stats; /* close keeps the counters */
+  if (rc != 0) {
+    fprintf(stderr, "gcscope: %s\n", err);
+    gcs_trace_free(&t);
+    return 1;
+  }
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&buf, &len);
+  if (!mem) gcs_fatal("out of memory");
+  if (json) write_replay_json(mem, c, &t, &res, &td, &st);
+  else write_replay_text(mem, c, &t, &res, &td, &st);
+  fclose(mem);
+  fwrite(buf, 1, len, stdout);
+  free(buf);
+  gcs_trace_result_free(&res);
+  gcs_trace_free(&t);
+  return fflush(stdout) == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) return usage_error("expected a command");
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+    fputs(help_text, stdout);
+    return 0;
+  }
+  if (strcmp(cmd, "list") == 0) {
+    if (argc > 2) return usage_error("list: unexpected argument '%s'", argv[2]);
+    return cmd_list();
+  }
+  if (strcmp(cmd, "knobs") == 0) return cmd_knobs(argc - 2, argv + 2);
+  if (strcmp(cmd, "replay") == 0) return cmd_replay(argc - 2, argv + 2);
+  return usage_error("unknown command '%s'", cmd);
+}

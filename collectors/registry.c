@@ -1,0 +1,19 @@
+/*
+** registry.c — every collector by name, in the order tables and plots list them: the floor
+** first, then pure RC, the CPython design, the tracing alternatives.
+*/
+#include "collectors/collectors.h"
+
+#include <string.h>
+
+const gcs_collector_ops *const gcs_collectors[] = {
+  &gcs_collector_none,
+  &gcs_collector_rc,
+  NULL,
+};
+
+const gcs_collector_ops *gcs_collector_find(const char *name) {
+  for (int i = 0; gcs_collectors[i]; i++)
+    if (strcmp(gcs_collectors[i]->name, name) == 0) return gcs_collectors[i];
+  return NULL;
+}

@@ -1,0 +1,54 @@
+/*
+** internal.h — prototypes shared between core files, grouped by the file that defines them
+** (mimalloc's internal.h). Collectors include this too; workloads include only gcs.h.
+*/
+#ifndef GCS_INTERNAL_H
+#define GCS_INTERNAL_H
+
+#include "core/gcs.h"
+#include "core/arena.h"
+
+#include <stdio.h>
+
+/* "options.c" */
+/* Validates opts against the core's and c's knob tables and makes the values effective. */
+int gcs_options_resolve(const gcs_collector_ops *c, const gcs_options_t *opts, char *err,
+                        size_t errlen);
+void gcs_options_clear(void);
+/* Prints every knob of the core and of c, a line each, to f. */
+void gcs_options_describe(FILE *f, const gcs_collector_ops *c);
+
+/* "pause.c" */
+void gcs_pause_reset(void);
+/* The log since the heap opened; *n events. Valid until the next record or reset. */
+const gcs_pause_t *gcs_pause_log(size_t *n);
+
+/* "liveset.c" — the debug registry of live objects (GCS_DEBUG >= 2) */
+void gcs_liveset_open(void);
+void gcs_liveset_close(void);
+void gcs_liveset_add(gcs_obj *o);
+void gcs_liveset_remove(gcs_obj *o);
+bool gcs_liveset_has(const gcs_obj *o);
+uint64_t gcs_liveset_count(void);
+void gcs_liveset_walk(void (*visit)(gcs_obj *o, void *arg), void *arg);
+
+/* "json.c" — a small streaming JSON writer (keys NULL inside arrays) */
+typedef struct gcs_json {
+  FILE *f;              /* destination */
+  int depth;            /* open objects/arrays */
+  bool first[32];       /* no member written yet at that depth */
+  char closer[32];      /* ']' or '}' for the value open at that depth */
+  bool pretty;          /* newlines and indentation */
+} gcs_json_t;
+void gcs_json_open(gcs_json_t *j, FILE *f, bool pretty);
+void gcs_json_close(gcs_json_t *j);          /* ends the top-level value with a newline */
+void gcs_json_object(gcs_json_t *j, const char *key);
+void gcs_json_array(gcs_json_t *j, const char *key);
+void gcs_json_end(gcs_json_t *j);            /* closes the innermost object or array */
+void gcs_json_int(gcs_json_t *j, const char *key, int64_t v);
+void gcs_json_uint(gcs_json_t *j, const char *key, uint64_t v);
+void gcs_json_double(gcs_json_t *j, const char *key, double v);
+void gcs_json_str(gcs_json_t *j, const char *key, const char *s);
+void gcs_json_bool(gcs_json_t *j, const char *key, bool v);
+
+#endif /* GCS_INTERNAL_H */

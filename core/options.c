@@ -1,0 +1,173 @@
+/*
+** options.c — knobs: `--set name=value`, validated against the tables of the core and of the
+** open collector, then read by name with gcs_knob().
+**
+** Invariants: between gcs_options_resolve and gcs_options_clear, `values[t][k]` holds the
+** effective value of knob k of table t (the user's, else the default) and lies within
+** [min, max]. A knob name is unique across the core's and the collector's tables.
+**
+** Values are decimal integers, or for a knob with `choices` one of its names (or the index).
+*/
+#include "core/internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const allocator_names[] = {"arena", "system", NULL};
+static const char *const release_names[] = {"arena", "pool", "none", NULL};
+
+const gcs_knob_t gcs_core_knobs[] = {
+  {"allocator", GCS_ALLOC_ARENA, 0, 1, allocator_names,
+   "where objects come from: the pymalloc-shaped arena, or malloc (glibc; jemalloc when preloaded)"},
+  {"release", GCS_RELEASE_ARENA, 0, 2, release_names,
+   "how the arena returns memory: whole arenas (pymalloc), also empty pools (madvise), never"},
+  {"purge_delay_ms", GCS_ARENA_PURGE_DELAY_MS_DEFAULT, 0, 60000, NULL,
+   "release=pool: how long a pool stays empty before it is madvise'd away"},
+  {"roots_max", 1 << 20, 16, (int64_t)1 << 30, NULL, "shadow-stack capacity, in roots"},
+  {NULL, 0, 0, 0, NULL, NULL},
+};
+
+#define MAX_KNOBS 64
+static const gcs_knob_t *tables[2];      /* [0] core, [1] collector (may be NULL) */
+static int64_t values[2][MAX_KNOBS];     /* effective values, parallel to the tables */
+
+int gcs_options_add(gcs_options_t *opts, const char *assignment, char *err, size_t errlen) {
+  const char *eq = strchr(assignment, '=');
+  if (eq == NULL || eq == assignment || eq[1] == '\0') {
+    snprintf(err, errlen, "--set %s: expected name=value", assignment);
+    return EINVAL;
+  }
+  size_t nlen = (size_t)(eq - assignment), vlen = strlen(eq + 1);
+  if (nlen >= sizeof opts->set[0].name || vlen >= sizeof opts->set[0].value) {
+    snprintf(err, errlen, "--set %s: name or value too long", assignment);
+    return EINVAL;
+  }
+  if (opts->n == GCS_MAX_OPTIONS) {
+    snprintf(err, errlen, "--set %s: more than %d options", assignment, GCS_MAX_OPTIONS);
+    return EINVAL;
+  }
+  memcpy(opts->set[opts->n].name, assignment, nlen);
+  opts->set[opts->n].name[nlen] = '\0';
+  memcpy(opts->set[opts->n].value, eq + 1, vlen + 1);
+  opts->n++;
+  return 0;
+}
+
+static const gcs_knob_t *find(const char *name, int *t, int *k) {
+  for (int ti = 0; ti < 2; ti++) {
+    if (tables[ti] == NULL) continue;
+    for (int ki = 0; tables[ti][ki].name; ki++) {
+      if (strcmp(tables[ti][ki].name, name) == 0) {
+        *t = ti;
+        *k = ki;
+        return &tables[ti][ki];
+      }
+    }
+  }
+  return NULL;
+}
+
+static void list_names(char *buf, size_t len) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (int ti = 0; ti < 2; ti++) {
+    if (tables[ti] == NULL) continue;
+    for (int ki = 0; tables[ti][ki].name && used < len; ki++)
+      used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "", tables[ti][ki].name);
+  }
+}
+
+static int parse_value(const gcs_knob_t *kn, const char *s, int64_t *out) {
+  if (kn->choices) {
+    for (int i = 0; kn->choices[i]; i++) {
+      if (strcmp(kn->choices[i], s) == 0) {
+        *out = i;
+        return 0;
+      }
+    }
+  }
+  char *end;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  if (errno || end == s || *end != '\0') return EINVAL;
+  *out = v;
+  return 0;
+}
+
+static void describe_range(const gcs_knob_t *kn, char *buf, size_t len) {
+  if (kn->choices) {
+    size_t used = 0;
+    for (int i = 0; kn->choices[i] && used < len; i++)
+      used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "|" : "", kn->choices[i]);
+  } else {
+    snprintf(buf, len, "an integer in %lld..%lld", (long long)kn->min, (long long)kn->max);
+  }
+}
+
+int gcs_options_resolve(const gcs_collector_ops *c, const gcs_options_t *opts, char *err,
+                        size_t errlen) {
+  tables[0] = gcs_core_knobs;
+  tables[1] = c->knobs;
+  for (int t = 0; t < 2; t++)
+    for (int k = 0; tables[t] && tables[t][k].name; k++) values[t][k] = tables[t][k].def;
+  for (int i = 0; opts && i < opts->n; i++) {
+    int t, k;
+    const gcs_knob_t *kn = find(opts->set[i].name, &t, &k);
+    if (kn == NULL) {
+      char names[512];
+      list_names(names, sizeof names);
+      snprintf(err, errlen, "--set %s: no knob of that name for collector %s (knobs: %s)",
+               opts->set[i].name, c->name, names);
+      gcs_options_clear();
+      return EINVAL;
+    }
+    int64_t v;
+    if (parse_value(kn, opts->set[i].value, &v) != 0 || v < kn->min || v > kn->max) {
+      char range[256];
+      describe_range(kn, range, sizeof range);
+      snprintf(err, errlen, "--set %s=%s: expected %s", kn->name, opts->set[i].value, range);
+      gcs_options_clear();
+      return EINVAL;
+    }
+    values[t][k] = v;
+  }
+  return 0;
+}
+
+void gcs_options_clear(void) {
+  tables[0] = tables[1] = NULL;
+}
+
+int64_t gcs_knob(const char *name) {
+  int t, k;
+  if (find(name, &t, &k) == NULL) gcs_fatal("gcs_knob(\"%s\"): no such knob is open", name);
+  return values[t][k];
+}
+
+void gcs_options_describe(FILE *f, const gcs_collector_ops *c) {
+  const gcs_knob_t *tabs[2] = {gcs_core_knobs, c ? c->knobs : NULL};
+  for (int t = 0; t < 2; t++) {
+    for (int k = 0; tabs[t] && tabs[t][k].name; k++) {
+      const gcs_knob_t *kn = &tabs[t][k];
+      char range[256];
+      describe_range(kn, range, sizeof range);
+      if (kn->choices)
+        fprintf(f, "  %-18s %s (default %s)\n      %s\n", kn->name, range, kn->choices[kn->def], kn->help);
+      else
+        fprintf(f, "  %-18s %s (default %lld)\n      %s\n", kn->name, range, (long long)kn->def, kn->help);
+    }
+  }
+}
+
+void gcs_heap_write_options(gcs_json_t *j) {
+  for (int t = 0; t < 2; t++) {
+    for (int k = 0; tables[t] && tables[t][k].name; k++) {
+      const gcs_knob_t *kn = &tables[t][k];
+      if (kn->choices)
+        gcs_json_str(j, kn->name, kn->choices[values[t][k]]);
+      else
+        gcs_json_int(j, kn->name, values[t][k]);
+    }
+  }
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# test-cli.sh — the gcscope command line, as a user meets it: help, list, replay output, and
+# a clear one-line error with a non-zero exit for every bad input. Prints "cli: N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+passed=0 failed=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+ok()   { passed=$((passed + 1)); }
+bad()  { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+# expect BIN STATUS PATTERN ARGS... : exit status STATUS and stderr+stdout matching PATTERN
+expect() {
+  local bin=$1 want=$2 pat=$3; shift 3
+  local out status
+  out=$("$bin" "$@" 2>&1); status=$?
+  if [ "$status" -ne "$want" ]; then bad "$bin $* exited $status, want $want: $out"; return; fi
+  if ! printf '%s' "$out" | grep -qE -- "$pat"; then bad "$bin $*: output does not match '$pat': $out"; return; fi
+  if [ "$want" -ne 0 ] && [ "$(printf '%s\n' "$out" | grep -c 'gcscope')" -lt 1 ]; then bad "$bin $*: no gcscope: prefix"; return; fi
+  ok
+}
+
+for bin in build/gcscope build/debug/gcscope build/stress/gcscope; do
+  [ -x "$bin" ] || { bad "$bin not built"; continue; }
+  expect "$bin" 0 'usage:' --help
+  expect "$bin" 0 '^collectors:' list
+  expect "$bin" 0 'rc +pure reference counting' list
+  expect "$bin" 0 'trace' list
+  expect "$bin" 0 'purge_delay_ms' knobs rc
+  expect "$bin" 2 "unknown command 'frob'" frob
+  expect "$bin" 2 'expected a command'
+  expect "$bin" 2 "unknown collector 'nope' \(expected one of: none rc" replay --collector nope traces/small.trace
+  expect "$bin" 2 '--collector NAME is required' replay traces/small.trace
+  expect "$bin" 2 'expected a trace FILE' replay --collector rc
+  expect "$bin" 2 "unknown flag '--frob'" replay --collector rc --frob traces/small.trace
+  expect "$bin" 2 'expects a value' replay --collector rc traces/small.trace --set
+  expect "$bin" 2 "no knob of that name" replay --collector rc --set nope=1 traces/small.trace
+  expect "$bin" 2 "allocator=jemalloc: expected arena\|system" replay --collector rc --allocator jemalloc traces/small.trace
+  expect "$bin" 1 '^gcscope: /nonexistent.trace: cannot open: No such file or directory$' replay --collector rc /nonexistent.trace
+  printf 'new a 1\nnew b 2\nset a 5 b\n' > "$tmp/bad.trace"
+  expect "$bin" 1 "^gcscope: $tmp/bad.trace:3: slot 5 is out of range: 'a' has 1 slot$" replay --collector rc --json "$tmp/bad.trace"
+  printf 'new a 1\nfrob\n' > "$tmp/bad2.trace"
+  expect "$bin" 1 "^gcscope: $tmp/bad2.trace:2: unknown op 'frob'" replay --collector rc "$tmp/bad2.trace"
+  # a failed replay prints nothing on stdout
+  out=$("$bin" replay --collector rc --json "$tmp/bad.trace" 2>/dev/null)
+  [ -z "$out" ] && ok || bad "half a result on stdout: $out"
+done
+
+# The DESIGN.md fields, checked with the standard library's json module.
+bin=build/gcscope
+for c in none rc; do
+  out=$($bin replay --collector $c --json traces/small.trace 2>&1)
+  if printf '%s' "$out" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for k in ("collector", "collects", "stats", "count", "live_after_full", "objects", "options"):
+    assert k in d, k
+c = sys.argv[1]
+assert d["collector"] == c
+assert len(d["collects"]) == 4, d["collects"]
+assert len(d["live_after_full"]) == 3, d["live_after_full"]
+if c == "rc":
+    assert d["collects"] == [0, 0, 0, 0], d["collects"]
+    # the ring of three is leaked: it stays live after every full collect, and at teardown
+    assert d["live_after_full"] == [8, 8, 8], d["live_after_full"]
+    assert d["objects"]["leaked"] == 3, d["objects"]
+    assert d["objects"]["leaked_bytes"] == 3 * (8 + 16 + 16), d["objects"]
+else:
+    assert d["objects"]["leaked"] == d["objects"]["allocated"] == 9, d["objects"]
+' $c; then ok; else bad "replay --json under $c: $out"; fi
+done
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,381 @@
+/*
+** trace.c — parse and replay a trace (DESIGN.md "Trace format").
+**
+**   new ID NSLOTS     atom ID BYTES     set ID SLOT ID2|-     load ID SRC SLOT
+**   drop ID           collect [GEN]     # comment
+**
+** Names are root bindings: a frame of one root per distinct name. A name is unbound until
+** bound, and again after `drop`; bound, it holds an object or nothing (`load` of an empty
+** slot, as a Python local holding None). Rebinding allocates the new object while the old
+** binding still holds, then drops the old one (CPython's order): gcs_root_set does exactly
+** that.
+*/
+#include "workloads/trace.h"
+#include "core/gcs.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <sys/types.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------------------ */
+/* Names: an open-addressing map from name to index                                      */
+/* ------------------------------------------------------------------------------------ */
+
+typedef struct names_map {
+  uint32_t *slot;   /* index+1 into names, 0 = empty */
+  size_t cap;       /* power of two, at most half full */
+} names_map;
+
+static uint64_t fnv1a(const char *s) {
+  uint64_t h = 1469598103934665603ull;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+  return h;
+}
+
+static int names_grow(names_map *m, gcs_trace_t *t) {
+  size_t cap = m->cap ? m->cap * 2 : 256;
+  uint32_t *slot = calloc(cap, sizeof *slot);
+  if (!slot) return ENOMEM;
+  for (uint32_t i = 0; i < t->nnames; i++) {
+    size_t j = fnv1a(t->names[i]) & (cap - 1);
+    while (slot[j]) j = (j + 1) & (cap - 1);
+    slot[j] = i + 1;
+  }
+  free(m->slot);
+  m->slot = slot;
+  m->cap = cap;
+  return 0;
+}
+
+/* The index of name, adding it on first sight. UINT32_MAX when out of memory. */
+static uint32_t names_intern(names_map *m, gcs_trace_t *t, const char *name) {
+  if ((t->nnames + 1) * 2 > m->cap && names_grow(m, t) != 0) return UINT32_MAX;
+  size_t j = fnv1a(name) & (m->cap - 1);
+  while (m->slot[j]) {
+    if (strcmp(t->names[m->slot[j] - 1], name) == 0) return m->slot[j] - 1;
+    j = (j + 1) & (m->cap - 1);
+  }
+  if ((t->nnames & (t->nnames - 1)) == 0) { /* grow the array at powers of two */
+    char **nn = realloc(t->names, (t->nnames ? t->nnames * 2 : 16) * sizeof *nn);
+    if (!nn) return UINT32_MAX;
+    t->names = nn;
+  }
+  if ((t->names[t->nnames] = strdup(name)) == NULL) return UINT32_MAX;
+  m->slot[j] = ++t->nnames;
+  return t->nnames - 1;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Parsing                                                                               */
+/* ------------------------------------------------------------------------------------ */
+
+#define MAX_TOKENS 5
+
+/* Splits line in place at blanks; a '#' starts a comment. Returns the token count, or
+** MAX_TOKENS+1 when there are more. */
+static int tokenize(char *line, char **tok) {
+  int n = 0;
+  char *p = line;
+  for (;;) {
+    while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') p++;
+    if (*p == '\0' || *p == '#') return n;
+    if (n == MAX_TOKENS) return MAX_TOKENS + 1;
+    tok[n++] = p;
+    while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n' && *p != '#') p++;
+    if (*p == '#') { *p = '\0'; return n; }
+    if (*p) *p++ = '\0';
+  }
+}
+
+/* A decimal integer in [0, max]. */
+static int parse_uint(const char *s, uint32_t max, uint32_t *out) {
+  if (*s < '0' || *s > '9') return EINVAL;
+  uint64_t v = 0;
+  for (; *s; s++) {
+    if (*s < '0' || *s > '9') return EINVAL;
+    v = v * 10 + (uint64_t)(*s - '0');
+    if (v > max) return ERANGE;
+  }
+  *out = (uint32_t)v;
+  return 0;
+}
+
+static int valid_name(const char *s) {
+  return strcmp(s, "-") != 0;
+}
+
+typedef struct parser {
+  gcs_trace_t *t;
+  names_map names;
+  size_t cap;           /* ops allocated */
+  char *err;
+  size_t errlen;
+  uint32_t line;
+} parser;
+
+/* Writes "path:line: " + the message into err; returns EINVAL. */
+static int vfail(const char *path, uint32_t line, char *err, size_t errlen, const char *fmt,
+                 va_list ap) {
+  int n = snprintf(err, errlen, "%s:%u: ", path, line);
+  if (n >= 0 && (size_t)n < errlen) vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+  return EINVAL;
+}
+
+GCS_PRINTF(2, 3) static int fail(parser *p, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int rc = vfail(p->t->path, p->line, p->err, p->errlen, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+static int name_arg(parser *p, const char *s, uint32_t *out) {
+  if (!valid_name(s)) return fail(p, "'-' is not a name (it only clears a slot in `set`)");
+  *out = names_intern(&p->names, p->t, s);
+  if (*out == UINT32_MAX) return fail(p, "out of memory interning name '%s'", s);
+  return 0;
+}
+
+static int uint_arg(parser *p, const char *s, uint32_t max, const char *what, uint32_t *out) {
+  int rc = parse_uint(s, max, out);
+  if (rc == EINVAL) return fail(p, "expected %s (a non-negative integer), got '%s'", what, s);
+  if (rc == ERANGE) return fail(p, "%s '%s' is out of range (at most %u)", what, s, max);
+  return 0;
+}
+
+static const char *const usage[] = {
+  [GCS_OP_NEW] = "new ID NSLOTS",   [GCS_OP_ATOM] = "atom ID BYTES",
+  [GCS_OP_SET] = "set ID SLOT ID2", [GCS_OP_LOAD] = "load ID SRC SLOT",
+  [GCS_OP_DROP] = "drop ID",        [GCS_OP_COLLECT] = "collect [GEN]",
+};
+
+static int parse_line(parser *p, char *line, gcs_trace_op_t *op) {
+  char *tok[MAX_TOKENS];
+  int n = tokenize(line, tok);
+  static const char *const opnames[] = {"new", "atom", "set", "load", "drop", "collect"};
+  static const int nargs[] = {2, 2, 3, 3, 1, 0};
+  int code = -1;
+  for (int i = 0; i < 6; i++)
+    if (strcmp(tok[0], opnames[i]) == 0) code = i;
+  if (code < 0)
+    return fail(p, "unknown op '%s' (expected new, atom, set, load, drop or collect)", tok[0]);
+  int args = n - 1;
+  if (code == GCS_OP_COLLECT ? args > 1 : args != nargs[code]) {
+    return fail(p, "expected `%s`%s", usage[code], args > nargs[code] ? ", with nothing after it" : "");
+  }
+  op->code = (uint8_t)code;
+  op->line = p->line;
+  op->a = op->b = op->c = 0;
+  int rc = 0;
+  switch (code) {
+  case GCS_OP_NEW:
+    if ((rc = name_arg(p, tok[1], &op->a))) return rc;
+    return uint_arg(p, tok[2], GCS_TRACE_MAX_SLOTS, "NSLOTS", &op->b);
+  case GCS_OP_ATOM:
+    if ((rc = name_arg(p, tok[1], &op->a))) return rc;
+    return uint_arg(p, tok[2], GCS_TRACE_MAX_BYTES, "BYTES", &op->b);
+  case GCS_OP_SET:
+    if ((rc = name_arg(p, tok[1], &op->a))) return rc;
+    if ((rc = uint_arg(p, tok[2], GCS_TRACE_MAX_SLOTS - 1, "SLOT", &op->b))) return rc;
+    if (strcmp(tok[3], "-") == 0) {
+      op->c = GCS_TRACE_NONE;
+      return 0;
+    }
+    return name_arg(p, tok[3], &op->c);
+  case GCS_OP_LOAD:
+    if ((rc = name_arg(p, tok[1], &op->a))) return rc;
+    if ((rc = name_arg(p, tok[2], &op->b))) return rc;
+    return uint_arg(p, tok[3], GCS_TRACE_MAX_SLOTS - 1, "SLOT", &op->c);
+  case GCS_OP_DROP:
+    return name_arg(p, tok[1], &op->a);
+  default: /* GCS_OP_COLLECT */
+    if (args == 1) {
+      uint32_t gen;
+      if ((rc = uint_arg(p, tok[1], 2, "GEN (0, 1 or 2)", &gen))) return rc;
+      op->b = gen + 1;
+    }
+    return 0;
+  }
+}
+
+int gcs_trace_load(const char *path, gcs_trace_t *t, char *err, size_t errlen) {
+  memset(t, 0, sizeof *t);
+  parser p = {.t = t, .err = err, .errlen = errlen};
+  if ((t->path = strdup(path)) == NULL) return ENOMEM;
+  FILE *f = fopen(path, "r");
+  if (f == NULL) {
+    int e = errno;
+    snprintf(err, errlen, "%s: cannot open: %s", path, strerror(e));
+    gcs_trace_free(t);
+    return e;
+  }
+  char *line = NULL;
+  size_t linecap = 0;
+  int rc = 0;
+  ssize_t len;
+  while ((len = getline(&line, &linecap, f)) >= 0) {
+    p.line++;
+    if ((size_t)len != strlen(line)) {
+      rc = fail(&p, "%s", "a NUL byte in the line (is this a text file?)");
+      break;
+    }
+    if (t->nops == p.cap) {
+      size_t ncap = p.cap ? p.cap * 2 : 1024;
+      gcs_trace_op_t *nops = realloc(t->ops, ncap * sizeof *nops);
+      if (!nops) {
+        rc = fail(&p, "%s", "out of memory");
+        break;
+      }
+      t->ops = nops;
+      p.cap = ncap;
+    }
+    char *s = line;
+    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') s++;
+    if (*s == '\0' || *s == '#') continue;
+    if ((rc = parse_line(&p, s, &t->ops[t->nops])) != 0) break;
+    t->nops++;
+  }
+  if (rc == 0 && ferror(f)) {
+    snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+    rc = EIO;
+  }
+  free(line);
+  fclose(f);
+  free(p.names.slot);
+  if (rc) gcs_trace_free(t);
+  return rc;
+}
+
+void gcs_trace_free(gcs_trace_t *t) {
+  for (uint32_t i = 0; i < t->nnames; i++) free(t->names[i]);
+  free(t->names);
+  free(t->ops);
+  free(t->path);
+  memset(t, 0, sizeof *t);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Replay                                                                                */
+/* ------------------------------------------------------------------------------------ */
+
+typedef struct replay {
+  const gcs_trace_t *t;
+  gcs_obj **root;     /* one root per name */
+  uint8_t *bound;     /* per name: 1 when bound (to an object or to nothing) */
+  char *err;
+  size_t errlen;
+} replay;
+
+GCS_PRINTF(3, 4) static int rfail(replay *r, const gcs_trace_op_t *op, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int rc = vfail(r->t->path, op->line, r->err, r->errlen, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+/* The container bound to name i, or an error naming why there is none. */
+static int container(replay *r, const gcs_trace_op_t *op, uint32_t i, const char *verb, gcs_obj **out) {
+  const char *name = r->t->names[i];
+  if (!r->bound[i]) return rfail(r, op, "%s through '%s', which is not bound (never bound, or dropped)", verb, name);
+  gcs_obj *o = r->root[i];
+  if (o == NULL) return rfail(r, op, "%s through '%s', which is bound to nothing (an empty slot was loaded)", verb, name);
+  if (o->kind != GCS_CONTAINER) return rfail(r, op, "%s through '%s', which is an atom (no slots)", verb, name);
+  *out = o;
+  return 0;
+}
+
+static int slot_ok(replay *r, const gcs_trace_op_t *op, gcs_obj *o, uint32_t slot, uint32_t name) {
+  if (slot < o->nslots) return 0;
+  return rfail(r, op, "slot %u is out of range: '%s' has %u slot%s", slot, r->t->names[name],
+               o->nslots, o->nslots == 1 ? "" : "s");
+}
+
+static int push_u64(uint64_t **v, size_t *n, uint64_t x) {
+  if ((*n & (*n - 1)) == 0) {
+    uint64_t *nv = realloc(*v, (*n ? *n * 2 : 16) * sizeof *nv);
+    if (!nv) return ENOMEM;
+    *v = nv;
+  }
+  (*v)[(*n)++] = x;
+  return 0;
+}
+
+static int step(replay *r, const gcs_trace_op_t *op, gcs_trace_result_t *res) {
+  gcs_obj *o;
+  int rc;
+  switch (op->code) {
+  case GCS_OP_NEW:
+    gcs_root_set(&r->root[op->a], gcs_new(op->b, 0));
+    r->bound[op->a] = 1;
+    return 0;
+  case GCS_OP_ATOM:
+    gcs_root_set(&r->root[op->a], gcs_new_atom(op->b));
+    r->bound[op->a] = 1;
+    return 0;
+  case GCS_OP_SET: {
+    if ((rc = container(r, op, op->a, "set", &o)) || (rc = slot_ok(r, op, o, op->b, op->a))) return rc;
+    gcs_obj *v = NULL;
+    if (op->c != GCS_TRACE_NONE) {
+      if (!r->bound[op->c])
+        return rfail(r, op, "set stores '%s', which is not bound (never bound, or dropped)", r->t->names[op->c]);
+      v = r->root[op->c];
+    }
+    gcs_store(o, op->b, v);
+    return 0;
+  }
+  case GCS_OP_LOAD:
+    if ((rc = container(r, op, op->b, "load", &o)) || (rc = slot_ok(r, op, o, op->c, op->b))) return rc;
+    gcs_root_set(&r->root[op->a], gcs_load(o, op->c));
+    r->bound[op->a] = 1;
+    return 0;
+  case GCS_OP_DROP:
+    if (!r->bound[op->a])
+      return rfail(r, op, "drop of '%s', which is not bound (never bound, or dropped)", r->t->names[op->a]);
+    gcs_root_set(&r->root[op->a], NULL);
+    r->bound[op->a] = 0;
+    return 0;
+  default: { /* GCS_OP_COLLECT */
+    int gen = (int)op->b - 1;
+    uint64_t found = gcs_heap_collect(gen);
+    if (push_u64(&res->collects, &res->ncollects, found)) return ENOMEM;
+    if ((gen < 0 || gen == 2) && push_u64(&res->live_after_full, &res->nfull, gcs_heap.live_objects))
+      return ENOMEM;
+    return 0;
+  }
+  }
+}
+
+int gcs_trace_run(const gcs_trace_t *t, gcs_trace_result_t *res, char *err, size_t errlen) {
+  memset(res, 0, sizeof *res);
+  replay r = {.t = t, .err = err, .errlen = errlen};
+  r.bound = calloc(t->nnames ? t->nnames : 1, 1);
+  if (!r.bound) {
+    snprintf(err, errlen, "%s: out of memory", t->path);
+    return ENOMEM;
+  }
+  r.root = gcs_frame_push(t->nnames);
+  int rc = 0;
+  for (size_t i = 0; i < t->nops && rc == 0; i++) {
+    rc = step(&r, &t->ops[i], res);
+    if (rc == ENOMEM) snprintf(err, errlen, "%s:%u: out of memory", t->path, t->ops[i].line);
+    gcs_safepoint();
+  }
+  if (rc == 0) {
+    gcs_heap_report(&res->report); /* as gc.get_count()/get_stats() with the names still bound */
+    res->live_at_end = gcs_heap.live_objects;
+  }
+  gcs_frame_pop(r.root);
+  free(r.bound);
+  if (rc) gcs_trace_result_free(res);
+  return rc;
+}
+
+void gcs_trace_result_free(gcs_trace_result_t *res) {
+  free(res->collects);
+  free(res->live_after_full);
+  memset(res, 0, sizeof *res);
+}
