@@ -21,7 +21,7 @@ static const char help_text[] =
   "\n"
   "usage:\n"
   "  gcscope list                               collectors and workloads, a line each\n"
-  "  gcscope knobs [COLLECTOR]                  the knobs --set accepts, with defaults\n"
+  "  gcscope knobs [COLLECTOR] [WORKLOAD]       the knobs --set accepts, with defaults\n"
   "  gcscope replay --collector NAME [--json] [--set KNOB=VALUE]... [--allocator A] FILE\n"
   "                                             replay a trace (format: DESIGN.md)\n"
   "  gcscope --help                             this text\n"
@@ -45,10 +45,10 @@ GCS_PRINTF(1, 2) static int usage_error(const char *fmt, ...) {
 static int cmd_list(void) {
   printf("collectors:\n");
   for (int i = 0; gcs_collectors[i]; i++)
-    printf("  %-12s %s\n", gcs_collectors[i]->name, gcs_collectors[i]->summary);
+    printf("  %-14s %s\n", gcs_collectors[i]->name, gcs_collectors[i]->summary);
   printf("workloads:\n");
-  for (int i = 0; gcs_workloads[i].name; i++)
-    printf("  %-12s %s\n", gcs_workloads[i].name, gcs_workloads[i].summary);
+  for (int i = 0; gcs_workloads[i]; i++)
+    printf("  %-14s %s\n", gcs_workloads[i]->name, gcs_workloads[i]->summary);
   return 0;
 }
 
@@ -60,11 +60,18 @@ static int unknown_collector(const char *name) {
 }
 
 static int cmd_knobs(int argc, char **argv) {
-  if (argc > 1) return usage_error("knobs: expected at most one COLLECTOR, got '%s'", argv[1]);
   const gcs_collector_ops *c = NULL;
-  if (argc == 1 && (c = gcs_collector_find(argv[0])) == NULL) return unknown_collector(argv[0]);
-  printf("core knobs%s%s:\n", c ? " and those of " : "", c ? c->name : "");
-  gcs_options_describe(stdout, c);
+  const gcs_workload_t *w = NULL;
+  for (int i = 0; i < argc; i++) {
+    const gcs_collector_ops *ci = gcs_collector_find(argv[i]);
+    const gcs_workload_t *wi = gcs_workload_find(argv[i]);
+    if (ci && !c) c = ci;
+    else if (wi && !w) w = wi;
+    else return usage_error("knobs: '%s' is not a collector or workload (or is given twice); see gcscope list", argv[i]);
+  }
+  printf("knobs of the core%s%s%s%s:\n", c ? ", collector " : "", c ? c->name : "",
+         w ? ", workload " : "", w ? w->name : "");
+  gcs_options_describe(stdout, c, w ? w->knobs : NULL);
   return 0;
 }
 

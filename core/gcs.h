@@ -141,6 +141,7 @@ typedef struct gcs_knob {
 
 #define GCS_MAX_OPTIONS 64
 typedef struct gcs_options {
+  const gcs_knob_t *workload_knobs;       /* a third table, the workload's; may be NULL */
   int n;                                  /* pairs set so far */
   struct { char name[48]; char value[80]; } set[GCS_MAX_OPTIONS]; /* as the user wrote them */
 } gcs_options_t;

@@ -15,8 +15,8 @@
 int gcs_options_resolve(const gcs_collector_ops *c, const gcs_options_t *opts, char *err,
                         size_t errlen);
 void gcs_options_clear(void);
-/* Prints every knob of the core and of c, a line each, to f. */
-void gcs_options_describe(FILE *f, const gcs_collector_ops *c);
+/* Prints every knob of the core, of c and of a workload (either may be NULL) to f. */
+void gcs_options_describe(FILE *f, const gcs_collector_ops *c, const gcs_knob_t *workload_knobs);
 
 /* "pause.c" */
 void gcs_pause_reset(void);

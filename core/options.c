@@ -2,9 +2,10 @@
 ** options.c — knobs: `--set name=value`, validated against the tables of the core and of the
 ** open collector, then read by name with gcs_knob().
 **
-** Invariants: between gcs_options_resolve and gcs_options_clear, `values[t][k]` holds the
-** effective value of knob k of table t (the user's, else the default) and lies within
-** [min, max]. A knob name is unique across the core's and the collector's tables.
+** Three tables: the core's, the collector's, the workload's. Invariants: between
+** gcs_options_resolve and gcs_options_clear, `values[t][k]` holds the effective value of knob
+** k of table t (the user's, else the default) and lies within [min, max]. A knob name is
+** unique across the tables (checked when they are resolved).
 **
 ** Values are decimal integers, or for a knob with `choices` one of its names (or the index).
 */
@@ -29,8 +30,9 @@ const gcs_knob_t gcs_core_knobs[] = {
 };
 
 #define MAX_KNOBS 64
-static const gcs_knob_t *tables[2];      /* [0] core, [1] collector (may be NULL) */
-static int64_t values[2][MAX_KNOBS];     /* effective values, parallel to the tables */
+#define NTABLES 3
+static const gcs_knob_t *tables[NTABLES]; /* core, collector, workload (the last two may be NULL) */
+static int64_t values[NTABLES][MAX_KNOBS]; /* effective values, parallel to the tables */
 
 int gcs_options_add(gcs_options_t *opts, const char *assignment, char *err, size_t errlen) {
   const char *eq = strchr(assignment, '=');
@@ -55,7 +57,7 @@ int gcs_options_add(gcs_options_t *opts, const char *assignment, char *err, size
 }
 
 static const gcs_knob_t *find(const char *name, int *t, int *k) {
-  for (int ti = 0; ti < 2; ti++) {
+  for (int ti = 0; ti < NTABLES; ti++) {
     if (tables[ti] == NULL) continue;
     for (int ki = 0; tables[ti][ki].name; ki++) {
       if (strcmp(tables[ti][ki].name, name) == 0) {
@@ -71,7 +73,7 @@ static const gcs_knob_t *find(const char *name, int *t, int *k) {
 static void list_names(char *buf, size_t len) {
   size_t used = 0;
   buf[0] = '\0';
-  for (int ti = 0; ti < 2; ti++) {
+  for (int ti = 0; ti < NTABLES; ti++) {
     if (tables[ti] == NULL) continue;
     for (int ki = 0; tables[ti][ki].name && used < len; ki++)
       used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "", tables[ti][ki].name);
@@ -109,8 +111,16 @@ int gcs_options_resolve(const gcs_collector_ops *c, const gcs_options_t *opts, c
                         size_t errlen) {
   tables[0] = gcs_core_knobs;
   tables[1] = c->knobs;
-  for (int t = 0; t < 2; t++)
-    for (int k = 0; tables[t] && tables[t][k].name; k++) values[t][k] = tables[t][k].def;
+  tables[2] = opts ? opts->workload_knobs : NULL;
+  for (int t = 0; t < NTABLES; t++) {
+    for (int k = 0; tables[t] && tables[t][k].name; k++) {
+      int t2, k2;
+      if (k >= MAX_KNOBS) gcs_fatal("knob table %d has more than %d knobs", t, MAX_KNOBS);
+      if (find(tables[t][k].name, &t2, &k2) != &tables[t][k])
+        gcs_fatal("knob %s is defined twice (tables %d and %d)", tables[t][k].name, t2, t);
+      values[t][k] = tables[t][k].def;
+    }
+  }
   for (int i = 0; opts && i < opts->n; i++) {
     int t, k;
     const gcs_knob_t *kn = find(opts->set[i].name, &t, &k);
@@ -136,7 +146,7 @@ int gcs_options_resolve(const gcs_collector_ops *c, const gcs_options_t *opts, c
 }
 
 void gcs_options_clear(void) {
-  tables[0] = tables[1] = NULL;
+  for (int t = 0; t < NTABLES; t++) tables[t] = NULL;
 }
 
 int64_t gcs_knob(const char *name) {
@@ -145,9 +155,9 @@ int64_t gcs_knob(const char *name) {
   return values[t][k];
 }
 
-void gcs_options_describe(FILE *f, const gcs_collector_ops *c) {
-  const gcs_knob_t *tabs[2] = {gcs_core_knobs, c ? c->knobs : NULL};
-  for (int t = 0; t < 2; t++) {
+void gcs_options_describe(FILE *f, const gcs_collector_ops *c, const gcs_knob_t *workload_knobs) {
+  const gcs_knob_t *tabs[NTABLES] = {gcs_core_knobs, c ? c->knobs : NULL, workload_knobs};
+  for (int t = 0; t < NTABLES; t++) {
     for (int k = 0; tabs[t] && tabs[t][k].name; k++) {
       const gcs_knob_t *kn = &tabs[t][k];
       char range[256];
@@ -161,7 +171,7 @@ void gcs_options_describe(FILE *f, const gcs_collector_ops *c) {
 }
 
 void gcs_heap_write_options(gcs_json_t *j) {
-  for (int t = 0; t < 2; t++) {
+  for (int t = 0; t < NTABLES; t++) {
     for (int k = 0; tables[t] && tables[t][k].name; k++) {
       const gcs_knob_t *kn = &tables[t][k];
       if (kn->choices)

@@ -12,6 +12,7 @@
 */
 #include "workloads/trace.h"
 #include "core/gcs.h"
+#include "workloads/workloads.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -379,3 +380,41 @@ void gcs_trace_result_free(gcs_trace_result_t *res) {
   free(res->live_after_full);
   memset(res, 0, sizeof *res);
 }
+
+/* ------------------------------------------------------------------------------------ */
+/* The trace as a workload: `gcscope run --workload trace --trace FILE`                  */
+/* ------------------------------------------------------------------------------------ */
+
+static int run_trace(gcs_wl_ctx *ctx) {
+  char err[1024];
+  gcs_trace_t t;
+  if (ctx->path == NULL) {
+    gcs_error("workload trace: expected --trace FILE");
+    return 1;
+  }
+  if (gcs_trace_load(ctx->path, &t, err, sizeof err) != 0) {
+    gcs_error("%s", err);
+    return 1;
+  }
+  gcs_trace_result_t res;
+  int rc = gcs_trace_run(&t, &res, err, sizeof err);
+  if (rc != 0) {
+    gcs_error("%s", err);
+  } else {
+    gcs_wl_figure(ctx, "ops", (double)t.nops);
+    gcs_wl_figure(ctx, "collects", (double)res.ncollects);
+    gcs_trace_result_free(&res);
+  }
+  gcs_trace_free(&t);
+  return rc ? 1 : 0;
+}
+
+static const char *const trace_small[] = {NULL};
+
+const gcs_workload_t gcs_workload_trace = {
+  .name = "trace",
+  .summary = "replay a trace file (--trace FILE; format in DESIGN.md)",
+  .knobs = NULL,
+  .small = trace_small,
+  .run = run_trace,
+};

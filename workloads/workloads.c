@@ -1,11 +1,18 @@
 /*
-** workloads.c — the workload registry.
+** workloads.c — the workload registry, in the order tables list them.
 */
 #include "workloads/workloads.h"
 
 #include <stddef.h>
+#include <string.h>
 
-const gcs_workload_t gcs_workloads[] = {
-  {"trace", "replay a trace file (gcscope replay FILE; format in DESIGN.md)"},
-  {NULL, NULL},
+const gcs_workload_t *const gcs_workloads[] = {
+  &gcs_workload_trace,
+  NULL,
 };
+
+const gcs_workload_t *gcs_workload_find(const char *name) {
+  for (int i = 0; gcs_workloads[i]; i++)
+    if (strcmp(gcs_workloads[i]->name, name) == 0) return gcs_workloads[i];
+  return NULL;
+}

@@ -1,14 +1,75 @@
 /*
-** workloads.h — the workload registry: every generator the driver can run, by name.
+** workloads.h — the workload interface and registry.
+**
+** A workload is a deterministic generator written once against the mutator API (gcs.h):
+** it allocates, stores, loads, roots and calls gcs_safepoint() in its loops, and checks its
+** own results — a broken collector makes it stop loudly with file and line (bdwgc's chktree).
+** Its size comes from its knobs (read with gcs_knob(), set with --set like every knob); its
+** randomness from ctx->seed only.
+**
+** Contract with the driver:
+**   - run() is called with the heap open and no roots pushed; it returns with every root it
+**     pushed popped, so everything it allocated is garbage to the driver's final collection.
+**   - it calls gcs_wl_mark(ctx, "built") once, where its live data is at its largest: the
+**     driver samples RSS and the heap there, and measures memory returned from that point.
+**   - figures only it knows (ns_per_object, a returned fraction of its own) go through
+**     gcs_wl_figure(); they land in the JSON's "figures".
+**   - it returns 0, or non-zero after GCS_WL_CHECK printed what failed.
 */
 #ifndef GCS_WORKLOADS_H
 #define GCS_WORKLOADS_H
 
+#include "core/gcs.h"
+
+#include <stdint.h>
+
+typedef struct gcs_wl_ctx gcs_wl_ctx;
+struct gcs_wl_ctx {
+  uint64_t seed;                 /* --seed: the only source of randomness */
+  const char *path;              /* --trace FILE for the trace workload, else NULL */
+  void (*mark)(gcs_wl_ctx *ctx, const char *label);                 /* driver: a checkpoint */
+  void (*figure)(gcs_wl_ctx *ctx, const char *name, double value);  /* driver: a result */
+  void *driver;                  /* the driver's state */
+};
+
+static inline void gcs_wl_mark(gcs_wl_ctx *ctx, const char *label) {
+  if (ctx->mark) ctx->mark(ctx, label);
+}
+static inline void gcs_wl_figure(gcs_wl_ctx *ctx, const char *name, double value) {
+  if (ctx->figure) ctx->figure(ctx, name, value);
+}
+
+/* A self-check: on failure prints "gcscope: FILE:LINE: workload check failed: ..." and makes
+** run() return 1. */
+#define GCS_WL_CHECK(cond, ...)                                                     \
+  do {                                                                              \
+    if (!(cond)) {                                                                  \
+      gcs_error("%s:%d: workload check failed: %s", __FILE__, __LINE__, #cond);    \
+      gcs_error(__VA_ARGS__);                                                       \
+      return 1;                                                                     \
+    }                                                                               \
+  } while (0)
+
 typedef struct gcs_workload {
-  const char *name;      /* as given to --workload */
-  const char *summary;   /* one line for `gcscope list` */
+  const char *name;              /* as given to --workload */
+  const char *summary;           /* one line for `gcscope list` */
+  const gcs_knob_t *knobs;       /* its size and shape knobs, ended by {NULL}; may be NULL */
+  const char *const *small;      /* "knob=value" settings for the quick self-check in make test */
+  int (*run)(gcs_wl_ctx *ctx);   /* 0, or non-zero after a failed self-check */
 } gcs_workload_t;
 
-extern const gcs_workload_t gcs_workloads[];   /* ended by {NULL} */
+extern const gcs_workload_t *const gcs_workloads[];   /* NULL-terminated */
+const gcs_workload_t *gcs_workload_find(const char *name);
+
+/* One per file, each exporting its table. */
+extern const gcs_workload_t gcs_workload_trace;          /* "trace.c" */
+
+/* splitmix64: the workloads' PRNG. */
+static inline uint64_t gcs_wl_random(uint64_t *state) {
+  uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
 
 #endif
