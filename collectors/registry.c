@@ -9,6 +9,7 @@
 const gcs_collector_ops *const gcs_collectors[] = {
   &gcs_collector_none,
   &gcs_collector_rc,
+  &gcs_collector_cpython,
   NULL,
 };
 

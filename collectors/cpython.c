@@ -1,0 +1,887 @@
+/*
+** cpython.c — reference counting plus CPython 3.11's generational cycle collector, the
+** algorithm of Modules/gcmodule.c phase for phase, with its names, so that the two files
+** can be read side by side. docs/cpython.md says how it was checked against CPython itself.
+**
+** Memory: a container carries CPython's PyGC_Head before it, plus the reference count
+** (which CPython keeps in PyObject): 24 bytes, the count last so GCS_REFCNT(o) is the
+** word before the object, as the inline barrier in gcs.h expects. An atom (an int, a str)
+** is not a GC object and carries the count alone: 8 bytes.
+**
+**     container: [ gc_next | gc_prev | refcnt ][ gcs_obj ... ]        atom: [ refcnt ][ gcs_obj ]
+**
+** gc_next / gc_prev (3.11's _gc_next / _gc_prev, pycore_gc.h):
+**   gc_next == 0                     the object is not tracked (in no list)
+**   gc_next & NEXT_MASK_UNREACHABLE  inside move_unreachable(): in the unreachable list
+**   gc_prev & PREV_MASK_COLLECTING   during a collection: in the generation being collected
+**   gc_prev >> PREV_SHIFT            during a collection: gc_refs (the list is then singly
+**                                    linked through gc_next until move_unreachable restores
+**                                    the prev pointers)
+**
+** The state (gcstate, CPython's struct _gc_runtime_state):
+**   generations[0..2]   lists of tracked containers; generation 0 gets every new container
+**   permanent           gc.freeze()'s generation, never collected
+**   count[0]            tracked allocations - deallocations since the last collection; a
+**                       deallocation decrements only while count[0] > 0 (PyObject_GC_Del)
+**   count[g], g > 0     collections of generation g-1 since the last collection of g
+**   long_lived_total    survivors of the last full collection
+**   long_lived_pending  survivors of generation-1 collections since then
+**
+** Invariants (checked by verify between collections):
+**   every tracked container is in exactly one of generations[0..2] / permanent, and those
+**   lists are consistent doubly linked lists with no flag bit set;
+**   an untracked container has gc_next == 0 (it is only ever untracked by the
+**   untrack_atom_only knob); atoms are never in a list;
+**   the reference count of every live object equals the slots and roots that hold it.
+**
+** Collections are triggered exactly where 3.11 triggers them: in _PyObject_GC_Link, i.e. at
+** the allocation of a container, after count[0]++ and before the new object is tracked
+** (hook `allocating`); the object is tracked into generation 0 by `allocated`.
+**
+** Deleting garbage clears the slots of each unreachable container (its tp_clear), so
+** reference counting frees it; the core's cascade is iterative and calls `freeing` for each
+** object it frees, which untracks it — possibly while delete_garbage walks the very list the
+** object is in. delete_garbage therefore always takes the head of its list afresh, as
+** CPython does, holding a reference around the clear (Py_INCREF / Py_DECREF).
+**
+** What 3.11 has and this model has not: finalizers (tp_del, tp_finalize), weak references,
+** resurrection, gc.callbacks, DEBUG_SAVEALL, untrack_dicts (no dicts), the free lists cleared
+** at a full collection (no free lists: every container is malloc'd, as a list subclass in
+** CPython). The phases that handle them are kept where they cost something in CPython
+** (handle_resurrected_objects runs deduce_unreachable a second time, over the garbage).
+**
+** Build macros: GCS_DEBUG >= 2 checks lists with validate_list at phase boundaries (3.11's
+** GC_DEBUG) and verify checks reference counts; GCS_DEBUG >= 3 verifies the whole heap
+** around every automatic collection (the core does it around explicit ones).
+*/
+#include "core/internal.h"
+#include "collectors/collectors.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#define NUM_GENERATIONS 3
+
+/* The collector-private prefix of a container: CPython's PyGC_Head plus ob_refcnt. */
+typedef struct gc_head {
+  uintptr_t gc_next;    /* next in its list | NEXT_MASK_UNREACHABLE; 0 = not tracked */
+  uintptr_t gc_prev;    /* prev in its list | flags; during a collection gc_refs << PREV_SHIFT */
+  intptr_t refcnt;      /* the reference count: GCS_REFCNT(o) */
+} gc_head;
+
+#define AS_GC(o) GCS_PREFIX(o, gc_head)
+#define FROM_GC(g) GCS_FROM_PREFIX(g)
+
+#define PREV_MASK_FINALIZED ((uintptr_t)1)   /* 3.11: tp_finalize called (unused here) */
+#define PREV_MASK_COLLECTING ((uintptr_t)2)  /* in the generation being collected */
+#define PREV_SHIFT 2
+#define PREV_MASK (~(uintptr_t)0 << PREV_SHIFT)
+#define NEXT_MASK_UNREACHABLE ((uintptr_t)1)
+
+#define GC_NEXT(g) ((gc_head *)(g)->gc_next)
+#define GC_PREV(g) ((gc_head *)((g)->gc_prev & PREV_MASK))
+
+static inline void gc_set_next(gc_head *g, gc_head *next) {
+  g->gc_next = (uintptr_t)next;
+}
+static inline void gc_set_prev(gc_head *g, gc_head *prev) {
+  g->gc_prev = (g->gc_prev & ~PREV_MASK) | (uintptr_t)prev;
+}
+static inline bool gc_is_collecting(const gc_head *g) {
+  return (g->gc_prev & PREV_MASK_COLLECTING) != 0;
+}
+static inline void gc_clear_collecting(gc_head *g) {
+  g->gc_prev &= ~PREV_MASK_COLLECTING;
+}
+static inline intptr_t gc_get_refs(const gc_head *g) {
+  return (intptr_t)(g->gc_prev >> PREV_SHIFT);
+}
+static inline void gc_set_refs(gc_head *g, intptr_t refs) {
+  g->gc_prev = (g->gc_prev & ~PREV_MASK) | ((uintptr_t)refs << PREV_SHIFT);
+}
+static inline void gc_reset_refs(gc_head *g, intptr_t refs) {
+  g->gc_prev = (g->gc_prev & PREV_MASK_FINALIZED) | PREV_MASK_COLLECTING |
+               ((uintptr_t)refs << PREV_SHIFT);
+}
+static inline void gc_decref(gc_head *g) {
+  GCS_ASSERT_INTERNAL(gc_get_refs(g) > 0);
+  g->gc_prev -= (uintptr_t)1 << PREV_SHIFT;
+}
+static inline bool is_tracked(gcs_obj *o) {
+  return AS_GC(o)->gc_next != 0;
+}
+/* _PyObject_IS_GC: only containers have a PyGC_Head. */
+static inline bool is_gc(const gcs_obj *o) {
+  return o->kind == GCS_CONTAINER;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* The state                                                                             */
+/* ------------------------------------------------------------------------------------ */
+
+typedef struct gc_generation {
+  gc_head head;         /* list head (its refcnt word is unused) */
+  int64_t threshold;    /* collection threshold (knobs threshold0..2) */
+  int64_t count;        /* see the file comment */
+} gc_generation;
+
+typedef struct gc_generation_stats {
+  uint64_t collections;    /* collections of this generation */
+  uint64_t collected;      /* objects found unreachable (and so freed) by them */
+  uint64_t uncollectable;  /* always 0: no legacy finalizers here */
+} gc_generation_stats;
+
+static struct {
+  gc_generation generations[NUM_GENERATIONS];
+  gc_generation permanent_generation;              /* gc.freeze() */
+  gc_generation_stats generation_stats[NUM_GENERATIONS];
+  int64_t long_lived_total;     /* survivors of the last full collection */
+  int64_t long_lived_pending;   /* survivors of generation-1 collections since */
+  int64_t long_lived_ratio;     /* knob, percent: 25 is 3.11's `total / 4` */
+  bool enabled;                 /* knob enabled: automatic collections (gc.enable()) */
+  bool untrack_atom_only;       /* knob: untrack containers of atoms (_PyTuple_MaybeUntrack) */
+  int64_t freeze_after_allocs;  /* knob: gc.freeze() at this container allocation; 0 never */
+  uint64_t allocs;              /* containers allocated so far */
+  uint64_t examined;            /* objects update_refs saw in the collection under way */
+} gcstate;
+
+#define GEN_HEAD(n) (&gcstate.generations[n].head)
+
+/* ------------------------------------------------------------------------------------ */
+/* List functions (gcmodule.c "list functions")                                          */
+/* ------------------------------------------------------------------------------------ */
+
+static inline void gc_list_init(gc_head *list) {
+  list->gc_prev = (uintptr_t)list;
+  list->gc_next = (uintptr_t)list;
+}
+
+static inline bool gc_list_is_empty(const gc_head *list) {
+  return list->gc_next == (uintptr_t)list;
+}
+
+/* Append `node` to `list`. */
+static inline void gc_list_append(gc_head *node, gc_head *list) {
+  gc_head *last = (gc_head *)list->gc_prev;
+  gc_set_prev(node, last);
+  gc_set_next(last, node);
+  gc_set_next(node, list);
+  list->gc_prev = (uintptr_t)node;
+}
+
+/* Remove `node` from the list it is in: _PyObject_GC_UNTRACK. Works on a list whose
+** members carry PREV_MASK_COLLECTING (delete_garbage's), as the neighbours keep their
+** flags. */
+static inline void gc_list_remove(gc_head *node) {
+  gc_head *prev = GC_PREV(node);
+  gc_head *next = GC_NEXT(node);
+  gc_set_next(prev, next);
+  gc_set_prev(next, prev);
+  node->gc_next = 0;
+  node->gc_prev &= PREV_MASK_FINALIZED;
+}
+
+/* Move `node` from the list it is in to the end of `list`. */
+static void gc_list_move(gc_head *node, gc_head *list) {
+  gc_head *from_prev = GC_PREV(node);
+  gc_head *from_next = GC_NEXT(node);
+  gc_set_next(from_prev, from_next);
+  gc_set_prev(from_next, from_prev);
+  gc_head *to_prev = (gc_head *)list->gc_prev;
+  gc_set_prev(node, to_prev);
+  gc_set_next(to_prev, node);
+  list->gc_prev = (uintptr_t)node;
+  gc_set_next(node, list);
+}
+
+/* Append list `from` onto list `to`; `from` becomes an empty list. */
+static void gc_list_merge(gc_head *from, gc_head *to) {
+  GCS_ASSERT_INTERNAL(from != to);
+  if (!gc_list_is_empty(from)) {
+    gc_head *to_tail = GC_PREV(to);
+    gc_head *from_head = GC_NEXT(from);
+    gc_head *from_tail = GC_PREV(from);
+    gc_set_next(to_tail, from_head);
+    gc_set_prev(from_head, to_tail);
+    gc_set_next(from_tail, to);
+    gc_set_prev(to, from_tail);
+  }
+  gc_list_init(from);
+}
+
+static int64_t gc_list_size(const gc_head *list) {
+  int64_t n = 0;
+  for (const gc_head *gc = GC_NEXT(list); gc != list; gc = GC_NEXT(gc)) n++;
+  return n;
+}
+
+/* Walk the list and mark all objects as non-collecting. */
+static void gc_list_clear_collecting(gc_head *collectable) {
+  for (gc_head *gc = GC_NEXT(collectable); gc != collectable; gc = GC_NEXT(gc))
+    gc_clear_collecting(gc);
+}
+
+/* validate_list's flags argument (3.11 enum flagstates). */
+enum flagstates {
+  collecting_clear_unreachable_clear,
+  collecting_clear_unreachable_set,
+  collecting_set_unreachable_clear,
+  collecting_set_unreachable_set
+};
+
+#if GCS_DEBUG >= 2
+/* The list is doubly linked (pointers may carry flags) and every member carries exactly the
+** flags `flags` names. */
+static void validate_list(gc_head *head, enum flagstates flags) {
+  uintptr_t prev_value = 0, next_value = 0;
+  switch (flags) {
+  case collecting_clear_unreachable_clear: break;
+  case collecting_set_unreachable_clear: prev_value = PREV_MASK_COLLECTING; break;
+  case collecting_clear_unreachable_set: next_value = NEXT_MASK_UNREACHABLE; break;
+  case collecting_set_unreachable_set:
+    prev_value = PREV_MASK_COLLECTING;
+    next_value = NEXT_MASK_UNREACHABLE;
+    break;
+  }
+  GCS_ASSERT((head->gc_prev & PREV_MASK_COLLECTING) == 0);
+  GCS_ASSERT((head->gc_next & NEXT_MASK_UNREACHABLE) == 0);
+  gc_head *prev = head;
+  gc_head *gc = GC_NEXT(head);
+  while (gc != head) {
+    gc_head *trueprev = GC_PREV(gc);
+    gc_head *truenext = (gc_head *)(gc->gc_next & ~NEXT_MASK_UNREACHABLE);
+    GCS_ASSERT(truenext != NULL);
+    GCS_ASSERT(trueprev == prev);
+    GCS_ASSERT((gc->gc_prev & PREV_MASK_COLLECTING) == prev_value);
+    GCS_ASSERT((gc->gc_next & NEXT_MASK_UNREACHABLE) == next_value);
+    GCS_ASSERT(FROM_GC(gc)->kind == GCS_CONTAINER);
+    prev = gc;
+    gc = truenext;
+  }
+  GCS_ASSERT(prev == GC_PREV(head));
+}
+#else
+#define validate_list(x, y) ((void)0)
+#endif
+
+/* ------------------------------------------------------------------------------------ */
+/* Finding the unreachable                                                               */
+/* ------------------------------------------------------------------------------------ */
+
+/* Set all gc_refs = ob_refcnt. After this, gc_refs is > 0 and PREV_MASK_COLLECTING is set
+** for every object in `containers`. Returns how many there are (the pause's "examined"). */
+static int64_t update_refs(gc_head *containers) {
+  int64_t n = 0;
+  for (gc_head *gc = GC_NEXT(containers); gc != containers; gc = GC_NEXT(gc)) {
+    gc_reset_refs(gc, gc->refcnt);
+    /* A count of 0 here would mean an object the cascade should already have freed. */
+    GCS_ASSERT(gc_get_refs(gc) != 0);
+    n++;
+  }
+  return n;
+}
+
+/* A traversal callback for subtract_refs. Only objects in the generation being collected
+** have PREV_MASK_COLLECTING; a reference to anything else is irrelevant. */
+static inline void visit_decref(gcs_obj *op) {
+  if (is_gc(op)) {
+    gc_head *gc = AS_GC(op);
+    if (gc_is_collecting(gc)) gc_decref(gc);
+  }
+}
+
+/* Subtract internal references from gc_refs. After this, gc_refs is >= 0 for every object
+** in containers; those with gc_refs > 0 are referenced from outside the generation being
+** collected (a root, an older generation, an untracked container), so cannot be collected. */
+static void subtract_refs(gc_head *containers) {
+  for (gc_head *gc = GC_NEXT(containers); gc != containers; gc = GC_NEXT(gc)) {
+    gcs_obj *op = FROM_GC(gc);
+    for (uint32_t i = 0, n = op->nslots; i < n; i++) {   /* tp_traverse(op, visit_decref) */
+      gcs_obj *c = op->slots[i];
+      if (c) visit_decref(c);
+    }
+  }
+}
+
+/* A traversal callback for move_unreachable. */
+static inline void visit_reachable(gcs_obj *op, gc_head *reachable) {
+  if (!is_gc(op)) return;
+  gc_head *gc = AS_GC(op);
+  const intptr_t gc_refs = gc_get_refs(gc);
+
+  /* Ignore objects in other generations. This also skips objects "to the left" of the
+  ** current position in move_unreachable's scan of the 'young' list: they have been
+  ** traversed already and no longer have the PREV_MASK_COLLECTING flag. */
+  if (!gc_is_collecting(gc)) return;
+  GCS_ASSERT_INTERNAL(gc->gc_next != 0);
+
+  if (gc->gc_next & NEXT_MASK_UNREACHABLE) {
+    /* This had gc_refs = 0 when move_unreachable got to it, but turns out to be reachable
+    ** after all. Move it back to move_unreachable's 'young' list, and move_unreachable
+    ** will eventually get to it again. The list functions do not work with the
+    ** NEXT_MASK_UNREACHABLE flags around, so unlink it by hand. */
+    gc_head *prev = GC_PREV(gc);
+    gc_head *next = (gc_head *)(gc->gc_next & ~NEXT_MASK_UNREACHABLE);
+    GCS_ASSERT_INTERNAL(prev->gc_next & NEXT_MASK_UNREACHABLE);
+    GCS_ASSERT_INTERNAL(next->gc_next & NEXT_MASK_UNREACHABLE);
+    prev->gc_next = gc->gc_next;   /* copies NEXT_MASK_UNREACHABLE */
+    gc_set_prev(next, prev);
+    gc_list_append(gc, reachable);
+    gc_set_refs(gc, 1);
+  } else if (gc_refs == 0) {
+    /* In move_unreachable's 'young' list, but the traversal has not yet got to it. All we
+    ** need do is tell move_unreachable that it is reachable. */
+    gc_set_refs(gc, 1);
+  } else {
+    /* gc_refs > 0: in 'young', and move_unreachable will get to it. */
+    GCS_ASSERT_INTERNAL(gc_refs > 0);
+  }
+}
+
+/* Move the unreachable objects from young to unreachable. After this, no object in young
+** has PREV_MASK_COLLECTING and every object in unreachable has it; young holds exactly the
+** objects reachable (directly or not) from outside the original young.
+**
+** This restores the gc_prev pointers: young and unreachable are doubly linked lists again
+** afterwards. But gc_next in unreachable carries NEXT_MASK_UNREACHABLE, so the list
+** functions do not work on unreachable until move_legacy_finalizers removes the flag. */
+static void move_unreachable(gc_head *young, gc_head *unreachable) {
+  gc_head *prev = young;   /* previous element of young, to restore gc_prev */
+  gc_head *gc = GC_NEXT(young);
+
+  /* Invariants: everything "to the left" of us in young is reachable from outside young as
+  ** it was at entry; every other object of the original young to the left of us is now in
+  ** unreachable, with NEXT_MASK_UNREACHABLE. Objects to the left of us in young have been
+  ** scanned, none here or to the right has. */
+  while (gc != young) {
+    if (gc_get_refs(gc)) {
+      /* gc is definitely reachable from outside the original young. Traverse its pointers
+      ** to find any other objects that may be directly reachable from it. The traversal may
+      ** append objects to young, so the next object is known only after it returns. */
+      gcs_obj *op = FROM_GC(gc);
+      GCS_ASSERT_INTERNAL(gc_get_refs(gc) > 0);
+      for (uint32_t i = 0, n = op->nslots; i < n; i++) {   /* tp_traverse(op, visit_reachable) */
+        gcs_obj *c = op->slots[i];
+        if (c) visit_reachable(c, young);
+      }
+      gc_set_prev(gc, prev);     /* relink gc_prev to the previous element */
+      gc_clear_collecting(gc);   /* gc is not COLLECTING after here */
+      prev = gc;
+    } else {
+      /* This *may* be unreachable. To make progress, assume it is. gc is not directly
+      ** reachable from any object traversed so far, but may be from one not yet reached;
+      ** visit_reachable will move it back into young if so, and we will see it again. */
+      prev->gc_next = gc->gc_next;   /* young is singly linked here: no gc->next->prev */
+      /* gc_list_append cannot be used: unreachable carries NEXT_MASK_UNREACHABLE, set on
+      ** every member unconditionally -- even on the list head's next, repaired below. */
+      gc_head *last = GC_PREV(unreachable);
+      last->gc_next = NEXT_MASK_UNREACHABLE | (uintptr_t)gc;
+      gc_set_prev(gc, last);
+      gc->gc_next = NEXT_MASK_UNREACHABLE | (uintptr_t)unreachable;
+      unreachable->gc_prev = (uintptr_t)gc;
+    }
+    gc = (gc_head *)prev->gc_next;
+  }
+  /* young->gc_prev must be the last element left in the list. */
+  young->gc_prev = (uintptr_t)prev;
+  /* do not let the pollution of the list head's next pointer leak */
+  unreachable->gc_next &= ~NEXT_MASK_UNREACHABLE;
+}
+
+/* _PyObject_GC_MAY_BE_TRACKED for a slot's value: an atom never is; an untracked container
+** (untracked by this very rule) no longer is. */
+static inline bool may_be_tracked(gcs_obj *o) {
+  return is_gc(o) && is_tracked(o);
+}
+
+/* _PyTuple_MaybeUntrack, for every container when the untrack_atom_only knob is on: a
+** container whose slots hold only atoms, nothing, or untracked containers cannot be part of
+** a cycle, so it leaves the lists. CPython does this to tuples, which are immutable; our
+** containers are not, and nothing retracks one later: a container stored into an untracked
+** one is hidden from the collector, which then treats it as referenced from outside (safe:
+** it may leak a cycle through it, never free a live object). */
+static void untrack_tuples(gc_head *head) {
+  gc_head *next;
+  for (gc_head *gc = GC_NEXT(head); gc != head; gc = next) {
+    gcs_obj *op = FROM_GC(gc);
+    next = GC_NEXT(gc);
+    bool untrack = true;
+    for (uint32_t i = 0; i < op->nslots; i++) {
+      gcs_obj *c = op->slots[i];
+      if (c && may_be_tracked(c)) {
+        untrack = false;
+        break;
+      }
+    }
+    if (untrack) gc_list_remove(gc);
+  }
+}
+
+/* Return true if object has a pre-PEP 442 finalization method (tp_del). None has here. */
+static inline bool has_legacy_finalizer(const gcs_obj *op) {
+  (void)op;
+  return false;
+}
+
+/* Move the objects in unreachable with tp_del slots into `finalizers` (none, here). This
+** also removes the NEXT_MASK_UNREACHABLE flag from gc_next in unreachable. */
+static void move_legacy_finalizers(gc_head *unreachable, gc_head *finalizers) {
+  gc_head *next;
+  GCS_ASSERT_INTERNAL((unreachable->gc_next & NEXT_MASK_UNREACHABLE) == 0);
+  for (gc_head *gc = GC_NEXT(unreachable); gc != unreachable; gc = next) {
+    GCS_ASSERT_INTERNAL(gc->gc_next & NEXT_MASK_UNREACHABLE);
+    gc->gc_next &= ~NEXT_MASK_UNREACHABLE;
+    next = (gc_head *)gc->gc_next;
+    if (has_legacy_finalizer(FROM_GC(gc))) {
+      gc_clear_collecting(gc);
+      gc_list_move(gc, finalizers);
+    }
+  }
+}
+
+static void clear_unreachable_mask(gc_head *unreachable) {
+  gc_head *next;
+  GCS_ASSERT_INTERNAL((unreachable->gc_next & NEXT_MASK_UNREACHABLE) == 0);
+  for (gc_head *gc = GC_NEXT(unreachable); gc != unreachable; gc = next) {
+    GCS_ASSERT_INTERNAL(gc->gc_next & NEXT_MASK_UNREACHABLE);
+    gc->gc_next &= ~NEXT_MASK_UNREACHABLE;
+    next = (gc_head *)gc->gc_next;
+  }
+  validate_list(unreachable, collecting_set_unreachable_clear);
+}
+
+/* update_refs, subtract_refs, move_unreachable: `unreachable` receives the objects of
+** `base` that nothing outside `base` reaches. Returns the objects examined. */
+static int64_t deduce_unreachable(gc_head *base, gc_head *unreachable) {
+  validate_list(base, collecting_clear_unreachable_clear);
+  int64_t n = update_refs(base);   /* gc_prev is used for gc_refs */
+  subtract_refs(base);
+  gc_list_init(unreachable);
+  move_unreachable(base, unreachable);   /* gc_prev is a pointer again */
+  validate_list(base, collecting_clear_unreachable_clear);
+  validate_list(unreachable, collecting_set_unreachable_set);
+  return n;
+}
+
+/* 3.11 runs deduce_unreachable a second time over the garbage, after finalizers (which
+** could resurrect some of it) have run. No finalizer runs here, so nothing is resurrected;
+** the pass is kept because CPython pays for it. */
+static void handle_resurrected_objects(gc_head *unreachable, gc_head *still_unreachable,
+                                       gc_head *old_generation) {
+  /* Remove PREV_MASK_COLLECTING from unreachable to prepare it for deduce_unreachable. */
+  gc_list_clear_collecting(unreachable);
+  /* Afterwards 'still_unreachable' has PREV_MASK_COLLECTING set, but its objects are going
+  ** to be removed, so the flag is not cleared. */
+  gc_head *resurrected = unreachable;
+  deduce_unreachable(resurrected, still_unreachable);
+  clear_unreachable_mask(still_unreachable);
+  /* Move the resurrected objects to the old generation for future collection. */
+  gc_list_merge(resurrected, old_generation);
+}
+
+/* tp_clear: drop every reference the container holds; reference counting does the rest. */
+static void clear_container(gcs_obj *op) {
+  for (uint32_t i = 0; i < op->nslots; i++)
+    if (op->slots[i]) gcs_store(op, i, NULL);
+}
+
+/* Break reference cycles by clearing the containers in `collectable`. Clearing one may free
+** others in the list (the `freeing` hook unlinks them), so the head is read afresh each
+** time; an object still alive after its clear (referenced by garbage not yet cleared) moves
+** to `old`, and dies later in this loop. */
+static void delete_garbage(gc_head *collectable, gc_head *old) {
+  while (!gc_list_is_empty(collectable)) {
+    gc_head *gc = GC_NEXT(collectable);
+    gcs_obj *op = FROM_GC(gc);
+    GCS_ASSERT(gc->refcnt > 0);
+    gcs_incref(op);            /* Py_INCREF(op) */
+    clear_container(op);
+    gcs_decref(op);            /* Py_DECREF(op): frees op unless garbage still holds it */
+    if (GC_NEXT(collectable) == gc) {
+      /* object is still alive, move it, it may die later */
+      gc_clear_collecting(gc);
+      gc_list_move(gc, old);
+    }
+  }
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Collecting                                                                            */
+/* ------------------------------------------------------------------------------------ */
+
+/* This is the main function. Read this to understand how the collection process works.
+** Collects `generation` and every younger one; returns the number of objects found
+** unreachable plus the uncollectable (as gc.collect() does: n + m). */
+static int64_t gc_collect_main(int generation, int64_t *n_collected, int64_t *n_uncollectable) {
+  int64_t m = 0;   /* # objects collected */
+  int64_t n = 0;   /* # unreachable objects that could not be collected */
+  gc_head unreachable;   /* non-problematic unreachable trash */
+  gc_head finalizers;    /* objects with, & reachable from, __del__ */
+  uint64_t t0 = gcs_now_ns();
+
+  /* update collection and allocation counters */
+  if (generation + 1 < NUM_GENERATIONS) gcstate.generations[generation + 1].count += 1;
+  for (int i = 0; i <= generation; i++) gcstate.generations[i].count = 0;
+
+  /* merge younger generations with one we are currently collecting */
+  for (int i = 0; i < generation; i++) gc_list_merge(GEN_HEAD(i), GEN_HEAD(generation));
+
+  /* handy references */
+  gc_head *young = GEN_HEAD(generation);
+  gc_head *old = generation < NUM_GENERATIONS - 1 ? GEN_HEAD(generation + 1) : young;
+  validate_list(old, collecting_clear_unreachable_clear);
+
+  int64_t examined = deduce_unreachable(young, &unreachable);
+
+  if (gcstate.untrack_atom_only) untrack_tuples(young);
+  /* Move reachable objects to next generation. */
+  if (young != old) {
+    if (generation == NUM_GENERATIONS - 2) gcstate.long_lived_pending += gc_list_size(young);
+    gc_list_merge(young, old);
+  } else {
+    /* (untrack_dicts(young) here in 3.11: there are no dicts.) */
+    gcstate.long_lived_pending = 0;
+    gcstate.long_lived_total = gc_list_size(young);
+  }
+
+  /* All objects in unreachable are trash, but objects reachable from legacy finalizers
+  ** (e.g. tp_del) cannot safely be deleted. NEXT_MASK_UNREACHABLE is cleared here; after
+  ** move_legacy_finalizers, unreachable is a normal list. */
+  gc_list_init(&finalizers);
+  move_legacy_finalizers(&unreachable, &finalizers);
+  /* (move_legacy_finalizer_reachable(&finalizers): finalizers is empty.) */
+  validate_list(&finalizers, collecting_clear_unreachable_clear);
+  validate_list(&unreachable, collecting_set_unreachable_clear);
+
+  /* (handle_weakrefs: no weak references; finalize_garbage: no tp_finalize.) */
+
+  /* Handle any objects that may have resurrected after the call to finalize_garbage and
+  ** continue the collection with the objects that are still unreachable. */
+  gc_head final_unreachable;
+  handle_resurrected_objects(&unreachable, &final_unreachable, old);
+
+  /* Call tp_clear on objects in the final_unreachable set. This breaks the reference
+  ** cycles; it may also free objects in finalizers. */
+  m += gc_list_size(&final_unreachable);
+  delete_garbage(&final_unreachable, old);
+
+  /* Collect statistics on uncollectable objects found. */
+  for (gc_head *gc = GC_NEXT(&finalizers); gc != &finalizers; gc = GC_NEXT(gc)) n++;
+  /* handle_legacy_finalizers: the uncollectable go to the old generation. */
+  gc_list_merge(&finalizers, old);
+  validate_list(old, collecting_clear_unreachable_clear);
+
+  /* (clear_freelists at a full collection: no free lists here.) */
+
+  /* Update stats */
+  if (n_collected) *n_collected = m;
+  if (n_uncollectable) *n_uncollectable = n;
+  gc_generation_stats *stats = &gcstate.generation_stats[generation];
+  stats->collections++;
+  stats->collected += (uint64_t)m;
+  stats->uncollectable += (uint64_t)n;
+
+  gcs_pause_record(t0, gcs_now_ns(), generation == NUM_GENERATIONS - 1 ? GCS_PAUSE_FULL : GCS_PAUSE_COLLECT,
+                   generation, (uint64_t)examined, (uint64_t)m);
+  return n + m;
+}
+
+/* gc_collect_with_callback: no gc.callbacks here. */
+static int64_t gc_collect_with_callback(int generation) {
+  int64_t collected, uncollectable;
+  return gc_collect_main(generation, &collected, &uncollectable);
+}
+
+/* Find the oldest generation (highest numbered) whose count exceeds its threshold, and
+** collect it and every younger one. The oldest generation is collected only if, in
+** addition, the objects that survived generation-1 collections since the last full
+** collection (long_lived_pending) are at least long_lived_ratio % of those that survived
+** it (long_lived_total): a full collection then costs time linear in new objects, not
+** quadratic in the heap (3.11's comment; issue #4074). */
+static int64_t gc_collect_generations(void) {
+  int64_t n = 0;
+  for (int i = NUM_GENERATIONS - 1; i >= 0; i--) {
+    if (gcstate.generations[i].count > gcstate.generations[i].threshold) {
+      if (i == NUM_GENERATIONS - 1 &&
+          gcstate.long_lived_pending < gcstate.long_lived_total * gcstate.long_lived_ratio / 100)
+        continue;
+      n = gc_collect_with_callback(i);
+      break;
+    }
+  }
+  return n;
+}
+
+/* gc.freeze(): every tracked object to the permanent generation, which is never collected.
+** As 3.11, it zeroes count[0] only (the assignment sits inside its loop). */
+static void gc_freeze(void) {
+  for (int i = 0; i < NUM_GENERATIONS; ++i) {
+    gc_list_merge(GEN_HEAD(i), &gcstate.permanent_generation.head);
+    gcstate.generations[0].count = 0;
+  }
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Hooks                                                                                 */
+/* ------------------------------------------------------------------------------------ */
+
+/* _PyObject_GC_Link: count the new container, and maybe collect -- before it is tracked, so
+** that it takes no part in the collection its own allocation starts. */
+static void allocating(size_t block_bytes, int kind) {
+  (void)block_bytes;
+  if (kind != GCS_CONTAINER) return;
+  gcstate.generations[0].count++;   /* number of allocated GC objects */
+  if (gcstate.generations[0].count > gcstate.generations[0].threshold && gcstate.enabled &&
+      gcstate.generations[0].threshold && !gcs_heap.collecting) {
+    gcs_heap.collecting = true;
+    GCS_VERIFY("before an automatic cpython collection");
+    gc_collect_generations();
+    GCS_VERIFY("after an automatic cpython collection");
+    gcs_heap.collecting = false;
+  }
+}
+
+/* _PyObject_GC_TRACK: a new container joins generation 0. The freeze_after_allocs knob
+** calls gc.freeze() right after the N-th container is tracked: the program has built its
+** long-lived state and freezes it, as a service does before forking its workers. */
+static void allocated(gcs_obj *o) {
+  if (o->kind != GCS_CONTAINER) return;
+  gc_list_append(AS_GC(o), GEN_HEAD(0));
+  if (GCS_UNLIKELY(++gcstate.allocs == (uint64_t)gcstate.freeze_after_allocs)) gc_freeze();
+}
+
+/* PyObject_GC_Del: untrack (the object may be in any list, delete_garbage's included), and
+** count a deallocation while count[0] > 0. */
+static void freeing(gcs_obj *o) {
+  if (o->kind != GCS_CONTAINER) return;
+  gc_head *g = AS_GC(o);
+  if (g->gc_next != 0) gc_list_remove(g);
+  if (gcstate.generations[0].count > 0) gcstate.generations[0].count--;
+}
+
+/* gc.collect(generation): -1 is a full collection. The core has set gcs_heap.collecting. */
+static uint64_t collect(int generation) {
+  if (generation < 0 || generation >= NUM_GENERATIONS) generation = NUM_GENERATIONS - 1;
+  return (uint64_t)gc_collect_with_callback(generation);
+}
+
+static int init(void) {
+  memset(&gcstate, 0, sizeof gcstate);
+  static const char *const threshold_knobs[NUM_GENERATIONS] = {"threshold0", "threshold1", "threshold2"};
+  for (int i = 0; i < NUM_GENERATIONS; i++) {
+    gc_list_init(GEN_HEAD(i));
+    gcstate.generations[i].threshold = gcs_knob(threshold_knobs[i]);
+  }
+  gc_list_init(&gcstate.permanent_generation.head);
+  gcstate.long_lived_ratio = gcs_knob("long_lived_ratio");
+  gcstate.enabled = gcs_knob("enabled") != 0;
+  gcstate.untrack_atom_only = gcs_knob("untrack_atom_only") != 0;
+  gcstate.freeze_after_allocs = gcs_knob("freeze_after_allocs");
+  return 0;
+}
+
+/* The objects themselves belong to the heap, which frees them; the lists go with them. */
+static void fini(void) {
+  memset(&gcstate, 0, sizeof gcstate);
+}
+
+static void report(gcs_gc_report_t *r) {
+  r->ngenerations = NUM_GENERATIONS;
+  for (int i = 0; i < NUM_GENERATIONS; i++) {
+    r->count[i] = gcstate.generations[i].count;
+    r->gen[i].collections = gcstate.generation_stats[i].collections;
+    r->gen[i].collected = gcstate.generation_stats[i].collected;
+    r->gen[i].uncollectable = gcstate.generation_stats[i].uncollectable;
+  }
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Verification                                                                          */
+/* ------------------------------------------------------------------------------------ */
+
+#define AUX_LISTED 0x4000u   /* gcaux bit, only inside verify: seen in a list */
+
+/* One list: consistent links, no flags, containers only, none seen twice. Returns its
+** length, or -1 after printing what is wrong. */
+static int64_t verify_list(gc_head *head, const char *name) {
+  int64_t n = 0;
+  gc_head *prev = head;
+  if (head->gc_prev & ~PREV_MASK || head->gc_next & NEXT_MASK_UNREACHABLE) {
+    gcs_error("verify cpython: list %s: its head carries flags", name);
+    return -1;
+  }
+  for (gc_head *gc = GC_NEXT(head); gc != head; gc = GC_NEXT(gc)) {
+    gcs_obj *o = FROM_GC(gc);
+    if (gc == NULL || (gc->gc_next & NEXT_MASK_UNREACHABLE) || (gc->gc_prev & ~PREV_MASK)) {
+      gcs_error("verify cpython: list %s: element %" PRId64 " (%p) is NULL or carries flags",
+                name, n, (void *)o);
+      return -1;
+    }
+    if (GC_PREV(gc) != prev) {
+      gcs_error("verify cpython: list %s: element %" PRId64 " (%p): prev does not point back",
+                name, n, (void *)o);
+      return -1;
+    }
+    if (o->kind != GCS_CONTAINER) {
+      gcs_error("verify cpython: list %s: element %" PRId64 " (%p) is not a container (kind %u)",
+                name, n, (void *)o, o->kind);
+      return -1;
+    }
+    if (o->gcaux & AUX_LISTED) {
+      gcs_error("verify cpython: list %s: %p is in a list twice", name, (void *)o);
+      return -1;
+    }
+    if (gc->refcnt <= 0) {
+      gcs_error("verify cpython: list %s: %p has count %" PRIdPTR, name, (void *)o, gc->refcnt);
+      return -1;
+    }
+    o->gcaux |= AUX_LISTED;
+    prev = gc;
+    n++;
+  }
+  if (GC_PREV(head) != prev) {
+    gcs_error("verify cpython: list %s: the head's prev is not the last element", name);
+    return -1;
+  }
+  return n;
+}
+
+static void unmark_list(gc_head *head) {
+  for (gc_head *gc = GC_NEXT(head); gc != head; gc = GC_NEXT(gc)) FROM_GC(gc)->gcaux &= (uint16_t)~AUX_LISTED;
+}
+
+#if GCS_DEBUG >= 2
+typedef struct {
+  int64_t tracked;     /* live containers with gc_next != 0 */
+  int64_t unlisted;    /* tracked by the flag but not seen in any list */
+  int bad;
+} census_t;
+
+static void census(gcs_obj *o, void *arg) {
+  census_t *c = arg;
+  if (o->kind != GCS_CONTAINER) return;
+  gc_head *g = AS_GC(o);
+  if (g->gc_next != 0) {
+    c->tracked++;
+    if (!(o->gcaux & AUX_LISTED)) c->unlisted++;
+  } else if (!gcstate.untrack_atom_only) {
+    gcs_error("verify cpython: container %p is not tracked (untrack_atom_only is off)", (void *)o);
+    c->bad = 1;
+  }
+}
+
+/* rc.c's check: the count of every object is the number of slots and roots holding it. */
+static void adjust_children(gcs_obj *o, void *arg) {
+  intptr_t delta = *(const intptr_t *)arg;
+  for (uint32_t i = 0; i < o->nslots; i++)
+    if (o->slots[i]) GCS_REFCNT(o->slots[i]) += delta;
+}
+
+static void check_zero(gcs_obj *o, void *arg) {
+  int *bad = arg;
+  if (GCS_REFCNT(o) != 0) {
+    gcs_error("verify cpython: %p (%s, %u slots) has count %" PRIdPTR " more than its referrers",
+              (void *)o, o->kind == GCS_ATOM ? "atom" : "container", o->nslots, GCS_REFCNT(o));
+    *bad = 1;
+  }
+}
+
+static void adjust_roots(intptr_t delta) {
+  for (gcs_obj **r = gcs_heap.roots_base; r < gcs_heap.roots_top; r++)
+    if (*r) GCS_REFCNT(*r) += delta;
+}
+#endif
+
+static int verify(void) {
+  static const char *const names[] = {"generation 0", "generation 1", "generation 2", "permanent"};
+  gc_head *heads[] = {GEN_HEAD(0), GEN_HEAD(1), GEN_HEAD(2), &gcstate.permanent_generation.head};
+  int bad = 0;
+  int64_t listed = 0;
+  int nverified = 0;
+  for (int i = 0; i < 4; i++, nverified++) {
+    int64_t n = verify_list(heads[i], names[i]);
+    if (n < 0) {
+      bad = 1;
+      break;
+    }
+    listed += n;
+  }
+  for (int i = 0; i < NUM_GENERATIONS; i++) {
+    if (gcstate.generations[i].count < 0) {
+      gcs_error("verify cpython: count[%d] = %" PRId64 " is negative", i, gcstate.generations[i].count);
+      bad = 1;
+    }
+  }
+  if (gcstate.long_lived_pending < 0 || gcstate.long_lived_total < 0) {
+    gcs_error("verify cpython: long_lived_pending %" PRId64 ", long_lived_total %" PRId64,
+              gcstate.long_lived_pending, gcstate.long_lived_total);
+    bad = 1;
+  }
+#if GCS_DEBUG >= 2
+  if (!bad) {
+    census_t c = {0, 0, 0};
+    gcs_heap_walk(census, &c);
+    if (c.tracked != listed || c.unlisted != 0) {
+      gcs_error("verify cpython: %" PRId64 " containers are tracked, %" PRId64
+                " are in the lists, %" PRId64 " tracked ones in none", c.tracked, listed, c.unlisted);
+      bad = 1;
+    }
+    bad |= c.bad;
+  }
+#endif
+  /* a failed list may hold a cycle: unmark only what was walked completely */
+  for (int i = 0; i < nverified; i++) unmark_list(heads[i]);
+#if GCS_DEBUG >= 2
+  if (!gcs_heap.rc_draining) {
+    intptr_t minus = -1, plus = 1;
+    int rcbad = 0;
+    gcs_heap_walk(adjust_children, &minus);
+    adjust_roots(-1);
+    gcs_heap_walk(check_zero, &rcbad);
+    adjust_roots(1);
+    gcs_heap_walk(adjust_children, &plus);
+    bad |= rcbad;
+  }
+#endif
+  return bad;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* The ops table                                                                         */
+/* ------------------------------------------------------------------------------------ */
+
+static const char *const off_on[] = {"off", "on", NULL};
+
+static const gcs_knob_t knobs[] = {
+  {"threshold0", 700, 0, (int64_t)1 << 40, NULL,
+   "collect generation 0 when count0 (container allocations - deallocations) exceeds this; 0 = never"},
+  {"threshold1", 10, 0, (int64_t)1 << 40, NULL,
+   "collect generation 1 when more than this many generation-0 collections ran since its last"},
+  {"threshold2", 10, 0, (int64_t)1 << 40, NULL,
+   "collect generation 2 when more than this many generation-1 collections ran since its last (and the ratio rule allows)"},
+  {"long_lived_ratio", 25, 0, 1000, NULL,
+   "percent: a full collection also needs long_lived_pending >= this % of long_lived_total (3.11: 25)"},
+  {"enabled", 1, 0, 1, off_on, "automatic collections (gc.enable() / gc.disable()); counts are kept either way"},
+  {"untrack_atom_only", 0, 0, 1, off_on,
+   "untrack, at a collection, containers whose slots hold only atoms or nothing (tuples: _PyTuple_MaybeUntrack)"},
+  {"freeze_after_allocs", 0, 0, (int64_t)1 << 62, NULL,
+   "gc.freeze() right after this many containers have been allocated (all of them frozen); 0 = never"},
+  {NULL, 0, 0, 0, NULL, NULL},
+};
+
+const gcs_collector_ops gcs_collector_cpython = {
+  .name = "cpython",
+  .summary = "RC + CPython 3.11's generational cycle collector (gcmodule.c: 700/10/10, 25% rule, freeze)",
+  .barrier = GCS_BARRIER_RC,
+  .prefix_container = sizeof(gc_head),
+  .prefix_atom = sizeof(intptr_t),
+  .knobs = knobs,
+  .init = init,
+  .fini = fini,
+  .allocating = allocating,
+  .allocated = allocated,
+  .freeing = freeing,
+  .collect = collect,
+  .verify = verify,
+  .report = report,
+};
