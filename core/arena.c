@@ -499,12 +499,14 @@ static block *allocate_from_new_pool(uint32_t size) {
   return bp;
 }
 
-/* A full pool got a free block: back on usedpools, at the tail (as pymalloc 3.11 does,
-** whatever its comment says about "the front"). */
+/* A full pool got a free block: back on usedpools[szidx], at the front, so the next
+** allocation of the class takes the block just freed (still in cache). pymalloc reads
+** `next = usedpools[size + size]`, which is the first pool (the fake header's nextpool),
+** and links between the fake header and it. */
 static void insert_to_usedpool(poolp pool) {
   ASSERT_INTERNAL(pool->ref.count > 0);
-  poolp next = &usedpools[pool->szidx];
-  poolp prev = next->prevpool;
+  poolp prev = &usedpools[pool->szidx];
+  poolp next = prev->nextpool;
   pool->nextpool = next;
   pool->prevpool = prev;
   next->prevpool = pool;
