@@ -15,9 +15,9 @@ MODE_debug   := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sa
 MODE_stress  := -O1 -fno-omit-frame-pointer -fsanitize=undefined -fno-sanitize-recover=undefined -DGCS_DEBUG=2 -DGCS_STRESS=1
 LINK_debug   := -fsanitize=address,undefined
 LINK_stress  := -fsanitize=undefined
-LIBS    := -lm
+LIBS    := -lm -lpthread -ldl
 
-MAINS   := bench/main.c bench/allocbench.c
+MAINS   := bench/main.c bench/allocbench.c bench/matrix.c
 LIBSRC  := $(filter-out $(MAINS),$(wildcard core/*.c collectors/*.c workloads/*.c bench/*.c))
 TESTSRC := $(wildcard tests/test_*.c)
 TESTS   := $(notdir $(TESTSRC:.c=))
@@ -59,6 +59,13 @@ $(foreach m,release debug stress,$(eval $(call mode_rules,$(m))))
 
 build/gcscope: build/release/gcscope
 	cp $< $@
+
+# The matrix through Google Benchmark (C++; a thin C-callable wrapper in bench/gbench.cc).
+build/release/obj/bench/gbench.o: bench/gbench.cc bench/gbench.h | build/.deps-ok
+	@mkdir -p $(dir $@)
+	$(Q)$(CXX) -std=c++17 -O2 -g -I. -Wall -Wextra -Werror -c $< -o $@
+build/gcscope-bench: build/release/obj/bench/matrix.o build/release/obj/bench/gbench.o $(LIBOBJ_release) build/gcscope
+	$(Q)$(CXX) -o $@ build/release/obj/bench/matrix.o build/release/obj/bench/gbench.o $(LIBOBJ_release) -lbenchmark $(LIBS)
 
 # The allocator benchmark links CPython's pymalloc (PyObject_Malloc) from libpython3.11.
 PY_CFLAGS := $(shell pkg-config --cflags python3-embed 2>/dev/null)

@@ -7,6 +7,7 @@
 ** prints no half result.
 */
 #include "core/internal.h"
+#include "bench/bench.h"
 #include "collectors/collectors.h"
 #include "workloads/trace.h"
 #include "workloads/workloads.h"
@@ -24,6 +25,9 @@ static const char help_text[] =
   "  gcscope knobs [COLLECTOR] [WORKLOAD]       the knobs --set accepts, with defaults\n"
   "  gcscope replay --collector NAME [--json] [--set KNOB=VALUE]... [--allocator A] FILE\n"
   "                                             replay a trace (format: DESIGN.md)\n"
+  "  gcscope run --collector C --workload W [--set KNOB=VALUE]... [--allocator arena|system|jemalloc]\n"
+  "              [--seed N] [--trace FILE] [--sample-ms N] [--out PREFIX] [--json]\n"
+  "                                             run one cell in this process, measured\n"
   "  gcscope --help                             this text\n"
   "\n"
   "replay --json prints one object: collects (objects each `collect` found unreachable),\n"
@@ -210,5 +214,6 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "knobs") == 0) return cmd_knobs(argc - 2, argv + 2);
   if (strcmp(cmd, "replay") == 0) return cmd_replay(argc - 2, argv + 2);
+  if (strcmp(cmd, "run") == 0) return gcs_cmd_run(argc - 2, argv + 2, argv);
   return usage_error("unknown command '%s'", cmd);
 }

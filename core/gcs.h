@@ -279,7 +279,9 @@ typedef struct gcs_heap {
   gcs_obj *rc_pending;               /* RC cascade: dead containers whose slots are still to
                                         be released, linked through their count word */
   bool rc_draining;                  /* a cascade is running: new dead objects only queue */
-  bool collecting;                   /* inside ops->collect (no nested collection) */
+  bool collecting;                   /* a collection is running: set by gcs_heap_collect, and
+                                        by a collector around its automatic collections (no
+                                        nested collection; cascades are part of its pause) */
 } gcs_heap_t;
 
 extern gcs_heap_t gcs_heap;

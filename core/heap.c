@@ -201,7 +201,8 @@ void gcs_rc_release_(gcs_obj *o) {
   }
   gcs_heap.rc_draining = false;
   if (freed > 1) gcs_heap.stats.rc_cascades++;
-  if (t0) gcs_pause_record(t0, gcs_now_ns(), GCS_PAUSE_CASCADE, -1, freed, freed);
+  /* Inside a collection the cascade is part of the collection's own pause. */
+  if (t0 && !gcs_heap.collecting) gcs_pause_record(t0, gcs_now_ns(), GCS_PAUSE_CASCADE, -1, freed, freed);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -255,7 +256,7 @@ int gcs_heap_open(const gcs_collector_ops *c, const gcs_options_t *opts, char *e
     if (gcs_heap.allocator == GCS_ALLOC_ARENA) gcs_arena_fini();
     return rc;
   }
-  gcs_pause_reset();
+  gcs_pause_reset(gcs_knob("pause_log") != 0);
 #if GCS_DEBUG >= 2
   gcs_liveset_open();
 #endif

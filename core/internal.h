@@ -19,7 +19,7 @@ void gcs_options_clear(void);
 void gcs_options_describe(FILE *f, const gcs_collector_ops *c, const gcs_knob_t *workload_knobs);
 
 /* "pause.c" */
-void gcs_pause_reset(void);
+void gcs_pause_reset(bool enabled);
 /* The log since the heap opened; *n events. Valid until the next record or reset. */
 const gcs_pause_t *gcs_pause_log(size_t *n);
 

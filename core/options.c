@@ -26,6 +26,7 @@ const gcs_knob_t gcs_core_knobs[] = {
   {"purge_delay_ms", GCS_ARENA_PURGE_DELAY_MS_DEFAULT, 0, 60000, NULL,
    "release=pool: how long a pool stays empty before it is madvise'd away"},
   {"roots_max", 1 << 20, 16, (int64_t)1 << 30, NULL, "shadow-stack capacity, in roots"},
+  {"pause_log", 1, 0, 1, NULL, "log every pause (0: off, to measure what the logging costs)"},
   {NULL, 0, 0, 0, NULL, NULL},
 };
 

@@ -19,6 +19,7 @@ const char *const gcs_pause_kind_names[GCS_PAUSE_NKINDS] = {"collect", "full", "
 static gcs_pause_t *log_; /* the events */
 static size_t n_;         /* events recorded */
 static size_t cap_;       /* events the mapping holds */
+static bool on_ = true;   /* knob pause_log: 0 measures what logging itself costs */
 
 uint64_t gcs_now_ns(void) {
   struct timespec ts;
@@ -26,8 +27,9 @@ uint64_t gcs_now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-void gcs_pause_reset(void) {
+void gcs_pause_reset(bool enabled) {
   n_ = 0;
+  on_ = enabled;
 }
 
 static GCS_NOINLINE void grow(void) {
@@ -42,6 +44,7 @@ static GCS_NOINLINE void grow(void) {
 
 void gcs_pause_record(uint64_t start_ns, uint64_t end_ns, gcs_pause_kind kind, int generation,
                       uint64_t visited, uint64_t freed) {
+  if (!on_) return;
   if (n_ == cap_) grow();
   log_[n_++] = (gcs_pause_t){start_ns, end_ns, (uint32_t)kind, generation, visited, freed};
 }

@@ -1,0 +1,287 @@
+/*
+** matrix.c — gcscope-bench: the collector × workload × size × allocator matrix through Google
+** Benchmark. Every benchmark iteration is one `gcscope run` in a fresh process (so RSS and the
+** allocator start clean); its figures come back as Google Benchmark counters, its wall time as
+** the manual iteration time. All of Google Benchmark's flags work (--benchmark_filter,
+** --benchmark_repetitions, --benchmark_out=FILE.json, ...).
+**
+**   gcscope-bench --out DIR [--collectors a,b] [--workloads x,y] [--sizes default,small]
+**                 [--allocators arena,system,jemalloc] [--gcscope PATH] [--cell-timeout-s N]
+**                 [Google Benchmark flags]
+**
+** Benchmarks are named cell/COLLECTOR/WORKLOAD/SIZE/ALLOCATOR. The system and jemalloc
+** allocators are run for the workloads whose story is memory (ALLOCATOR_WORKLOADS); every
+** workload runs on the arena. Each cell's own files land in DIR/cells/.
+*/
+#define _GNU_SOURCE
+#include "bench/gbench.h"
+#include "collectors/collectors.h"
+#include "core/internal.h"
+#include "workloads/workloads.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char *const ALLOCATOR_WORKLOADS[] = {"fragment", "churn", NULL};
+
+typedef struct cell {
+  const char *collector, *workload, *size, *allocator;  /* what runs */
+  const gcs_workload_t *w;                               /* its table (for `small`) */
+  char name[192];                                        /* the benchmark's name */
+  int runs;                                              /* iterations so far (file suffix) */
+} cell_t;
+
+static const char *out_dir;          /* --out */
+static char gcscope_path[PATH_MAX];  /* the cell runner */
+static unsigned cell_timeout_s = 300;
+static int cells_registered, cells_done;
+static uint64_t started_ns;
+
+static bool in_list(const char *list, const char *name) {
+  if (list == NULL) return true;
+  size_t n = strlen(name);
+  for (const char *p = list; *p;) {
+    const char *e = strchr(p, ',');
+    size_t len = e ? (size_t)(e - p) : strlen(p);
+    if (len == n && strncmp(p, name, n) == 0) return true;
+    if (!e) break;
+    p = e + 1;
+  }
+  return false;
+}
+
+/* Every name in list must be one of the known (NULL-ended) names. */
+static int check_list(const char *flag, const char *list, const char *const *known) {
+  if (list == NULL) return 0;
+  char buf[512];
+  snprintf(buf, sizeof buf, "%s", list);
+  for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    bool ok = false;
+    for (int i = 0; known[i]; i++) ok |= strcmp(known[i], tok) == 0;
+    if (!ok) {
+      fprintf(stderr, "gcscope-bench: %s: unknown name '%s' (expected one of:", flag, tok);
+      for (int i = 0; known[i]; i++) fprintf(stderr, " %s", known[i]);
+      fprintf(stderr, ")\n");
+      return 2;
+    }
+  }
+  return 0;
+}
+
+static int read_counters(gcs_bm_state *st, const char *path, double *wall_s, char *err, unsigned errlen) {
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    snprintf(err, errlen, "no counters from the cell (%s): %s", path, strerror(errno));
+    return 1;
+  }
+  char line[256], name[128];
+  double v;
+  *wall_s = -1;
+  while (fgets(line, sizeof line, f)) {
+    if (line[0] == '#' || sscanf(line, "%127s %lf", name, &v) != 2) continue;
+    gcs_bm_counter(st, name, v);
+    if (strcmp(name, "wall_ns") == 0) *wall_s = v / 1e9;
+  }
+  fclose(f);
+  if (*wall_s < 0) {
+    snprintf(err, errlen, "%s has no wall_ns", path);
+    return 1;
+  }
+  return 0;
+}
+
+static int run_cell(gcs_bm_state *st, void *arg, double *seconds, char *err, unsigned errlen) {
+  cell_t *c = arg;
+  char prefix[PATH_MAX - 32], *argv[64];
+  int n = 0;
+  snprintf(prefix, sizeof prefix, "%s/cells/%s.%s.%s.%s.r%d", out_dir, c->collector, c->workload, c->size,
+           c->allocator, c->runs++);
+  char store[4096];   /* posix_spawn wants char *const argv[]: writable copies */
+  size_t used = 0;
+  const char *args[64];
+  int na = 0;
+  args[na++] = gcscope_path;
+  args[na++] = "run";
+  args[na++] = "--collector";
+  args[na++] = c->collector;
+  args[na++] = "--workload";
+  args[na++] = c->workload;
+  args[na++] = "--allocator";
+  args[na++] = c->allocator;
+  args[na++] = "--out";
+  args[na++] = prefix;
+  if (strcmp(c->size, "small") == 0)
+    for (int i = 0; c->w->small && c->w->small[i] && na < 60; i++) {
+      args[na++] = "--set";
+      args[na++] = c->w->small[i];
+    }
+  for (int i = 0; i < na; i++) {
+    size_t len = strlen(args[i]) + 1;
+    if (used + len > sizeof store) {
+      snprintf(err, errlen, "command line too long");
+      return 1;
+    }
+    argv[n++] = memcpy(store + used, args[i], len);
+    used += len;
+  }
+  argv[n] = NULL;
+
+  char logpath[PATH_MAX];
+  snprintf(logpath, sizeof logpath, "%s.log", prefix);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, logpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, logpath, O_WRONLY | O_APPEND, 0644);
+  pid_t pid;
+  int rc = posix_spawn(&pid, gcscope_path, &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) {
+    snprintf(err, errlen, "cannot run %s: %s", gcscope_path, strerror(rc));
+    return 1;
+  }
+  int status = 0;
+  uint64_t t0 = gcs_now_ns();
+  for (;;) {
+    pid_t w = waitpid(pid, &status, WNOHANG);
+    if (w == pid) break;
+    if (w < 0 && errno != EINTR) {
+      snprintf(err, errlen, "waitpid: %s", strerror(errno));
+      return 1;
+    }
+    if (gcs_now_ns() - t0 > (uint64_t)cell_timeout_s * 1000000000u) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      snprintf(err, errlen, "timed out after %u s (see %s)", cell_timeout_s, logpath);
+      return 1;
+    }
+    struct timespec ts = {0, 2000000};
+    nanosleep(&ts, NULL);
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    snprintf(err, errlen, "the cell failed (%s %d; see %s)", WIFEXITED(status) ? "exit" : "signal",
+             WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), logpath);
+    return 1;
+  }
+  char counters[PATH_MAX];
+  snprintf(counters, sizeof counters, "%s.counters.tsv", prefix);
+  rc = read_counters(st, counters, seconds, err, errlen);
+  cells_done++;
+  double elapsed = (double)(gcs_now_ns() - started_ns) / 1e9;
+  fprintf(stderr, "[%d/%d] %-44s %8.3f s   elapsed %dm%02ds\n", cells_done, cells_registered, c->name,
+          rc == 0 ? *seconds : 0.0, (int)elapsed / 60, (int)elapsed % 60);
+  return rc;
+}
+
+static int usage(const char *msg, const char *arg) {
+  fprintf(stderr, "gcscope-bench: %s%s\n", msg, arg);
+  fprintf(stderr,
+          "usage: gcscope-bench --out DIR [--collectors a,b] [--workloads x,y] [--sizes default,small]\n"
+          "                     [--allocators arena,system,jemalloc] [--gcscope PATH] [--cell-timeout-s N]\n"
+          "                     [Google Benchmark flags: --benchmark_filter=RE, --benchmark_repetitions=N,\n"
+          "                      --benchmark_out=FILE, --benchmark_list_tests, ...]\n");
+  return 2;
+}
+
+int main(int argc, char **argv) {
+  const char *collectors = NULL, *workloads = NULL, *sizes = "default", *allocators = "arena,system,jemalloc";
+  const char *gcscope = NULL;
+  /* Our flags first; what remains is Google Benchmark's. */
+  int keep = 1;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char **slot = strcmp(a, "--out") == 0          ? &out_dir
+                        : strcmp(a, "--collectors") == 0 ? &collectors
+                        : strcmp(a, "--workloads") == 0  ? &workloads
+                        : strcmp(a, "--sizes") == 0      ? &sizes
+                        : strcmp(a, "--allocators") == 0 ? &allocators
+                        : strcmp(a, "--gcscope") == 0    ? &gcscope
+                                                         : NULL;
+    if (slot == NULL && strcmp(a, "--cell-timeout-s") == 0) {
+      char *end;
+      if (i + 1 == argc) return usage("--cell-timeout-s expects a value", "");
+      unsigned long v = strtoul(argv[++i], &end, 10);
+      if (*end || end == argv[i] || v == 0 || v > 86400) return usage("--cell-timeout-s: expected 1..86400, got ", argv[i]);
+      cell_timeout_s = (unsigned)v;
+      continue;
+    }
+    if (slot == NULL) {
+      argv[keep++] = argv[i];
+      continue;
+    }
+    if (i + 1 == argc) return usage(a, " expects a value");
+    *slot = argv[++i];
+  }
+  argc = keep;
+  argv[argc] = NULL;
+  bool listing = false;
+  for (int i = 1; i < argc; i++) listing |= strncmp(argv[i], "--benchmark_list_tests", 22) == 0;
+  if (!out_dir && !listing) return usage("--out DIR is required", "");
+
+  const char *cnames[32], *wnames[64];
+  int nc = 0, nw = 0;
+  for (int i = 0; gcs_collectors[i] && nc < 31; i++) cnames[nc++] = gcs_collectors[i]->name;
+  cnames[nc] = NULL;
+  for (int i = 0; gcs_workloads[i] && nw < 63; i++) wnames[nw++] = gcs_workloads[i]->name;
+  wnames[nw] = NULL;
+  static const char *const snames[] = {"default", "small", NULL};
+  static const char *const anames[] = {"arena", "system", "jemalloc", NULL};
+  int rc;
+  if ((rc = check_list("--collectors", collectors, cnames)) || (rc = check_list("--workloads", workloads, wnames)) ||
+      (rc = check_list("--sizes", sizes, snames)) || (rc = check_list("--allocators", allocators, anames)))
+    return rc;
+
+  if (gcscope) {
+    snprintf(gcscope_path, sizeof gcscope_path, "%s", gcscope);
+  } else { /* beside this program */
+    ssize_t len = readlink("/proc/self/exe", gcscope_path, sizeof gcscope_path - 16);
+    if (len < 0) return usage("cannot find myself: ", strerror(errno));
+    gcscope_path[len] = '\0';
+    char *slash = strrchr(gcscope_path, '/');
+    strcpy(slash ? slash + 1 : gcscope_path, "gcscope");
+  }
+  if (access(gcscope_path, X_OK) != 0) return usage("cannot run the cell program ", gcscope_path);
+  if (out_dir) {
+    char cells[PATH_MAX];
+    snprintf(cells, sizeof cells, "%s/cells", out_dir);
+    mkdir(out_dir, 0755);
+    if (mkdir(cells, 0755) != 0 && errno != EEXIST) return usage("cannot create ", cells);
+    gcs_bm_context("gcscope_out", out_dir);
+  }
+
+  static cell_t cells[4096];
+  int n = 0;
+  for (int wi = 0; gcs_workloads[wi]; wi++) {
+    const gcs_workload_t *w = gcs_workloads[wi];
+    if (strcmp(w->name, "trace") == 0 || !in_list(workloads, w->name)) continue;
+    bool alloc_story = false;
+    for (int k = 0; ALLOCATOR_WORKLOADS[k]; k++) alloc_story |= strcmp(ALLOCATOR_WORKLOADS[k], w->name) == 0;
+    for (int si = 0; snames[si]; si++) {
+      if (!in_list(sizes, snames[si])) continue;
+      for (int ai = 0; anames[ai]; ai++) {
+        if (!in_list(allocators, anames[ai]) || (ai > 0 && !alloc_story)) continue;
+        for (int ci = 0; gcs_collectors[ci]; ci++) {
+          if (!in_list(collectors, gcs_collectors[ci]->name) || n == 4096) continue;
+          cell_t *c = &cells[n++];
+          *c = (cell_t){gcs_collectors[ci]->name, w->name, snames[si], anames[ai], w, "", 0};
+          snprintf(c->name, sizeof c->name, "cell/%s/%s/%s/%s", c->collector, c->workload, c->size, c->allocator);
+          gcs_bm_register(c->name, run_cell, c);
+        }
+      }
+    }
+  }
+  cells_registered = n;
+  started_ns = gcs_now_ns();
+  return gcs_bm_main(&argc, argv);
+}
