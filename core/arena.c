@@ -114,24 +114,12 @@
 #define NO_STAMP INT64_MAX
 
 typedef uint8_t block;
-
-struct pool_header {
-  union {
-    block *padding;                /* keeps the layout of pymalloc's header */
-    uint32_t count;                /* blocks handed out: 0 <= count <= capacity */
-  } ref;
-  block *freeblock;                /* head of the pool's free list; NULL <=> full */
-  struct pool_header *nextpool;    /* usedpools[szidx] ring, or the next on ao->freepools */
-  union {
-    struct pool_header *prevpool;  /* usedpools[szidx] ring */
-    int64_t empty_since_ms;        /* on ao->freepools: when it went empty (pool policy) */
-  };
-  uint32_t arenaindex;             /* allarenas[arenaindex] holds this pool */
-  uint32_t szidx;                  /* size class, or DUMMY_SIZE_IDX when never formatted */
-  uint32_t nextoffset;             /* offset of the first virgin block */
-  uint32_t maxnextoffset;          /* largest valid nextoffset == POOL_SIZE - block size */
-};
+/* pymalloc's struct pool_header is gcs_pool_header_t, in arena.h (the inline fast paths read
+** it); its usedpools is gcs_arena_usedpools. The pymalloc names are kept here. */
+#define pool_header gcs_pool_header
+#define usedpools gcs_arena_usedpools
 typedef struct pool_header *poolp;
+_Static_assert(sizeof(struct pool_header) == 48, "pymalloc's pool header is 48 bytes on 64-bit");
 
 /* Round up to the alignment: 48 bytes, as pymalloc on 64-bit. */
 #define POOL_OVERHEAD \
@@ -161,7 +149,7 @@ typedef struct large_header {
 #define SENTINEL(i) {.nextpool = &usedpools[i], .prevpool = &usedpools[i], .szidx = (i)}
 #define SENTINEL4(i) SENTINEL(i), SENTINEL(i + 1), SENTINEL(i + 2), SENTINEL(i + 3)
 /* Statically initialised, as pymalloc's, so an allocation before gcs_arena_init works. */
-static struct pool_header usedpools[NB_SMALL_SIZE_CLASSES] = {
+struct pool_header usedpools[NB_SMALL_SIZE_CLASSES] = {
   SENTINEL4(0), SENTINEL4(4), SENTINEL4(8), SENTINEL4(12),
   SENTINEL4(16), SENTINEL4(20), SENTINEL4(24), SENTINEL4(28),
 };
@@ -176,7 +164,7 @@ static large_header *large_live;                  /* large objects handed out */
 static large_header *large_kept;                  /* `none`: freed mappings kept for reuse */
 static int64_t purge_due_ms = NO_STAMP;           /* no arena's oldest stamp + delay is earlier */
 static size_t pagesize;                           /* 0 until first needed */
-static gcs_arena_stats_t stats;
+gcs_arena_stats_t gcs_arena_counters;
 static gcs_arena_config_t config = {GCS_RELEASE_ARENA, GCS_ARENA_PURGE_DELAY_MS_DEFAULT};
 
 /* --------------------------------------------------------------------------------------
@@ -221,8 +209,8 @@ static inline uintptr_t first_pool(const struct arena_object *ao) {
 }
 
 static void note_mapped(size_t n) {
-  stats.bytes_mapped += n;
-  if (stats.bytes_mapped > stats.bytes_mapped_peak) stats.bytes_mapped_peak = stats.bytes_mapped;
+  gcs_arena_counters.bytes_mapped += n;
+  if (gcs_arena_counters.bytes_mapped > gcs_arena_counters.bytes_mapped_peak) gcs_arena_counters.bytes_mapped_peak = gcs_arena_counters.bytes_mapped;
 }
 
 static size_t page_size(void) {
@@ -296,7 +284,7 @@ static struct arena_object *new_arena(void) {
     ao->pool_address += POOL_SIZE - excess;
   }
   ao->ntotalpools = ao->nfreepools;
-  stats.arenas_allocated++;
+  gcs_arena_counters.arenas_allocated++;
   note_mapped(ARENA_SIZE);
   return ao;
 }
@@ -311,10 +299,10 @@ static void free_arena(struct arena_object *ao) {
             (void *)ao->address, strerror(err));
     return;
   }
-  stats.bytes_mapped -= ARENA_SIZE;
-  stats.bytes_purged -= purged_bytes;
-  stats.bytes_returned_munmap += ARENA_SIZE - purged_bytes;
-  stats.arenas_freed++;
+  gcs_arena_counters.bytes_mapped -= ARENA_SIZE;
+  gcs_arena_counters.bytes_purged -= purged_bytes;
+  gcs_arena_counters.bytes_returned_munmap += ARENA_SIZE - purged_bytes;
+  gcs_arena_counters.arenas_freed++;
   ao->address = 0;
   ao->nextarena = unused_arena_objects;
   unused_arena_objects = ao;
@@ -337,9 +325,9 @@ static void purge_pool(struct arena_object *ao, poolp pool) {
   }
   uint32_t i = (uint32_t)(((uintptr_t)pool - first_pool(ao)) / POOL_SIZE);
   ao->purged |= UINT64_C(1) << i;
-  stats.bytes_purged += POOL_SIZE;
-  stats.bytes_returned_madvise += POOL_SIZE;
-  stats.pools_purged++;
+  gcs_arena_counters.bytes_purged += POOL_SIZE;
+  gcs_arena_counters.bytes_returned_madvise += POOL_SIZE;
+  gcs_arena_counters.pools_purged++;
 }
 
 /* Purges every pool that went empty at least config.purge_delay_ms before `now` (all of them
@@ -440,7 +428,7 @@ static block *allocate_from_new_pool(uint32_t size) {
     uint32_t i = (uint32_t)__builtin_ctzll(ao->purged);   /* madvise'd: page-faults back */
     ao->purged &= ao->purged - 1;
     pool = (poolp)(first_pool(ao) + (uintptr_t)i * POOL_SIZE);
-    stats.bytes_purged -= POOL_SIZE;
+    gcs_arena_counters.bytes_purged -= POOL_SIZE;
     pool->arenaindex = (uint32_t)(ao - allarenas);
     pool->szidx = DUMMY_SIZE_IDX;
   } else {
@@ -625,8 +613,8 @@ static void *alloc_large(size_t nbytes) {
   }
   h->nbytes = nbytes;
   large_link(&large_live, h);
-  stats.large_allocated++;
-  stats.bytes_in_use += mapsize - LARGE_OVERHEAD;
+  gcs_arena_counters.large_allocated++;
+  gcs_arena_counters.bytes_in_use += mapsize - LARGE_OVERHEAD;
   void *p = (char *)h + LARGE_OVERHEAD;
 #if GCS_DEBUG >= 2
   memset(p, CLEANBYTE, nbytes);
@@ -643,7 +631,7 @@ static void free_large(void *p, size_t nbytes) {
   (void)nbytes;
 #endif
   large_unlink(&large_live, h);
-  stats.bytes_in_use -= h->mapsize - LARGE_OVERHEAD;
+  gcs_arena_counters.bytes_in_use -= h->mapsize - LARGE_OVERHEAD;
   if (config.release == GCS_RELEASE_NONE) {
 #if GCS_DEBUG >= 2
     memset(p, DEADBYTE, h->mapsize - LARGE_OVERHEAD);
@@ -659,8 +647,8 @@ static void free_large(void *p, size_t nbytes) {
             strerror(err));
     return;
   }
-  stats.bytes_mapped -= mapsize;
-  stats.bytes_returned_munmap += mapsize;
+  gcs_arena_counters.bytes_mapped -= mapsize;
+  gcs_arena_counters.bytes_returned_munmap += mapsize;
 }
 
 /* --------------------------------------------------------------------------------------
@@ -672,9 +660,9 @@ int gcs_arena_init(const gcs_arena_config_t *cfg) {
   if (cfg != NULL) c = *cfg;
   if (c.release < GCS_RELEASE_ARENA || c.release > GCS_RELEASE_NONE || c.purge_delay_ms < 0)
     return EINVAL;
-  if (stats.bytes_mapped != 0) return EBUSY;   /* gcs_arena_fini first */
+  if (gcs_arena_counters.bytes_mapped != 0) return EBUSY;   /* gcs_arena_fini first */
   config = c;
-  memset(&stats, 0, sizeof stats);
+  memset(&gcs_arena_counters, 0, sizeof gcs_arena_counters);
   purge_due_ms = NO_STAMP;
   page_size();
   return 0;
@@ -686,10 +674,10 @@ void gcs_arena_fini(void) {
     if (ao->address == 0) continue;
     uint64_t purged_bytes = (uint64_t)__builtin_popcountll(ao->purged) * POOL_SIZE;
     if (unmap((void *)ao->address, ARENA_SIZE) != 0) continue;
-    stats.bytes_mapped -= ARENA_SIZE;
-    stats.bytes_purged -= purged_bytes;
-    stats.bytes_returned_munmap += ARENA_SIZE - purged_bytes;
-    stats.arenas_freed++;
+    gcs_arena_counters.bytes_mapped -= ARENA_SIZE;
+    gcs_arena_counters.bytes_purged -= purged_bytes;
+    gcs_arena_counters.bytes_returned_munmap += ARENA_SIZE - purged_bytes;
+    gcs_arena_counters.arenas_freed++;
   }
   large_header *lists[2] = {large_live, large_kept};
   for (int l = 0; l < 2; l++) {
@@ -698,8 +686,8 @@ void gcs_arena_fini(void) {
       next = h->next;
       size_t mapsize = h->mapsize;
       if (unmap(h, mapsize) != 0) continue;
-      stats.bytes_mapped -= mapsize;
-      stats.bytes_returned_munmap += mapsize;
+      gcs_arena_counters.bytes_mapped -= mapsize;
+      gcs_arena_counters.bytes_returned_munmap += mapsize;
     }
   }
   free(allarenas);
@@ -714,7 +702,7 @@ void gcs_arena_fini(void) {
   /* bytes_in_use is left as it was: what was still allocated at fini (a leak). */
 }
 
-void *gcs_arena_alloc(size_t nbytes) {
+void *gcs_arena_alloc_slow(size_t nbytes) {
   if (GCS_LIKELY(nbytes - 1 < GCS_ARENA_SMALL_MAX)) {
     uint32_t size = (uint32_t)(nbytes - 1) >> ALIGNMENT_SHIFT;
     poolp head = &usedpools[size];
@@ -735,7 +723,7 @@ void *gcs_arena_alloc(size_t nbytes) {
       if (GCS_UNLIKELY(bp == NULL)) return NULL;
     }
     UNPOISON(bp, INDEX2SIZE(size));
-    stats.bytes_in_use += INDEX2SIZE(size);
+    gcs_arena_counters.bytes_in_use += INDEX2SIZE(size);
 #if GCS_DEBUG >= 2
     memset(bp, CLEANBYTE, INDEX2SIZE(size));
 #endif
@@ -749,7 +737,7 @@ void *gcs_arena_alloc(size_t nbytes) {
   return alloc_large(nbytes);
 }
 
-void gcs_arena_free(void *p, size_t nbytes) {
+void gcs_arena_free_slow(void *p, size_t nbytes) {
   if (GCS_LIKELY(nbytes - 1 < GCS_ARENA_SMALL_MAX)) {
     uint32_t size = (uint32_t)(nbytes - 1) >> ALIGNMENT_SHIFT;
     poolp pool = POOL_ADDR(p);
@@ -765,7 +753,7 @@ void gcs_arena_free(void *p, size_t nbytes) {
     POISON(p, INDEX2SIZE(size));
     pool->freeblock = (block *)p;
     pool->ref.count--;
-    stats.bytes_in_use -= INDEX2SIZE(size);
+    gcs_arena_counters.bytes_in_use -= INDEX2SIZE(size);
     if (GCS_UNLIKELY(lastfree == NULL)) {
       insert_to_usedpool(pool);   /* was full; count > 0 since every class holds >= 31 */
       return;
@@ -788,7 +776,7 @@ void gcs_arena_collect(bool force) {
     maybe_purge();
 }
 
-const gcs_arena_stats_t *gcs_arena_stats(void) { return &stats; }
+const gcs_arena_stats_t *gcs_arena_stats(void) { return &gcs_arena_counters; }
 
 /* --------------------------------------------------------------------------------------
 ** gcs_arena_check
@@ -969,22 +957,22 @@ int gcs_arena_check(void) {
       }
       mapped += h->mapsize;
       if (l == 0) in_use += h->mapsize - LARGE_OVERHEAD;
-      if (++n > stats.large_allocated) {
+      if (++n > gcs_arena_counters.large_allocated) {
         FAIL("large list does not end");
         break;
       }
     }
   }
 
-  if (in_use != stats.bytes_in_use)
-    FAIL("bytes_in_use %llu, blocks handed out %llu", (unsigned long long)stats.bytes_in_use,
+  if (in_use != gcs_arena_counters.bytes_in_use)
+    FAIL("bytes_in_use %llu, blocks handed out %llu", (unsigned long long)gcs_arena_counters.bytes_in_use,
          (unsigned long long)in_use);
-  if (mapped != stats.bytes_mapped)
-    FAIL("bytes_mapped %llu, mappings %llu", (unsigned long long)stats.bytes_mapped,
+  if (mapped != gcs_arena_counters.bytes_mapped)
+    FAIL("bytes_mapped %llu, mappings %llu", (unsigned long long)gcs_arena_counters.bytes_mapped,
          (unsigned long long)mapped);
-  if (purged != stats.bytes_purged)
-    FAIL("bytes_purged %llu, purged pools %llu", (unsigned long long)stats.bytes_purged,
+  if (purged != gcs_arena_counters.bytes_purged)
+    FAIL("bytes_purged %llu, purged pools %llu", (unsigned long long)gcs_arena_counters.bytes_purged,
          (unsigned long long)purged);
-  if (stats.bytes_mapped > stats.bytes_mapped_peak) FAIL("bytes_mapped above its peak");
+  if (gcs_arena_counters.bytes_mapped > gcs_arena_counters.bytes_mapped_peak) FAIL("bytes_mapped above its peak");
   return bad;
 }

@@ -21,7 +21,8 @@
 **   usable_arenas is sorted by nfreepools ascending
 **
 ** Build macros: GCS_DEBUG >= 2 fills fresh blocks with 0xCD and freed ones with 0xDD, and
-** poisons freed blocks for ASan.
+** poisons freed blocks for ASan; GCS_DEBUG >= 2 or __SANITIZE_ADDRESS__ also turns the inline
+** fast paths off (GCS_ARENA_INLINE 0), so every call reaches the checking code.
 */
 #ifndef GCS_ARENA_H
 #define GCS_ARENA_H
@@ -64,19 +65,108 @@ typedef struct gcs_arena_stats {
 #undef GCS_ARENA_STAT_FIELD
 } gcs_arena_stats_t;
 
-/* Starts the allocator (all state is global; one allocator per process). 0 or an errno. */
+/* Starts the allocator (all state is global; one allocator per process). 0 or an errno:
+** EINVAL for a bad config, EBUSY when memory is still mapped (call gcs_arena_fini first).
+** NULL cfg: release `arena`, the default delay. Resets the stats. */
 int gcs_arena_init(const gcs_arena_config_t *cfg);
-/* Unmaps every arena and large object, whatever is still allocated; stats are kept. */
+/* Unmaps every arena and large object, whatever is still allocated; stats are kept (the
+** unmapping is counted in bytes_returned_munmap; bytes_in_use keeps what was still
+** allocated, i.e. leaked). */
 void gcs_arena_fini(void);
-/* nbytes > 0. A 16-byte aligned block of at least nbytes, or NULL when the OS says no. */
-void *gcs_arena_alloc(size_t nbytes);
-/* p from gcs_arena_alloc(nbytes) with the same nbytes. */
-void gcs_arena_free(void *p, size_t nbytes);
+/* nbytes > 0. A 16-byte aligned block of at least nbytes, or NULL (errno: EINVAL for 0,
+** ENOMEM when the OS says no). Inline below. */
+static inline void *gcs_arena_alloc(size_t nbytes);
+/* p from gcs_arena_alloc(nbytes) with the same nbytes; p == NULL is allowed for a large
+** nbytes only. Inline below. */
+static inline void gcs_arena_free(void *p, size_t nbytes);
 /* A collection finished: the `pool` policy purges pools empty for longer than the delay, or
 ** every empty pool when `force` (an explicit full collection, a release checkpoint). */
 void gcs_arena_collect(bool force);
 const gcs_arena_stats_t *gcs_arena_stats(void);
 /* Walks the allocator's structures; prints what is wrong and returns non-zero. */
 int gcs_arena_check(void);
+
+/* --------------------------------------------------------------------------------------
+** Inline fast paths (Lua's luaC_objbarrier shape: the filter inline, the rest out of line).
+** They pop or push a pool's free list only when no list changes: the pool stays on
+** usedpools (it neither fills, nor empties, nor was full). Everything else — a pool's first
+** or last block, a new pool, large objects, the counters' other figures — is the _slow
+** function's. Debug builds (GCS_DEBUG >= 2, ASan) always call the _slow functions, which
+** fill and poison. The structures below belong to core/arena.c; nothing else writes them.
+** ------------------------------------------------------------------------------------ */
+
+/* pymalloc's struct pool_header: at the start of every 16 KiB pool. */
+typedef struct gcs_pool_header gcs_pool_header_t;
+struct gcs_pool_header {
+  union {
+    uint8_t *padding;              /* keeps pymalloc's layout (48 bytes in all) */
+    uint32_t count;                /* blocks handed out: 0 <= count <= capacity */
+  } ref;
+  uint8_t *freeblock;              /* head of the pool's free list; NULL <=> full (or sentinel) */
+  gcs_pool_header_t *nextpool;     /* usedpools[szidx] ring, or the next on its arena's freepools */
+  union {
+    gcs_pool_header_t *prevpool;   /* usedpools[szidx] ring */
+    int64_t empty_since_ms;        /* on freepools: when it went empty (`pool` policy) */
+  };
+  uint32_t arenaindex;             /* allarenas[arenaindex] holds this pool */
+  uint32_t szidx;                  /* size class, or 0xffff when never formatted */
+  uint32_t nextoffset;             /* offset of the first virgin block */
+  uint32_t maxnextoffset;          /* largest valid nextoffset == POOL_SIZE - block size */
+};
+
+/* pymalloc's usedpools: one sentinel per class heads the ring of its pools with a free block
+** (sentinel freeblock is always NULL). */
+extern gcs_pool_header_t gcs_arena_usedpools[GCS_ARENA_NCLASSES];
+/* What gcs_arena_stats() returns; the fast paths keep bytes_in_use. */
+extern gcs_arena_stats_t gcs_arena_counters;
+
+/* "arena.c": the out-of-line paths, also the whole of alloc/free in debug builds. */
+void *gcs_arena_alloc_slow(size_t nbytes);
+void gcs_arena_free_slow(void *p, size_t nbytes);
+
+#if (defined(GCS_DEBUG) && GCS_DEBUG >= 2) || defined(__SANITIZE_ADDRESS__)
+#define GCS_ARENA_INLINE 0
+#else
+#define GCS_ARENA_INLINE 1
+#endif
+
+static inline void *gcs_arena_alloc(size_t nbytes) {
+#if GCS_ARENA_INLINE
+  if (__builtin_expect(nbytes - 1 < GCS_ARENA_SMALL_MAX, 1)) {
+    uint32_t c = (uint32_t)(nbytes - 1) >> 4;
+    gcs_pool_header_t *pool = gcs_arena_usedpools[c].nextpool;
+    uint8_t *bp = pool->freeblock;                 /* NULL when the ring is empty */
+    if (__builtin_expect(bp != NULL, 1)) {
+      uint8_t *next = *(uint8_t **)bp;
+      if (__builtin_expect(next != NULL, 1)) {     /* else: carve a virgin block, or full */
+        pool->freeblock = next;
+        pool->ref.count++;
+        gcs_arena_counters.bytes_in_use += (uint64_t)(c + 1) << 4;
+        return bp;
+      }
+    }
+  }
+#endif
+  return gcs_arena_alloc_slow(nbytes);
+}
+
+static inline void gcs_arena_free(void *p, size_t nbytes) {
+#if GCS_ARENA_INLINE
+  if (__builtin_expect(nbytes - 1 < GCS_ARENA_SMALL_MAX, 1)) {
+    gcs_pool_header_t *pool =
+        (gcs_pool_header_t *)((uintptr_t)p & ~(uintptr_t)(GCS_POOL_SIZE - 1));
+    uint8_t *lastfree = pool->freeblock;
+    if (__builtin_expect(lastfree != NULL && pool->ref.count > 1, 1)) {   /* else: was full, or
+                                                                            goes empty */
+      *(uint8_t **)p = lastfree;
+      pool->freeblock = (uint8_t *)p;
+      pool->ref.count--;
+      gcs_arena_counters.bytes_in_use -= (nbytes + 15) & ~(size_t)15;
+      return;
+    }
+  }
+#endif
+  gcs_arena_free_slow(p, nbytes);
+}
 
 #endif /* GCS_ARENA_H */

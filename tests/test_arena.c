@@ -402,7 +402,7 @@ static void rss_drop_case(int release, bool every_other_pool) {
   const size_t bs = 64, cap = CAP(64), total = 64 * MIB / bs;
   void **v = malloc(total * sizeof *v);
   cr_assert_not_null(v);
-  memset(v, 0, total * sizeof *v);   /* resident before the first read */
+  memset(v, 0xff, total * sizeof *v);   /* resident before the first read (0 would be calloc) */
   for (size_t i = 0; i < total; i++) {
     v[i] = gcs_arena_alloc(bs);
     cr_assert_not_null(v[i]);
