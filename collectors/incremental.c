@@ -1,0 +1,641 @@
+/*
+** incremental.c — incremental tricolor mark-sweep in the manner of Lua 5.4's lgc.c
+** (incremental mode): a state machine advanced in bounded steps paid for by allocation.
+**
+** States (Lua's names): GCSpause -> GCSpropagate -> GCSenteratomic -> GCSatomic ->
+** GCSswpallgc -> GCSswpend -> GCSpause. single_step() does one unit of progress and returns
+** the work it did; inc_step() runs single steps until the allocation debt is paid.
+**
+**   work unit   one object marked or swept, or one slot scanned (Lua: propagatemark returns
+**               1 + the slots of a table; sweeplist counts objects)
+**   debt        block bytes allocated and not yet paid for. In GCSpause it is
+**               live_bytes - threshold (negative until the heap reaches pause_pct % of the
+**               last estimate, Lua's setpause). Otherwise every allocation adds its bytes and
+**               once the debt is positive a step runs.
+**   a step      does (debt + step_bytes) / WORK2MEM * step_mul / 100 units, so it returns
+**               with a credit of step_bytes: the mutator allocates step_bytes between steps.
+**               WORK2MEM = 16 bytes, Lua's sizeof(TValue). Lua 5.4.6's incstep multiplies
+**               by stepmul without the /100 (at its default stepmul 100 it does 100 units
+**               per 16 bytes allocated, although its manual speaks of "elements per
+**               kilobyte"): that is step_mul=10000 here. Here step_mul is a percentage.
+** Every step is a GCS_PAUSE_STEP event. The atomic phase is never folded into a step: a step
+** that reaches GCSenteratomic ends there, and the next step runs atomic() alone, logged as
+** GCS_PAUSE_ATOMIC. An explicit collect(any generation) finishes the cycle under way and runs
+** a whole one, logged as GCS_PAUSE_FULL (Lua's fullinc).
+**
+** Two whites (Lua's currentwhite/otherwhite): objects are allocated with the current white.
+** atomic() flips it, so everything left unmarked now carries the other white — "dead" — while
+** objects allocated during the sweep get the new current white and survive it untouched.
+** The sweep frees the other white and turns black objects to the current white.
+**
+** Write barrier: forward (Dijkstra): a black object made to point to a white one marks the
+** white one (gray, onto the gray stack). Why not backward (Yuasa-style "grayagain", which
+** Lua uses for tables): a backward barrier re-grays the *stored-into* object and defers its
+** rescan to the atomic phase, so the atomic pause grows with the number of distinct objects
+** the mutator wrote during the cycle — unbounded, and the pause this collector exists to
+** bound. The forward barrier's work lands in ordinary steps instead, and its cost (a few
+** floating-garbage objects that stay alive until the next cycle) is bounded by the stores
+** made during one mark phase. Lua pays the backward barrier because its tables are filled in
+** loops (one re-gray per table instead of one mark per stored value); the workloads here
+** store into many objects, each a few times. In the sweep phase the barrier whitens the
+** black object instead (Lua's luaC_barrier_: it is known live, and no more barriers fire).
+** Roots have no barrier (gcs_root_set writes them freely), so atomic() marks them again.
+**
+** Memory per object: no prefix. Colours live in gcbits; the sweep finds objects through a
+** side table of object pointers in 64 KiB chunks (see marksweep.c for why not Lua's `next`
+** link). At the start of the sweep the table is detached: objects allocated during the
+** sweep go to a fresh table, so the sweep never chases the allocator (Lua links new objects
+** at the head of allgc for the same reason), and the two are joined when it ends.
+**
+** Invariants (checked by verify):
+**   objects in the tables == g.nobjects == gcs_heap.live_objects, each a distinct live one
+**   GCSpause: every object has the current white; the gray stack is empty
+**   GCSpropagate..GCSatomic (the invariant holds): no black object points to a white one;
+**     every gray object is on the gray stack and everything on it is gray; no object has
+**     the other white
+**   sweep: no gray object; no root and no object that is not dead points to a dead one;
+**     objects already swept, and those allocated since, have the current white
+**
+** Build macros: GCS_DEBUG >= 2 checks the tables against the heap's registry; GCS_DEBUG >= 3
+** verifies the heap at every state change (cycle start, atomic, end of sweep).
+*/
+#define _GNU_SOURCE /* mremap */
+#include "core/internal.h"
+#include "collectors/collectors.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define MASKCOLORS (GCS_WHITES | GCS_BLACK)
+#define iswhite(o) ((o)->gcbits & GCS_WHITES)
+#define isblack(o) ((o)->gcbits & GCS_BLACK)
+#define isgray(o) (!((o)->gcbits & MASKCOLORS))
+#define otherwhite() (g.currentwhite ^ GCS_WHITES)
+#define isdead(o) ((o)->gcbits & otherwhite())
+#define makewhite(o) ((o)->gcbits = (uint8_t)(((o)->gcbits & ~MASKCOLORS) | g.currentwhite))
+
+/* gcaux bits used only inside verify. */
+#define AUX_SEEN 0x8000u   /* met once in the tables */
+#define AUX_GRAY 0x4000u   /* on the gray stack */
+
+#define WORK2MEM 16        /* bytes of allocation a unit of work stands for (Lua's TValue) */
+#define GCSWEEPMAX 100     /* objects a single sweep step examines (Lua's value) */
+
+enum { GCSpropagate, GCSenteratomic, GCSatomic, GCSswpallgc, GCSswpend, GCSpause };
+#define keepinvariant() (g.state <= GCSatomic)
+#define issweepphase() (g.state == GCSswpallgc || g.state == GCSswpend)
+static const char *const state_names[] = {"propagate", "enteratomic", "atomic", "swpallgc",
+                                          "swpend", "pause"};
+
+/* --------------------------------------------------------------------------------------
+** Object tables: chunks of object pointers.
+** ------------------------------------------------------------------------------------ */
+#define CHUNK_BYTES (64 * 1024)
+typedef struct chunk {
+  struct chunk *next;   /* toward the tail; NULL on the last */
+  uint32_t n;           /* entries used: o[0..n) */
+  uint32_t unused;      /* keeps o[] 8-aligned */
+  gcs_obj *o[];         /* CHUNK_CAP entries */
+} chunk;
+#define CHUNK_CAP ((uint32_t)((CHUNK_BYTES - sizeof(chunk)) / sizeof(gcs_obj *)))
+
+typedef struct table {
+  chunk *head, *tail;   /* both NULL when empty; appends go to tail */
+} table;
+
+static struct {
+  int state;                  /* GCS* above */
+  uint8_t currentwhite;       /* GCS_WHITE0 or GCS_WHITE1 */
+  table all;                  /* every object, except those in the sweep list while sweeping */
+  table sweeping;             /* GCSswpallgc: the detached table being swept */
+  chunk *sweep_r;             /* read cursor: chunk ... */
+  uint32_t sweep_ri;          /* ... and index of the next entry to examine */
+  chunk *sweep_w;             /* write cursor (survivors are compacted here): chunk ... */
+  uint32_t sweep_wj;          /* ... and index; (w, wj) never passes (r, ri) */
+  uint64_t nobjects;          /* entries in both tables; == gcs_heap.live_objects */
+  gcs_obj **gray;             /* the gray stack (its own mapping) */
+  size_t ngray;               /* entries on it */
+  size_t graycap;             /* capacity, in entries */
+  int64_t debt;               /* bytes; a step runs when > 0 (see the header) */
+  uint64_t estimate;          /* live bytes after the last cycle (Lua's GCestimate) */
+  uint64_t visited;           /* objects marked or swept in the step under way */
+  uint64_t freed;             /* objects freed, cumulative */
+  uint64_t since;             /* objects allocated since the last cycle ended (report) */
+  uint64_t cycles;            /* cycles completed */
+  uint64_t collected;         /* objects they freed */
+  uint64_t cycle_freed_mark;  /* `freed` when the cycle under way started its sweep */
+  bool in_full;               /* inside collect(): steps are not logged separately */
+  int64_t pause_pct, pause_min_bytes, step_mul, step_bytes;  /* knobs */
+} g;
+
+static chunk *chunk_new(void) {
+  void *p = mmap(NULL, CHUNK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) gcs_fatal("incremental: cannot map a %d-byte object-table chunk", CHUNK_BYTES);
+  chunk *c = p;
+  c->next = NULL;
+  c->n = 0;
+  return c;
+}
+
+static void chunk_free(chunk *c) {
+  munmap(c, CHUNK_BYTES);
+}
+
+static void chunks_free(chunk *c) {
+  for (chunk *next; c != NULL; c = next) {
+    next = c->next;
+    chunk_free(c);
+  }
+}
+
+static GCS_NOINLINE void table_grow(table *t) {
+  chunk *c = chunk_new();
+  if (t->tail)
+    t->tail->next = c;
+  else
+    t->head = c;
+  t->tail = c;
+}
+
+static inline void table_append(table *t, gcs_obj *o) {
+  if (GCS_UNLIKELY(t->tail == NULL || t->tail->n == CHUNK_CAP)) table_grow(t);
+  t->tail->o[t->tail->n++] = o;
+}
+
+/* --------------------------------------------------------------------------------------
+** Mark
+** ------------------------------------------------------------------------------------ */
+static GCS_NOINLINE void gray_grow(void) {
+  size_t ncap = g.graycap ? g.graycap * 2 : 4096;
+  void *p = g.graycap ? mremap(g.gray, g.graycap * sizeof *g.gray, ncap * sizeof *g.gray, MREMAP_MAYMOVE)
+                      : mmap(NULL, ncap * sizeof *g.gray, PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) gcs_fatal("incremental: cannot grow the gray stack to %zu entries", ncap);
+  g.gray = p;
+  g.graycap = ncap;
+}
+
+/* Lua's reallymarkobject. Contract: o is white (current). An atom has nothing to visit and
+** goes straight to black; a container turns gray and waits on the gray stack. */
+static inline void mark_object(gcs_obj *o) {
+  GCS_ASSERT_INTERNAL(o->gcbits & g.currentwhite);
+  if (o->kind == GCS_ATOM) {
+    o->gcbits = (uint8_t)((o->gcbits & ~MASKCOLORS) | GCS_BLACK);
+    g.visited++;
+    return;
+  }
+  o->gcbits &= (uint8_t)~MASKCOLORS;
+  if (GCS_UNLIKELY(g.ngray == g.graycap)) gray_grow();
+  g.gray[g.ngray++] = o;
+}
+
+/* Marks what the roots hold; returns the roots examined (its work). */
+static uint64_t mark_roots(void) {
+  for (gcs_obj **r = gcs_heap.roots_base; r < gcs_heap.roots_top; r++)
+    if (*r && iswhite(*r)) mark_object(*r);
+  return (uint64_t)(gcs_heap.roots_top - gcs_heap.roots_base);
+}
+
+/* Lua's propagatemark: traverses the gray object on top of the stack, turning it black.
+** Returns its work, 1 + its slots. */
+static uint64_t propagate_mark(void) {
+  gcs_obj *o = g.gray[--g.ngray];
+  GCS_ASSERT_INTERNAL(isgray(o));
+  o->gcbits |= GCS_BLACK;
+  g.visited++;
+  gcs_obj **s = o->slots;
+  uint32_t n = o->nslots;
+  for (uint32_t i = 0; i < n; i++) {
+    gcs_obj *c = s[i];
+    if (c && iswhite(c)) mark_object(c);
+  }
+  return 1u + n;
+}
+
+static uint64_t propagate_all(void) {
+  uint64_t work = 0;
+  while (g.ngray > 0) work += propagate_mark();
+  return work;
+}
+
+/* Lua's restartcollection: a cycle starts by marking the roots. */
+static uint64_t restart_collection(void) {
+  GCS_ASSERT_INTERNAL(g.ngray == 0);
+  g.state = GCSpropagate;
+  GCS_VERIFY("incremental: cycle start");
+  return 1 + mark_roots();
+}
+
+/* Finishes marking with the mutator stopped: the roots again (they have no barrier), then
+** everything gray. Afterwards every object reachable from the roots is black, and the flip
+** of the current white makes every other one dead. Returns its work. */
+static uint64_t atomic(void) {
+  g.state = GCSatomic;
+  uint64_t work = mark_roots();
+  work += propagate_all();
+  GCS_VERIFY("incremental: atomic, marking done");
+  g.currentwhite = (uint8_t)otherwhite();
+  return work;
+}
+
+/* --------------------------------------------------------------------------------------
+** Sweep
+** ------------------------------------------------------------------------------------ */
+
+#if GCS_DEBUG >= 2
+/* The heap's verifier checks that every live object's slots point to live objects, but a
+** dead object not yet swept may point to one the sweep already freed (Lua's checkobject
+** skips dead objects for this reason). Debug builds therefore empty the slots of the dead
+** at the start of the sweep; nothing can read them any more. */
+static void clear_dead_slots(void) {
+  for (chunk *c = g.all.head; c != NULL; c = c->next)
+    for (uint32_t i = 0; i < c->n; i++)
+      if (isdead(c->o[i])) memset(c->o[i]->slots, 0, (size_t)c->o[i]->nslots * sizeof(gcs_obj *));
+}
+#endif
+
+/* Detaches the table for sweeping; objects allocated from now on go to a fresh one. */
+static void enter_sweep(void) {
+#if GCS_DEBUG >= 2
+  clear_dead_slots();
+#endif
+  g.sweeping = g.all;
+  g.all.head = g.all.tail = NULL;
+  g.sweep_r = g.sweep_w = g.sweeping.head;
+  g.sweep_ri = g.sweep_wj = 0;
+  g.estimate = gcs_heap.live_bytes;
+  g.cycle_freed_mark = g.freed;
+  g.state = GCSswpallgc;
+  GCS_VERIFY("incremental: sweep start");
+}
+
+#define SWEEP_PREFETCH 16
+
+/* Lua's sweepstep over sweeplist: examines up to GCSWEEPMAX objects of the detached table,
+** freeing the dead ones and whitening the rest, compacted toward its head. Returns the
+** objects examined; 0 once the table is done (and moves to GCSswpend). */
+static uint64_t sweep_step(void) {
+  chunk *r = g.sweep_r, *w = g.sweep_w;
+  uint32_t ri = g.sweep_ri, wj = g.sweep_wj;
+  uint64_t count = 0, freed = 0, live0 = gcs_heap.live_bytes;
+  uint8_t ow = (uint8_t)otherwhite(), white = g.currentwhite;
+  while (count < GCSWEEPMAX && r != NULL) {
+    if (ri == r->n) {
+      r = r->next;
+      ri = 0;
+      continue;
+    }
+    if (ri + SWEEP_PREFETCH < r->n) __builtin_prefetch(r->o[ri + SWEEP_PREFETCH], 1);
+    gcs_obj *o = r->o[ri++];
+    count++;
+    if (o->gcbits & ow) {
+      gcs_free_(o);
+      freed++;
+      continue;
+    }
+    o->gcbits = (uint8_t)((o->gcbits & ~MASKCOLORS) | white);
+    if (wj == CHUNK_CAP) {
+      w->n = wj;
+      w = w->next;
+      wj = 0;
+    }
+    w->o[wj++] = o;
+  }
+  g.sweep_r = r;
+  g.sweep_ri = ri;
+  g.sweep_w = w;
+  g.sweep_wj = wj;
+  g.nobjects -= freed;
+  g.freed += freed;
+  g.visited += count;
+  g.estimate -= live0 - gcs_heap.live_bytes;  /* Lua: GCestimate follows the frees */
+  if (r == NULL) g.state = GCSswpend;
+  return count;
+}
+
+/* Closes the sweep: the compacted table, chunks past the write cursor unmapped, then the
+** objects allocated during the sweep. */
+static void finish_sweep(void) {
+  table swept = {NULL, NULL};
+  if (g.sweep_w != NULL) {
+    g.sweep_w->n = g.sweep_wj;
+    chunks_free(g.sweep_w->next);
+    g.sweep_w->next = NULL;
+    swept.head = g.sweeping.head;
+    swept.tail = g.sweep_w;
+  }
+  if (swept.tail == NULL) {
+    swept = g.all;
+  } else if (g.all.head != NULL) {
+    swept.tail->next = g.all.head;
+    swept.tail = g.all.tail;
+  }
+  g.all = swept;
+  g.sweeping.head = g.sweeping.tail = NULL;
+  g.sweep_r = g.sweep_w = NULL;
+  g.sweep_ri = g.sweep_wj = 0;
+}
+
+/* Lua's setpause: the next cycle starts when the heap reaches pause_pct % of the estimate. */
+static void set_pause(void) {
+  uint64_t t = g.estimate * (uint64_t)g.pause_pct / 100;
+  if (t < (uint64_t)g.pause_min_bytes) t = (uint64_t)g.pause_min_bytes;
+  g.debt = (int64_t)gcs_heap.live_bytes - (int64_t)t;
+  if (g.debt > 0) g.debt = 0;
+}
+
+/* --------------------------------------------------------------------------------------
+** The state machine
+** ------------------------------------------------------------------------------------ */
+static uint64_t single_step(void) {
+  uint64_t work;
+  switch (g.state) {
+    case GCSpause:
+      work = restart_collection();
+      break;
+    case GCSpropagate:
+      if (g.ngray == 0) {
+        g.state = GCSenteratomic;  /* no more gray objects: finish the propagate phase */
+        work = 0;
+      } else {
+        work = propagate_mark();
+      }
+      break;
+    case GCSenteratomic:
+      work = atomic();
+      enter_sweep();
+      break;
+    case GCSswpallgc:
+      work = sweep_step();
+      break;
+    case GCSswpend:
+      finish_sweep();
+      GCS_VERIFY("incremental: sweep end");
+      g.cycles++;
+      g.collected += g.freed - g.cycle_freed_mark;
+      g.since = 0;
+      g.state = GCSpause;
+      work = 0;
+      break;
+    default:
+      gcs_fatal("incremental: bad state %d", g.state);
+  }
+  return work;
+}
+
+static void run_until(int state) {
+  while (g.state != state) single_step();
+}
+
+/* Lua's incstep: pays the debt in units of work, ending with a credit of step_bytes. */
+static void inc_step(void) {
+  int64_t stepmul = g.step_mul;
+  int64_t debt = g.debt / WORK2MEM * stepmul / 100;
+  int64_t stepsize = g.step_bytes / WORK2MEM * stepmul / 100;
+  if (stepsize < 1) stepsize = 1;
+  uint64_t t0 = gcs_now_ns(), freed0 = g.freed;
+  gcs_pause_kind kind = GCS_PAUSE_STEP;
+  g.visited = 0;
+  if (g.state == GCSenteratomic) {
+    kind = GCS_PAUSE_ATOMIC;  /* atomic() alone, a pause of its own */
+    debt -= (int64_t)single_step();
+  } else {
+    do {
+      if (g.state == GCSenteratomic) {  /* stop short of atomic: the next step runs it */
+        debt = -stepsize;
+        break;
+      }
+      debt -= (int64_t)single_step();
+    } while (debt > -stepsize && g.state != GCSpause);
+  }
+  if (g.state == GCSpause)
+    set_pause();
+  else
+    g.debt = debt * 100 / stepmul * WORK2MEM;
+  gcs_pause_record(t0, gcs_now_ns(), kind, -1, g.visited, g.freed - freed0);
+}
+
+/* --------------------------------------------------------------------------------------
+** The ops
+** ------------------------------------------------------------------------------------ */
+static int init(void) {
+  memset(&g, 0, sizeof g);
+  g.pause_pct = gcs_knob("pause_pct");
+  g.pause_min_bytes = gcs_knob("pause_min_bytes");
+  g.step_mul = gcs_knob("step_mul");
+  g.step_bytes = gcs_knob("step_bytes");
+  g.state = GCSpause;
+  g.currentwhite = GCS_WHITE0;
+  set_pause();
+  return 0;
+}
+
+static void fini(void) {
+  chunks_free(g.all.head);
+  chunks_free(g.sweeping.head);
+  if (g.graycap) munmap(g.gray, g.graycap * sizeof *g.gray);
+  memset(&g, 0, sizeof g);
+}
+
+static void allocating(size_t block_bytes, int kind) {
+  (void)kind;
+  g.debt += (int64_t)block_bytes;
+  if (GCS_UNLIKELY(g.debt > 0) && !gcs_heap.collecting) {
+    gcs_heap.collecting = true;
+    inc_step();
+    gcs_heap.collecting = false;
+  }
+}
+
+static void allocated(gcs_obj *o) {
+  o->gcbits = g.currentwhite;
+  table_append(&g.all, o);
+  g.nobjects++;
+  g.since++;
+}
+
+/* Lua's luaC_barrier_: black o now points to white v. */
+static void barrier_slow(gcs_obj *o, gcs_obj *v) {
+  GCS_ASSERT_INTERNAL(isblack(o) && iswhite(v) && !isdead(v) && !isdead(o));
+  if (keepinvariant()) {
+    mark_object(v);  /* restore the invariant */
+  } else {
+    GCS_ASSERT_INTERNAL(issweepphase());
+    makewhite(o);    /* sweeping: o is known live; whiten it so no more barriers fire */
+  }
+}
+
+/* Lua's fullinc: if marking is under way, sweep everything back to white first (the white
+** has not flipped, so nothing is freed and the gray stack is dropped); finish any sweep;
+** then one whole cycle. Returns the objects freed by the call. */
+static uint64_t collect(int generation) {
+  (void)generation;
+  uint64_t t0 = gcs_now_ns(), freed0 = g.freed;
+  g.visited = 0;
+  if (keepinvariant() && g.state != GCSatomic) {
+    while (g.ngray > 0) {  /* abandon the mark: gray back to white */
+      gcs_obj *o = g.gray[--g.ngray];
+      makewhite(o);
+    }
+    enter_sweep();
+  }
+  run_until(GCSpause);
+  single_step();  /* restart */
+  run_until(GCSpause);
+  set_pause();
+  gcs_pause_record(t0, gcs_now_ns(), GCS_PAUSE_FULL, -1, g.visited, g.freed - freed0);
+  return g.freed - freed0;
+}
+
+static void report(gcs_gc_report_t *r) {
+  r->ngenerations = 1;
+  r->count[0] = (int64_t)g.since;
+  r->gen[0].collections = g.cycles;
+  r->gen[0].collected = g.collected;
+}
+
+/* --------------------------------------------------------------------------------------
+** verify
+** ------------------------------------------------------------------------------------ */
+typedef struct vstate {
+  int bad;
+  uint64_t n;
+} vstate;
+
+#define VFAIL(v, ...) (gcs_error("verify incremental (%s): " __VA_ARGS__), (v)->bad = 1)
+
+/* `swept`: the object is in a part of the tables the sweep has finished with (or that it
+** never visits): outside GCSpropagate..GCSatomic it must have the current white. */
+static void verify_entry(vstate *v, gcs_obj *o, bool swept) {
+  const char *st = state_names[g.state];
+  v->n++;
+  if (o->kind != GCS_CONTAINER && o->kind != GCS_ATOM) {
+    VFAIL(v, "table entry %p has kind %u (freed?)", st, (void *)o, o->kind);
+    return;
+  }
+#if GCS_DEBUG >= 2
+  if (!gcs_liveset_has(o)) {
+    VFAIL(v, "table entry %p is not a live object", st, (void *)o);
+    return;
+  }
+#endif
+  if (o->gcaux & AUX_SEEN) {
+    VFAIL(v, "%p is in the object tables twice", st, (void *)o);
+    return;
+  }
+  o->gcaux |= AUX_SEEN;
+  uint8_t c = o->gcbits & MASKCOLORS;
+  if (keepinvariant()) {
+    if (c & otherwhite()) VFAIL(v, "%p has the other white while marking", st, (void *)o);
+    if (isgray(o) && !(o->gcaux & AUX_GRAY)) VFAIL(v, "gray %p is not on the gray stack", st, (void *)o);
+    if (isblack(o)) {
+      for (uint32_t i = 0; i < o->nslots; i++)
+        if (o->slots[i] && iswhite(o->slots[i]))
+          VFAIL(v, "black %p slot %u points to white %p", st, (void *)o, i, (void *)o->slots[i]);
+    }
+    return;
+  }
+  if (isgray(o)) VFAIL(v, "%p is gray outside marking", st, (void *)o);
+  if ((swept || g.state == GCSpause) && c != g.currentwhite)
+    VFAIL(v, "%p has colour bits %#x where only the current white %#x may be", st, (void *)o, c,
+          g.currentwhite);
+  if (!isdead(o)) {
+    for (uint32_t i = 0; i < o->nslots; i++)
+      if (o->slots[i] && isdead(o->slots[i]))
+        VFAIL(v, "live %p slot %u points to dead %p", st, (void *)o, i, (void *)o->slots[i]);
+  }
+}
+
+static void verify_chunks(vstate *v, chunk *c, chunk *stop, uint32_t stopi, bool swept) {
+  for (; c != NULL; c = c->next) {
+    uint32_t n = c == stop ? stopi : c->n;
+    if (c->n > CHUNK_CAP) {
+      VFAIL(v, "corrupt object-table chunk %p (n %u)", state_names[g.state], (void *)c, c->n);
+      return;
+    }
+    for (uint32_t i = 0; i < n; i++) verify_entry(v, c->o[i], swept);
+    if (c == stop) return;
+  }
+}
+
+static void clear_aux(chunk *c, chunk *stop, uint32_t stopi) {
+  for (; c != NULL; c = c->next) {
+    uint32_t n = c == stop ? stopi : c->n;
+    for (uint32_t i = 0; i < n; i++) c->o[i]->gcaux &= (uint16_t)~(AUX_SEEN | AUX_GRAY);
+    if (c == stop) return;
+  }
+}
+
+static int verify(void) {
+  vstate v = {0, 0};
+  const char *st = state_names[g.state];
+  for (size_t i = 0; i < g.ngray; i++) {
+    gcs_obj *o = g.gray[i];
+    if (!keepinvariant()) {
+      VFAIL(&v, "%zu objects on the gray stack outside marking", st, g.ngray);
+      break;
+    }
+    if (!isgray(o)) VFAIL(&v, "gray-stack entry %zu (%p) is not gray", st, i, (void *)o);
+    if (o->gcaux & AUX_GRAY) VFAIL(&v, "%p is on the gray stack twice", st, (void *)o);
+    o->gcaux |= AUX_GRAY;
+  }
+  if (issweepphase()) {
+    /* swept and compacted: [head, (w, wj)); still to sweep: [(r, ri), end) */
+    verify_chunks(&v, g.sweeping.head, g.sweep_w, g.sweep_wj, true);
+    if (g.sweep_r != NULL) {
+      chunk *r = g.sweep_r;
+      for (uint32_t i = g.sweep_ri; i < r->n; i++) verify_entry(&v, r->o[i], false);
+      verify_chunks(&v, r->next, NULL, 0, false);
+    }
+  }
+  verify_chunks(&v, g.all.head, NULL, 0, !keepinvariant());
+  for (size_t i = 0; i < g.ngray; i++) g.gray[i]->gcaux &= (uint16_t)~AUX_GRAY;
+  if (issweepphase()) {
+    clear_aux(g.sweeping.head, g.sweep_w, g.sweep_wj);
+    if (g.sweep_r != NULL) {
+      for (uint32_t i = g.sweep_ri; i < g.sweep_r->n; i++) g.sweep_r->o[i]->gcaux &= (uint16_t)~AUX_SEEN;
+      clear_aux(g.sweep_r->next, NULL, 0);
+    }
+  }
+  clear_aux(g.all.head, NULL, 0);
+  if (v.n != g.nobjects || v.n != gcs_heap.live_objects)
+    VFAIL(&v, "object tables hold %" PRIu64 " objects, the collector counts %" PRIu64
+          ", the heap %" PRIu64 " live", st, v.n, g.nobjects, gcs_heap.live_objects);
+  for (gcs_obj **r = gcs_heap.roots_base; r < gcs_heap.roots_top; r++) {
+    if (*r == NULL) continue;
+    if (!keepinvariant() && isdead(*r))
+      VFAIL(&v, "root %td holds dead %p", st, r - gcs_heap.roots_base, (void *)*r);
+  }
+  return v.bad;
+}
+
+static const gcs_knob_t knobs[] = {
+  {"pause_pct", 200, 100, 100000, NULL,
+   "start a cycle when the heap reaches this % of what survived the last one (Lua's pause)"},
+  {"pause_min_bytes", 1 << 16, 0, (int64_t)1 << 40, NULL,
+   "no cycle starts while the heap is smaller than this"},
+  {"step_mul", 100, 1, 1000000, NULL,
+   "work per allocation, in %: 100 = one unit (object or slot) per 16 bytes allocated"},
+  {"step_bytes", 8192, 16, (int64_t)1 << 30, NULL,
+   "bytes the mutator allocates between two steps (Lua's stepsize, 2^13)"},
+  {NULL, 0, 0, 0, NULL, NULL},
+};
+
+const gcs_collector_ops gcs_collector_incremental = {
+  .name = "incremental",
+  .summary = "incremental tricolor mark-sweep, forward barrier, bounded steps (Lua 5.4 incremental)",
+  .barrier = GCS_BARRIER_TRICOLOR,
+  .prefix_container = 0,
+  .prefix_atom = 0,
+  .knobs = knobs,
+  .init = init,
+  .fini = fini,
+  .allocating = allocating,
+  .allocated = allocated,
+  .collect = collect,
+  .barrier_slow = barrier_slow,
+  .verify = verify,
+  .report = report,
+};

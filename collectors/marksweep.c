@@ -1,0 +1,382 @@
+/*
+** marksweep.c — precise stop-the-world tricolor mark-sweep with a heap-growth trigger
+** (Lua 5.4's `pause`; the shape of bdwgc's full collection, but precise).
+**
+** A collection is two named phases, as in lgc.c:
+**   mark_roots + propagate_all   white -> gray (on the gray stack) -> black; an explicit stack,
+**                                no recursion, so a 10-million-node chain needs no C stack
+**   sweep                        one pass over the object table: white objects are freed
+**                                (gcs_free_, so the arena's release policy applies), black
+**                                ones turn white again, and the table is compacted in place
+** Trigger: a collection runs when the heap (block bytes) would pass `pause_pct` % of what
+** survived the last one (Lua's setpause: 200 = wait for the heap to double), and never below
+** `pause_min_bytes`. An explicit collect(any generation) is the same full collection.
+**
+** Memory per object: no prefix at all. The mark is the colour in the header's gcbits (as
+** Lua's `marked`); the sweep finds every object through a side table of object pointers,
+** kept in allocation order in 64 KiB chunks (8 bytes an object, outside the object). Lua
+** links every object through an 8-byte `next` in its header instead (allgc); here that word
+** would push a 2-slot node from 32 to 40 bytes, i.e. into the 48-byte size class — 50% more
+** heap and cache traffic for the very objects that dominate — while the side table costs the
+** same 8 bytes, packs densely, and is read sequentially by the sweep (with prefetch).
+** The table is the collector's own memory (mmap'd), not counted in gcs_heap.live_bytes.
+**
+** Colours (gcs.h): white = GCS_WHITE0, gray = no colour bit, black = GCS_BLACK. A stop-the-
+** world collector needs one white only; between collections every object is white.
+**
+** Invariants (checked by verify):
+**   table entries == g.nobjects == gcs_heap.live_objects, each a distinct live object
+**   between collections: every object white, gray stack empty
+**   after marking: no gray object, no root to a white object, no black -> white edge
+**
+** Build macros: GCS_DEBUG >= 2 checks the table against the heap's registry; GCS_DEBUG >= 3
+** verifies the heap before marking, after marking and after sweeping.
+*/
+#define _GNU_SOURCE /* mremap */
+#include "core/internal.h"
+#include "collectors/collectors.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define MASKCOLORS (GCS_WHITES | GCS_BLACK)
+#define WHITE GCS_WHITE0
+#define iswhite(o) ((o)->gcbits & GCS_WHITES)
+#define isblack(o) ((o)->gcbits & GCS_BLACK)
+#define isgray(o) (!((o)->gcbits & MASKCOLORS))
+
+/* gcaux bit used only inside verify, to find duplicates in the table. */
+#define AUX_SEEN 0x8000u
+
+/* --------------------------------------------------------------------------------------
+** The object table: chunks of object pointers, appended in allocation order.
+** ------------------------------------------------------------------------------------ */
+#define CHUNK_BYTES (64 * 1024)
+typedef struct chunk {
+  struct chunk *next;   /* toward the tail; NULL on the last */
+  uint32_t n;           /* entries used: o[0..n) */
+  uint32_t unused;      /* keeps o[] 8-aligned */
+  gcs_obj *o[];         /* CHUNK_CAP entries */
+} chunk;
+#define CHUNK_CAP ((uint32_t)((CHUNK_BYTES - sizeof(chunk)) / sizeof(gcs_obj *)))
+
+enum { PHASE_IDLE, PHASE_MARKED, PHASE_SWEEP };
+
+static struct {
+  chunk *head, *tail;         /* the table; tail->n < CHUNK_CAP unless full; never NULL */
+  uint64_t nobjects;          /* entries in the table; == gcs_heap.live_objects */
+  gcs_obj **gray;             /* the gray stack (its own mapping) */
+  size_t ngray;               /* entries on it */
+  size_t graycap;             /* its capacity, in entries */
+  uint64_t threshold;         /* live_bytes at which the next collection starts */
+  int phase;                  /* PHASE_*: what verify may expect */
+  uint64_t marked;            /* objects blackened by the collection under way */
+  uint64_t since;             /* objects allocated since the last collection (report) */
+  uint64_t collections;       /* collections run, triggered and explicit */
+  uint64_t collected;         /* objects they freed */
+  int64_t pause_pct;          /* knob */
+  int64_t pause_min_bytes;    /* knob */
+} g;
+
+static chunk *chunk_new(void) {
+  void *p = mmap(NULL, CHUNK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) gcs_fatal("marksweep: cannot map a %d-byte object-table chunk", CHUNK_BYTES);
+  chunk *c = p;
+  c->next = NULL;
+  c->n = 0;
+  return c;
+}
+
+static void chunk_free(chunk *c) {
+  munmap(c, CHUNK_BYTES);
+}
+
+static GCS_NOINLINE void table_grow(void) {
+  chunk *c = chunk_new();
+  g.tail->next = c;
+  g.tail = c;
+}
+
+static inline void table_append(gcs_obj *o) {
+  if (GCS_UNLIKELY(g.tail->n == CHUNK_CAP)) table_grow();
+  g.tail->o[g.tail->n++] = o;
+  g.nobjects++;
+}
+
+/* --------------------------------------------------------------------------------------
+** Mark
+** ------------------------------------------------------------------------------------ */
+static GCS_NOINLINE void gray_grow(void) {
+  size_t ncap = g.graycap ? g.graycap * 2 : 4096;
+  void *p = g.graycap ? mremap(g.gray, g.graycap * sizeof *g.gray, ncap * sizeof *g.gray, MREMAP_MAYMOVE)
+                      : mmap(NULL, ncap * sizeof *g.gray, PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) gcs_fatal("marksweep: cannot grow the gray stack to %zu entries", ncap);
+  g.gray = p;
+  g.graycap = ncap;
+}
+
+/* Contract: o is white. An atom has nothing to visit and goes straight to black (Lua does
+** the same for strings); a container turns gray and waits on the gray stack. */
+static inline void mark_object(gcs_obj *o) {
+  GCS_ASSERT_INTERNAL(iswhite(o));
+  if (o->kind == GCS_ATOM) {
+    o->gcbits = (uint8_t)((o->gcbits & ~MASKCOLORS) | GCS_BLACK);
+    g.marked++;
+    return;
+  }
+  o->gcbits &= (uint8_t)~MASKCOLORS;
+  if (GCS_UNLIKELY(g.ngray == g.graycap)) gray_grow();
+  g.gray[g.ngray++] = o;
+}
+
+static void mark_roots(void) {
+  for (gcs_obj **r = gcs_heap.roots_base; r < gcs_heap.roots_top; r++)
+    if (*r && iswhite(*r)) mark_object(*r);
+}
+
+/* Empties the gray stack: each gray object turns black and grays its white children. Last
+** in, first out, so a chain or a tree is followed depth first and the stack stays shallow. */
+static void propagate_all(void) {
+  while (g.ngray > 0) {
+    gcs_obj *o = g.gray[--g.ngray];
+    GCS_ASSERT_INTERNAL(isgray(o));
+    o->gcbits |= GCS_BLACK;
+    g.marked++;
+    gcs_obj **s = o->slots;
+    for (uint32_t i = 0, n = o->nslots; i < n; i++) {
+      gcs_obj *c = s[i];
+      if (c && iswhite(c)) mark_object(c);
+    }
+  }
+}
+
+/* --------------------------------------------------------------------------------------
+** Sweep
+** ------------------------------------------------------------------------------------ */
+#define SWEEP_PREFETCH 16
+
+/* One pass over the table: frees white objects, whitens black ones, and compacts the
+** survivors toward the head (the write cursor never passes the read cursor). Chunks left
+** empty at the end are unmapped. Returns the number of objects freed. */
+static uint64_t sweep(void) {
+  uint64_t freed = 0;
+  chunk *w = g.head;
+  uint32_t j = 0;
+  for (chunk *r = g.head; r != NULL; r = r->next) {
+    for (uint32_t i = 0, n = r->n; i < n; i++) {
+      if (i + SWEEP_PREFETCH < n) __builtin_prefetch(r->o[i + SWEEP_PREFETCH], 1);
+      gcs_obj *o = r->o[i];
+      if (iswhite(o)) {
+        gcs_free_(o);
+        freed++;
+        continue;
+      }
+      GCS_ASSERT_INTERNAL(isblack(o));
+      o->gcbits = (uint8_t)((o->gcbits & ~MASKCOLORS) | WHITE);
+      if (j == CHUNK_CAP) {
+        w->n = j;
+        w = w->next;
+        j = 0;
+      }
+      w->o[j++] = o;
+    }
+  }
+  w->n = j;
+  for (chunk *c = w->next, *next; c != NULL; c = next) {
+    next = c->next;
+    chunk_free(c);
+  }
+  w->next = NULL;
+  g.tail = w;
+  g.nobjects -= freed;
+  return freed;
+}
+
+/* --------------------------------------------------------------------------------------
+** A collection
+** ------------------------------------------------------------------------------------ */
+
+/* Lua's setpause: the next collection starts when the heap reaches pause_pct % of what
+** survived this one. */
+static void set_pause(void) {
+  uint64_t t = gcs_heap.live_bytes * (uint64_t)g.pause_pct / 100;
+  g.threshold = t > (uint64_t)g.pause_min_bytes ? t : (uint64_t)g.pause_min_bytes;
+}
+
+/* A full collection, logged as one GCS_PAUSE_FULL event. Returns the objects it freed. */
+static uint64_t full_collection(void) {
+  uint64_t t0 = gcs_now_ns();
+  uint64_t examined = g.nobjects;
+  GCS_VERIFY("marksweep: before marking");
+  g.marked = 0;
+  mark_roots();
+  propagate_all();
+  g.phase = PHASE_MARKED;
+  GCS_VERIFY("marksweep: after marking");
+  g.phase = PHASE_SWEEP;
+  uint64_t freed = sweep();
+  g.phase = PHASE_IDLE;
+  GCS_VERIFY("marksweep: after sweeping");
+  set_pause();
+  g.collections++;
+  g.collected += freed;
+  g.since = 0;
+  gcs_pause_record(t0, gcs_now_ns(), GCS_PAUSE_FULL, -1, examined, freed);
+  return freed;
+}
+
+/* --------------------------------------------------------------------------------------
+** The ops
+** ------------------------------------------------------------------------------------ */
+static int init(void) {
+  memset(&g, 0, sizeof g);
+  g.pause_pct = gcs_knob("pause_pct");
+  g.pause_min_bytes = gcs_knob("pause_min_bytes");
+  g.head = g.tail = chunk_new();
+  set_pause();
+  return 0;
+}
+
+static void fini(void) {
+  for (chunk *c = g.head, *next; c != NULL; c = next) {
+    next = c->next;
+    chunk_free(c);
+  }
+  if (g.graycap) munmap(g.gray, g.graycap * sizeof *g.gray);
+  memset(&g, 0, sizeof g);
+}
+
+static void allocating(size_t block_bytes, int kind) {
+  (void)kind;
+  if (GCS_UNLIKELY(gcs_heap.live_bytes + block_bytes > g.threshold) && !gcs_heap.collecting) {
+    gcs_heap.collecting = true;
+    full_collection();
+    gcs_heap.collecting = false;
+  }
+}
+
+static void allocated(gcs_obj *o) {
+  o->gcbits = WHITE;
+  table_append(o);
+  g.since++;
+}
+
+static uint64_t collect(int generation) {
+  (void)generation;
+  return full_collection();
+}
+
+static void report(gcs_gc_report_t *r) {
+  r->ngenerations = 1;
+  r->count[0] = (int64_t)g.since;
+  r->gen[0].collections = g.collections;
+  r->gen[0].collected = g.collected;
+}
+
+/* --------------------------------------------------------------------------------------
+** verify
+** ------------------------------------------------------------------------------------ */
+static int verify_object(gcs_obj *o, int *bad) {
+  if (o->kind != GCS_CONTAINER && o->kind != GCS_ATOM) {
+    gcs_error("verify marksweep: table entry %p has kind %u (freed?)", (void *)o, o->kind);
+    *bad = 1;
+    return 1;
+  }
+#if GCS_DEBUG >= 2
+  if (!gcs_liveset_has(o)) {
+    gcs_error("verify marksweep: table entry %p is not a live object", (void *)o);
+    *bad = 1;
+    return 1;
+  }
+#endif
+  if (o->gcaux & AUX_SEEN) {
+    gcs_error("verify marksweep: %p is in the object table twice", (void *)o);
+    *bad = 1;
+    return 1;
+  }
+  o->gcaux |= AUX_SEEN;
+  if (g.phase == PHASE_IDLE && o->gcbits != WHITE) {
+    gcs_error("verify marksweep: %p has colour bits %#x between collections (expected white)",
+              (void *)o, o->gcbits);
+    *bad = 1;
+  }
+  if (g.phase == PHASE_MARKED) {
+    if (isgray(o)) {
+      gcs_error("verify marksweep: %p is gray after marking", (void *)o);
+      *bad = 1;
+    }
+    if (isblack(o)) {
+      for (uint32_t i = 0; i < o->nslots; i++) {
+        gcs_obj *c = o->slots[i];
+        if (c && iswhite(c)) {
+          gcs_error("verify marksweep: black %p slot %u points to white %p after marking",
+                    (void *)o, i, (void *)c);
+          *bad = 1;
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+static int verify(void) {
+  int bad = 0;
+  uint64_t n = 0;
+  if (g.phase == PHASE_SWEEP) return 0; /* mid-sweep: the table is being rewritten */
+  for (chunk *c = g.head; c != NULL; c = c->next) {
+    if (c->n > CHUNK_CAP || (c->next == NULL && c != g.tail)) {
+      gcs_error("verify marksweep: corrupt object-table chunk %p (n %u)", (void *)c, c->n);
+      return 1;
+    }
+    for (uint32_t i = 0; i < c->n; i++, n++)
+      if (verify_object(c->o[i], &bad)) return bad;
+  }
+  for (chunk *c = g.head; c != NULL; c = c->next)
+    for (uint32_t i = 0; i < c->n; i++) c->o[i]->gcaux &= (uint16_t)~AUX_SEEN;
+  if (n != g.nobjects || n != gcs_heap.live_objects) {
+    gcs_error("verify marksweep: object table holds %" PRIu64 " objects, the collector counts %" PRIu64
+              ", the heap %" PRIu64 " live", n, g.nobjects, gcs_heap.live_objects);
+    bad = 1;
+  }
+  if (g.ngray != 0) {
+    gcs_error("verify marksweep: %zu objects left on the gray stack outside marking", g.ngray);
+    bad = 1;
+  }
+  if (g.phase == PHASE_MARKED) {
+    for (gcs_obj **r = gcs_heap.roots_base; r < gcs_heap.roots_top; r++) {
+      if (*r && !isblack(*r)) {
+        gcs_error("verify marksweep: root %td holds %p, not black after marking",
+                  r - gcs_heap.roots_base, (void *)*r);
+        bad = 1;
+      }
+    }
+  }
+  return bad;
+}
+
+static const gcs_knob_t knobs[] = {
+  {"pause_pct", 200, 100, 100000, NULL,
+   "collect when the heap reaches this % of what survived the last collection (Lua's pause)"},
+  {"pause_min_bytes", 1 << 16, 0, (int64_t)1 << 40, NULL,
+   "no collection is triggered while the heap is smaller than this"},
+  {NULL, 0, 0, 0, NULL, NULL},
+};
+
+const gcs_collector_ops gcs_collector_marksweep = {
+  .name = "marksweep",
+  .summary = "precise stop-the-world tricolor mark-sweep, heap-growth trigger (Lua pause, bdwgc)",
+  .barrier = 0,
+  .prefix_container = 0,
+  .prefix_atom = 0,
+  .knobs = knobs,
+  .init = init,
+  .fini = fini,
+  .allocating = allocating,
+  .allocated = allocated,
+  .collect = collect,
+  .verify = verify,
+  .report = report,
+};
