@@ -79,7 +79,10 @@ test: build/.deps-ok build/gcscope build/debug/gcscope build/stress/gcscope $(TE
 	@tools/run-tests.sh $(TEST_BINS)
 
 # --- benchmarks ---------------------------------------------------------------------------
-bench: all
+BENCH_ARGS ?=
+bench: all build/gcscope-bench
+	@tools/bench.sh $(BENCH_ARGS)
+bench-replay: all
 	@tools/bench-replay.sh
 bench-alloc: build/allocbench
 	build/allocbench speed

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 passed=0 failed=0 failures=()
 for bin in "$@"; do
   echo "== $bin"
-  out=$("$bin" --jobs 2 --ascii 2>&1 | sed 's/\x1b\[[0-9;]*m//g'); status=${PIPESTATUS[0]}
+  out=$("$bin" --jobs 2 --color=never 2>&1 | sed 's/\x1b\[[0-9;]*m//g'); status=${PIPESTATUS[0]}
   printf '%s\n' "$out" | grep -E 'Synthesis|FAIL|\[FAIL\]|Assertion|error|crash' | grep -v '^\s*$' | head -40
   line=$(printf '%s\n' "$out" | grep 'Synthesis' | tail -1)
   p=$(printf '%s' "$line" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')

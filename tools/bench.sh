@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# bench.sh — `make bench`: the default matrix (every collector × every workload at its default
+# size; the memory workloads also under glibc and jemalloc) into results/<date>-<commit>/:
+#   gbench.json      Google Benchmark's JSON (every cell's figures as counters)
+#   cells/           each cell's own JSON, pause log and RSS timeline
+#   *.tsv            one TSV per figure, '#' header line (tools/summarize.py)
+#   run.json         the machine, the commit, the command
+# Extra arguments go to gcscope-bench (e.g. --workloads churn --benchmark_repetitions=3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=$(git status --porcelain 2>/dev/null | grep -qv '^??' && echo "-dirty" || true)
+dir="results/$(date -u +%Y%m%d-%H%M%S)-${commit}${dirty}"
+mkdir -p "$dir"
+/usr/bin/python3 - "$dir" "$commit$dirty" "$@" <<'PY'
+import json, os, platform, subprocess, sys, time
+d, commit, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+def first(path, key):
+    try:
+        for line in open(path):
+            if line.startswith(key): return line.split(":", 1)[1].strip()
+    except OSError: pass
+    return None
+info = {
+    "commit": commit, "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    "command": "make bench" + ("" if not args else " BENCH_ARGS='%s'" % " ".join(args)),
+    "machine": {"cpu": first("/proc/cpuinfo", "model name"), "cores": os.cpu_count(),
+                "memory": first("/proc/meminfo", "MemTotal"), "kernel": platform.release(),
+                "loadavg_at_start": open("/proc/loadavg").read().split()[:3]},
+    "compiler": subprocess.run(["cc", "--version"], capture_output=True, text=True).stdout.splitlines()[0],
+}
+tmp = os.path.join(d, "run.json.tmp")
+json.dump(info, open(tmp, "w"), indent=2); os.replace(tmp, os.path.join(d, "run.json"))
+PY
+echo "gcscope: results in $dir" >&2
+build/gcscope-bench --out "$dir" --benchmark_out="$dir/gbench.json" --benchmark_out_format=json \
+  --benchmark_counters_tabular=false "$@" > "$dir/gbench.txt"
+/usr/bin/python3 tools/summarize.py "$dir"
+if [ -x tools/plots.sh ]; then tools/plots.sh "$dir"; fi
+echo "gcscope: results in $dir" >&2
