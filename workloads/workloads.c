@@ -8,6 +8,12 @@
 
 const gcs_workload_t *const gcs_workloads[] = {
   &gcs_workload_trace,
+  &gcs_workload_binary_trees,
+  &gcs_workload_gcbench,
+  &gcs_workload_gcbench_cyclic,
+  &gcs_workload_rings,
+  &gcs_workload_traversal,
+  &gcs_workload_btree,
   NULL,
 };
 

@@ -63,6 +63,12 @@ const gcs_workload_t *gcs_workload_find(const char *name);
 
 /* One per file, each exporting its table. */
 extern const gcs_workload_t gcs_workload_trace;          /* "trace.c" */
+extern const gcs_workload_t gcs_workload_binary_trees;   /* "binary_trees.c" */
+extern const gcs_workload_t gcs_workload_gcbench;        /* "gcbench.c" */
+extern const gcs_workload_t gcs_workload_gcbench_cyclic; /* "gcbench.c" */
+extern const gcs_workload_t gcs_workload_rings;          /* "rings.c" */
+extern const gcs_workload_t gcs_workload_traversal;      /* "traversal.c" */
+extern const gcs_workload_t gcs_workload_btree;          /* "btree.c" */
 
 /* splitmix64: the workloads' PRNG. */
 static inline uint64_t gcs_wl_random(uint64_t *state) {
