@@ -17,7 +17,7 @@ LINK_debug   := -fsanitize=address,undefined
 LINK_stress  := -fsanitize=undefined
 LIBS    := -lm -lpthread -ldl
 
-MAINS   := bench/main.c bench/allocbench.c bench/matrix.c
+MAINS   := bench/main.c bench/allocbench.c bench/matrix.c bench/cpython_bench.c
 LIBSRC  := $(filter-out $(MAINS),$(wildcard core/*.c collectors/*.c workloads/*.c bench/*.c))
 TESTSRC := $(wildcard tests/test_*.c)
 TESTS   := $(notdir $(TESTSRC:.c=))
@@ -91,3 +91,11 @@ bench-return: build/allocbench
 
 clean:
 	rm -rf build
+
+# --- the cpython collector: fidelity against CPython 3.11 itself, and its benchmark -------
+fidelity: build/.deps-ok build/gcscope build/debug/gcscope
+	$(PYTHON) tools/fidelity.py --full
+build/cpython_bench: build/release/obj/bench/cpython_bench.o $(LIBOBJ_release)
+	$(CC) -o $@ $^ $(LIBS)
+bench-cpython: build/cpython_bench
+	$(PYTHON) tools/cpython_bench.py

@@ -702,10 +702,12 @@ static void report(gcs_gc_report_t *r) {
 #define AUX_LISTED 0x4000u   /* gcaux bit, only inside verify: seen in a list */
 
 /* One list: consistent links, no flags, containers only, none seen twice. Returns its
-** length, or -1 after printing what is wrong. */
-static int64_t verify_list(gc_head *head, const char *name) {
+** length, or -1 after printing what is wrong; *marked is how many elements, from the head,
+** it marked AUX_LISTED either way. */
+static int64_t verify_list(gc_head *head, const char *name, int64_t *marked) {
   int64_t n = 0;
   gc_head *prev = head;
+  *marked = 0;
   if (head->gc_prev & ~PREV_MASK || head->gc_next & NEXT_MASK_UNREACHABLE) {
     gcs_error("verify cpython: list %s: its head carries flags", name);
     return -1;
@@ -736,8 +738,8 @@ static int64_t verify_list(gc_head *head, const char *name) {
       return -1;
     }
     o->gcaux |= AUX_LISTED;
+    *marked = ++n;
     prev = gc;
-    n++;
   }
   if (GC_PREV(head) != prev) {
     gcs_error("verify cpython: list %s: the head's prev is not the last element", name);
@@ -746,8 +748,10 @@ static int64_t verify_list(gc_head *head, const char *name) {
   return n;
 }
 
-static void unmark_list(gc_head *head) {
-  for (gc_head *gc = GC_NEXT(head); gc != head; gc = GC_NEXT(gc)) FROM_GC(gc)->gcaux &= (uint16_t)~AUX_LISTED;
+/* Clears AUX_LISTED from the first n elements of a list (links verified that far). */
+static void unmark_list(gc_head *head, int64_t n) {
+  gc_head *gc = GC_NEXT(head);
+  for (int64_t i = 0; i < n; i++, gc = GC_NEXT(gc)) FROM_GC(gc)->gcaux &= (uint16_t)~AUX_LISTED;
 }
 
 #if GCS_DEBUG >= 2
@@ -796,15 +800,11 @@ static int verify(void) {
   static const char *const names[] = {"generation 0", "generation 1", "generation 2", "permanent"};
   gc_head *heads[] = {GEN_HEAD(0), GEN_HEAD(1), GEN_HEAD(2), &gcstate.permanent_generation.head};
   int bad = 0;
-  int64_t listed = 0;
-  int nverified = 0;
-  for (int i = 0; i < 4; i++, nverified++) {
-    int64_t n = verify_list(heads[i], names[i]);
-    if (n < 0) {
-      bad = 1;
-      break;
-    }
-    listed += n;
+  int64_t listed = 0, marked[4] = {0, 0, 0, 0};
+  for (int i = 0; i < 4 && !bad; i++) {
+    int64_t n = verify_list(heads[i], names[i], &marked[i]);
+    if (n < 0) bad = 1;
+    else listed += n;
   }
   for (int i = 0; i < NUM_GENERATIONS; i++) {
     if (gcstate.generations[i].count < 0) {
@@ -829,8 +829,7 @@ static int verify(void) {
     bad |= c.bad;
   }
 #endif
-  /* a failed list may hold a cycle: unmark only what was walked completely */
-  for (int i = 0; i < nverified; i++) unmark_list(heads[i]);
+  for (int i = 0; i < 4; i++) unmark_list(heads[i], marked[i]);
 #if GCS_DEBUG >= 2
   if (!gcs_heap.rc_draining) {
     intptr_t minus = -1, plus = 1;

@@ -1,0 +1,151 @@
+#!/usr/bin/python3
+"""cpython_bench.py -- full and generation-0 collection times, our `cpython` collector beside
+CPython 3.11's own gc, on the same heap shapes (`make bench-cpython`).
+
+    tools/cpython_bench.py [--objects N] [--reps R] [--procs P] [--json FILE]
+
+For each shape (chain, tree, shuffled: see bench/cpython_bench.c) and each side, P fresh
+processes each build the heap (N containers), run one untimed full collection (everything
+to the oldest generation), then R timed ones; the figure is the median of all P*R, in ns per
+object examined. Then the generation-0 case: 700 young 2-slot containers over an N-node old
+tree, collected with gc.collect(0), R times per process.
+
+The CPython side runs this same file as a child (`--child`): lists as containers ([None] or
+[None, None], the tree linked by index as in the C program, the shuffled one through the same
+kind of random permutation), gc.disable() while building, gc.freeze() first so that the
+interpreter's own objects are not examined, timing with time.perf_counter_ns() around
+gc.collect(). The number examined is counted with gc.get_objects() after the warm-up
+collection. Only one process runs at a time (the machine is shared; this is a benchmark).
+"""
+import argparse
+import gc
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+SHAPES = ("chain", "tree", "shuffled")
+
+
+def child(what, shape, n, reps):
+    gc.disable()
+    gc.freeze()
+    if what == "young":
+        shape = "tree"
+    t0 = time.perf_counter_ns()
+    if shape == "chain":
+        root = None
+        for _ in range(n):
+            root = [root]
+    else:
+        nodes = [[None, None] for _ in range(n)]
+        if shape == "shuffled":
+            perm = list(range(n))
+            random.Random(12345).shuffle(perm)
+            pos = [None] * n
+            for k in range(n):
+                pos[perm[k]] = nodes[k]
+            nodes = pos
+            perm = pos = None
+        for i in range(1, n):
+            nodes[(i - 1) // 2][(i - 1) % 2] = nodes[i]
+        root = nodes[0]
+        nodes = None
+    build_ms = (time.perf_counter_ns() - t0) / 1e6
+    gc.collect()
+    examined = len(gc.get_objects())
+    ns = []
+    for _ in range(reps):
+        if what == "young":
+            y = None
+            for _ in range(700):
+                y = [y, None]
+            examined = len(gc.get_objects(0))
+            t = time.perf_counter_ns()
+            found = gc.collect(0)
+            ns.append(time.perf_counter_ns() - t)
+            y = None
+        else:
+            t = time.perf_counter_ns()
+            found = gc.collect()
+            ns.append(time.perf_counter_ns() - t)
+        if found:
+            raise SystemExit("a collection of a live heap found %d unreachable" % found)
+    med = sorted(ns)[len(ns) // 2]
+    out = {"impl": "CPython %s" % sys.version.split()[0], "what": what, "shape": shape,
+           "objects": n, "examined": examined, "build_ms": round(build_ms, 1), "ns": ns,
+           "median_ns": med, "ns_per_object": round(med / examined, 2)}
+    print(json.dumps(out))
+    del root
+
+
+def run_json(cmd):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        raise SystemExit("%s failed: %s" % (" ".join(cmd), p.stderr.strip()))
+    return json.loads(p.stdout)
+
+
+def measure(cmd, procs):
+    ns, examined, runs = [], None, []
+    for _ in range(procs):
+        r = run_json(cmd)
+        runs.append(r)
+        ns += r["ns"]
+        examined = r["examined"]
+    med = statistics.median(ns)
+    return {"median_ns": med, "examined": examined, "ns_per_object": med / examined,
+            "process_medians_ns": [r["median_ns"] for r in runs], "runs": runs}
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--objects", type=int, default=1000000)
+    ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--procs", type=int, default=3)
+    ap.add_argument("--bench", default=os.path.join(ROOT, "build", "cpython_bench"))
+    ap.add_argument("--json", help="also write every figure here")
+    ap.add_argument("--child", nargs=2, metavar=("WHAT", "SHAPE"), help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.child:
+        child(a.child[0], a.child[1], a.objects, a.reps)
+        return 0
+    if not os.access(a.bench, os.X_OK):
+        raise SystemExit("%s is not built (make build/cpython_bench)" % a.bench)
+    py = "/usr/bin/python3"
+    me = os.path.abspath(__file__)
+    rows, results = [], {}
+    cases = [("full", s) for s in SHAPES] + [("young", "tree")]
+    for what, shape in cases:
+        n, reps = a.objects, (a.reps if what == "full" else max(a.reps, 51))
+        ours = measure([a.bench, what] + ([shape] if what == "full" else []) + [str(n), str(reps)], a.procs)
+        theirs = measure([py, me, "--objects", str(n), "--reps", str(reps), "--child", what, shape], a.procs)
+        key = "young-700" if what == "young" else "full-" + shape
+        results[key] = {"gcscope": ours, "cpython": theirs}
+        rows.append((key, ours, theirs))
+    hdr = "%-14s %10s %12s %12s %12s %12s %7s" % ("collection", "objects", "ours ns/obj", "CPy ns/obj",
+                                                  "ours median", "CPy median", "ratio")
+    print("# %d objects, median of %d processes x %d collections (gen-0: x %d); CPython %s"
+          % (a.objects, a.procs, a.reps, max(a.reps, 51), sys.version.split()[0] if False else
+             subprocess.run([py, "-c", "import sys;print(sys.version.split()[0])"],
+                            stdout=subprocess.PIPE, text=True).stdout.strip()))
+    print(hdr)
+    for key, o, t in rows:
+        def fmt(ns):
+            return "%.2f ms" % (ns / 1e6) if ns >= 1e6 else "%.2f us" % (ns / 1e3)
+        print("%-14s %10d %12.2f %12.2f %12s %12s %6.2fx" % (
+            key, o["examined"], o["ns_per_object"], t["ns_per_object"], fmt(o["median_ns"]),
+            fmt(t["median_ns"]), o["median_ns"] / t["median_ns"]))
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(results, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,249 @@
+#!/usr/bin/python3
+"""fidelity.py -- the `cpython` collector against CPython 3.11 itself, field for field.
+
+    tools/fidelity.py [--quick | --full] [--jobs N] [--gcscope BIN] [--keep DIR] [--only STYLE]
+
+For each case (style, seed, ops, thresholds) it generates a trace (tools/gentrace.py),
+replays it with `BIN replay --collector cpython --json` and with tools/cpython_oracle.py on
+the system python3, and compares collects, stats, count, live_after_full and live_at_end.
+On a difference it names the case, the first differing field and element, the trace line of
+the `collect` op concerned (collects, live_after_full), and -- for the fields read at the end
+(stats, count, live_at_end) -- bisects over trace prefixes for the first op after which the
+two disagree. The trace of a failing case is kept (--keep, default /tmp). The last line is
+`fidelity: N passed, M failed`; the exit status is 0 only when nothing failed.
+
+  --quick  (the default; `make test`)  every style x 3 seeds x 50k ops under the release
+           build, every style x 20k ops under the debug build (ASan, UBSan, heap verify
+           around every collection), every style at thresholds (50,5,5), and one 1M-op
+           trace. About 15 s.
+  --full   (`make fidelity`)  60 seeds x 5 styles, every tenth seed at 1.2M ops (the
+           others 100k), plus 10 seeds x 5 styles at thresholds (50,5,5) and (2000,3,20).
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+PYTHON = "/usr/bin/python3"
+STYLES = ("graph", "cycles", "growth", "chain", "mixed")
+FIELDS = ("collects", "stats", "count", "live_after_full", "live_at_end")
+KNOB_NAMES = ("threshold0", "threshold1", "threshold2")
+
+
+class Case:
+    def __init__(self, style, seed, ops, thresholds=None, gcscope=None):
+        self.style, self.seed, self.ops = style, seed, ops
+        self.thresholds = thresholds
+        self.gcscope = gcscope
+
+    def name(self):
+        s = "style=%s seed=%d ops=%d" % (self.style, self.seed, self.ops)
+        if self.thresholds:
+            s += " thresholds=%s" % ",".join(map(str, self.thresholds))
+        if os.path.basename(os.path.dirname(self.gcscope)) == "debug":
+            s += " build=debug"
+        return s
+
+
+def run(cmd, what):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        raise RuntimeError("%s failed (exit %d): %s\n  command: %s" % (
+            what, p.returncode, p.stderr.strip()[-2000:], " ".join(cmd)))
+    return p.stdout
+
+
+def replay_both(case, trace):
+    cmd = [case.gcscope, "replay", "--collector", "cpython", "--json"]
+    ocmd = [PYTHON, os.path.join(HERE, "cpython_oracle.py")]
+    if case.thresholds:
+        for k, v in zip(KNOB_NAMES, case.thresholds):
+            cmd += ["--set", "%s=%d" % (k, v)]
+        ocmd += ["--threshold", ",".join(map(str, case.thresholds))]
+    ours = json.loads(run(cmd + [trace], "gcscope replay"))
+    theirs = json.loads(run(ocmd + [trace], "cpython_oracle.py"))
+    return ours, theirs
+
+
+def first_difference(ours, theirs):
+    """(field, index or None, ours, theirs) of the first difference, or None."""
+    for f in FIELDS:
+        a, b = ours.get(f), theirs.get(f)
+        if a == b:
+            continue
+        if isinstance(a, list) and isinstance(b, list):
+            for i in range(min(len(a), len(b))):
+                if a[i] != b[i]:
+                    return f, i, a[i], b[i]
+            return f, min(len(a), len(b)), "length %d" % len(a), "length %d" % len(b)
+        return f, None, a, b
+    return None
+
+
+def op_lines(trace):
+    """Line numbers of every op, of every collect op, and of every full collect op."""
+    ops, collects, fulls = [], [], []
+    with open(trace) as f:
+        for n, line in enumerate(f, 1):
+            t = line.split("#", 1)[0].split()
+            if not t:
+                continue
+            ops.append(n)
+            if t[0] == "collect":
+                collects.append(n)
+                if len(t) == 1 or t[1] == "2":
+                    fulls.append(n)
+    return ops, collects, fulls
+
+
+def write_prefix(trace, nops, out):
+    k = 0
+    with open(trace) as f, open(out, "w") as g:
+        for line in f:
+            t = line.split("#", 1)[0].split()
+            if not t:
+                continue
+            if k == nops:
+                break
+            g.write(line)
+            k += 1
+
+
+def bisect(case, trace, nops, tmpdir):
+    """The smallest prefix length whose replays differ (the op that makes them part)."""
+    lo, hi = 0, nops          # prefix lo agrees (empty trace), prefix hi differs
+    pre = os.path.join(tmpdir, "prefix.trace")
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        write_prefix(trace, mid, pre)
+        a, b = replay_both(case, pre)
+        if first_difference(a, b) is None:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+def run_case(case, keep, do_bisect):
+    """Returns (ok, message)."""
+    tmpdir = tempfile.mkdtemp(prefix="fidelity-")
+    trace = os.path.join(tmpdir, "%s-%d-%d.trace" % (case.style, case.seed, case.ops))
+    try:
+        run([PYTHON, os.path.join(HERE, "gentrace.py"), "--style", case.style, "--seed",
+             str(case.seed), "--ops", str(case.ops), "-o", trace], "gentrace.py")
+        ours, theirs = replay_both(case, trace)
+        d = first_difference(ours, theirs)
+        if d is None:
+            return True, ""
+        field, idx, a, b = d
+        ops, collects, fulls = op_lines(trace)
+        where = ""
+        if field == "collects" and idx is not None and idx < len(collects):
+            where = " (the collect op at line %d)" % collects[idx]
+        elif field == "live_after_full" and idx is not None and idx < len(fulls):
+            where = " (after the full collect at line %d)" % fulls[idx]
+        msg = "FAIL %s: %s%s%s: gcscope %s, cpython %s" % (
+            case.name(), field, "" if idx is None else "[%d]" % idx, where, a, b)
+        if do_bisect:
+            k = bisect(case, trace, len(ops), tmpdir)
+            msg += "\n  the replays first disagree after op %d (counting from 0; line %d of the trace)" % (
+                k - 1, ops[k - 1])
+        os.makedirs(keep, exist_ok=True)
+        kept = os.path.join(keep, os.path.basename(trace))
+        os.replace(trace, kept)
+        msg += "\n  trace kept: %s" % kept
+        return False, msg
+    except (RuntimeError, ValueError) as e:
+        return False, "FAIL %s: %s" % (case.name(), e)
+    finally:
+        for f in os.listdir(tmpdir):
+            os.unlink(os.path.join(tmpdir, f))
+        os.rmdir(tmpdir)
+
+
+def cases_quick(rel, dbg):
+    c = []
+    for st in STYLES:
+        for seed in (1, 2, 3):
+            c.append(Case(st, seed, 50000, None, rel))
+    for st in STYLES:
+        c.append(Case(st, 4, 20000, None, dbg))
+    for st in STYLES:
+        c.append(Case(st, 5, 30000, (50, 5, 5), rel))
+    c.append(Case("mixed", 6, 1000000, None, rel))
+    return c
+
+
+def cases_full(rel, dbg):
+    c = []
+    for seed in range(1, 61):
+        for st in STYLES:
+            c.append(Case(st, seed, 1200000 if seed % 10 == 0 else 100000, None, rel))
+    for seed in range(101, 111):
+        for st in STYLES:
+            th = (50, 5, 5) if seed % 2 else (2000, 3, 20)
+            c.append(Case(st, seed, 100000, th, rel))
+    for st in STYLES:
+        c.append(Case(st, 201, 30000, None, dbg))
+    return c
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    g = ap.add_mutually_exclusive_group()
+    g.add_argument("--quick", action="store_true", help="the make-test set (default)")
+    g.add_argument("--full", action="store_true", help="the make-fidelity set")
+    ap.add_argument("--jobs", type=int, default=0, help="cases in parallel (default: 1 quick, 2 full)")
+    ap.add_argument("--gcscope", default=os.path.join(ROOT, "build", "gcscope"))
+    ap.add_argument("--gcscope-debug", default=os.path.join(ROOT, "build", "debug", "gcscope"))
+    ap.add_argument("--keep", default=tempfile.gettempdir(), help="where failing traces are kept")
+    ap.add_argument("--only", choices=STYLES, help="one style only")
+    ap.add_argument("--no-bisect", action="store_true")
+    a = ap.parse_args(argv)
+
+    if not os.path.exists(PYTHON):
+        print("fidelity: %s not found (the oracle needs CPython 3.11)" % PYTHON)
+        print("fidelity: 0 passed, 1 failed")
+        return 1
+    bins = [a.gcscope]
+    dbg = a.gcscope_debug if os.access(a.gcscope_debug, os.X_OK) else None
+    for b in bins:
+        if not os.access(b, os.X_OK):
+            print("fidelity: %s is not built (make build/gcscope)" % b)
+            print("fidelity: 0 passed, 1 failed")
+            return 1
+    cases = (cases_full if a.full else cases_quick)(a.gcscope, dbg or a.gcscope)
+    if dbg is None:
+        print("fidelity: %s not built; its cases run under %s" % (a.gcscope_debug, a.gcscope))
+    if a.only:
+        cases = [c for c in cases if c.style == a.only]
+    jobs = a.jobs or (2 if a.full else 1)
+    t0 = time.time()
+    passed = failed = 0
+    total_ops = max_ops = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
+        futs = [(c, ex.submit(run_case, c, a.keep, not a.no_bisect)) for c in cases]
+        for c, f in futs:
+            ok, msg = f.result()
+            if ok:
+                passed += 1
+                total_ops += c.ops
+                max_ops = max(max_ops, c.ops)
+            else:
+                failed += 1
+                print(msg, flush=True)
+    print("fidelity: %d cases (%d styles, seeds %d..%d), %d ops replayed, largest trace %d ops, %.0f s"
+          % (len(cases), len({c.style for c in cases}), min(c.seed for c in cases),
+             max(c.seed for c in cases), total_ops, max_ops, time.time() - t0))
+    print("fidelity: %d passed, %d failed" % (passed, failed))
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
