@@ -18,9 +18,12 @@ for bin in "$@"; do
     passed=$((passed + p)); failed=$((failed + t - p))
   fi
 done
-for suite in tools/test-cli.sh; do
+# Suites that are programs: each ends with a line "NAME: N passed, N failed".
+suites=("tools/test-cli.sh")
+[ -f tools/fidelity.py ] && suites+=("/usr/bin/python3 tools/fidelity.py --quick")
+for suite in "${suites[@]}"; do
   echo "== $suite"
-  out=$("$suite" 2>&1); status=$?
+  out=$($suite 2>&1); status=$?
   printf '%s\n' "$out" | tail -5
   line=$(printf '%s\n' "$out" | grep -E '^[a-z-]*:? *[0-9]+ passed, [0-9]+ failed' | tail -1)
   p=$(printf '%s' "$line" | sed -n 's/.* \?\([0-9][0-9]*\) passed.*/\1/p')
