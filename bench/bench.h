@@ -47,4 +47,7 @@ const gcs_rss_sample_t *gcs_sampler_stop(size_t *n);
 /* "run.c" — `gcscope run`; full_argv is main's argv (re-executed for jemalloc). */
 int gcs_cmd_run(int argc, char **argv, char **full_argv);
 
+/* "tune.c" — `gcscope tune`: execs tools/tune.py (docs/tune.md). */
+int gcs_cmd_tune(int argc, char **argv, char **full_argv);
+
 #endif
