@@ -28,6 +28,8 @@ static const char help_text[] =
   "  gcscope run --collector C --workload W [--set KNOB=VALUE]... [--allocator arena|system|jemalloc]\n"
   "              [--seed N] [--trace FILE] [--sample-ms N] [--out PREFIX] [--json]\n"
   "                                             run one cell in this process, measured\n"
+  "  gcscope tune --collector C --workload W --knob NAME=SPEC... [--objective O]... [--jobs N]\n"
+  "                                             search knob settings: frontier, plot, advice (tune --help)\n"
   "  gcscope --help                             this text\n"
   "\n"
   "replay --json prints one object: collects (objects each `collect` found unreachable),\n"
@@ -215,5 +217,6 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "knobs") == 0) return cmd_knobs(argc - 2, argv + 2);
   if (strcmp(cmd, "replay") == 0) return cmd_replay(argc - 2, argv + 2);
   if (strcmp(cmd, "run") == 0) return gcs_cmd_run(argc - 2, argv + 2, argv);
+  if (strcmp(cmd, "tune") == 0) return gcs_cmd_tune(argc - 2, argv + 2, argv);
   return usage_error("unknown command '%s'", cmd);
 }
