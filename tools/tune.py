@@ -471,6 +471,19 @@ class Tune:
     # -- checking the arguments against the knobs ------------------------------------
     def validate(self):
         a = self.a
+        p = subprocess.run([self.gcscope, "list"], capture_output=True, text=True)
+        listed = {"collectors": [], "workloads": []}
+        part = None
+        for line in p.stdout.splitlines():
+            if line.rstrip(":") in listed:
+                part = line.rstrip(":")
+            elif part and line.startswith("  ") and line.split():
+                listed[part].append(line.split()[0])
+        if listed["collectors"] and self.collector not in listed["collectors"]:
+            raise UsageError(f"unknown collector '{self.collector}' (expected one of: {' '.join(listed['collectors'])})")
+        for w in self.workloads:
+            if listed["workloads"] and w not in listed["workloads"]:
+                raise UsageError(f"unknown workload '{w}' (expected one of: {' '.join(listed['workloads'])})")
         self.knobinfo = {}
         for w in self.workloads:
             self.knobinfo[w] = read_knobs(self.gcscope, self.collector, w)
