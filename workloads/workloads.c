@@ -14,6 +14,10 @@ const gcs_workload_t *const gcs_workloads[] = {
   &gcs_workload_rings,
   &gcs_workload_traversal,
   &gcs_workload_btree,
+  &gcs_workload_live_heap,
+  &gcs_workload_churn,
+  &gcs_workload_lru,
+  &gcs_workload_fragment,
   NULL,
 };
 

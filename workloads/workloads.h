@@ -69,6 +69,10 @@ extern const gcs_workload_t gcs_workload_gcbench_cyclic; /* "gcbench.c" */
 extern const gcs_workload_t gcs_workload_rings;          /* "rings.c" */
 extern const gcs_workload_t gcs_workload_traversal;      /* "traversal.c" */
 extern const gcs_workload_t gcs_workload_btree;          /* "btree.c" */
+extern const gcs_workload_t gcs_workload_live_heap;      /* "live_heap.c" */
+extern const gcs_workload_t gcs_workload_churn;          /* "churn.c" */
+extern const gcs_workload_t gcs_workload_lru;            /* "lru.c" */
+extern const gcs_workload_t gcs_workload_fragment;       /* "fragment.c" */
 
 /* splitmix64: the workloads' PRNG. */
 static inline uint64_t gcs_wl_random(uint64_t *state) {

@@ -1,0 +1,160 @@
+/*
+** fragment.c — the memory-return story: most of a heap of small objects dies, scattered or in
+** runs; how much of the freed memory leaves RSS?
+**
+** Not a port; it reproduces the measurement behind issue 5's figures for CPython's pymalloc
+** (2M objects, 90% freed: 0% returned one by one, 0% in runs of 100, 23% in runs of 1,000 —
+** one live object pins its 1 MiB arena):
+**     `objects` two-slot containers, allocated in order as a chain (slot 0 -> the next; tag =
+**     the index), held from one root
+**     mark "built": RSS (/proc/self/statm) and the heap's live bytes
+**     free_pct percent of them dropped: the chain is cut into runs of `batch` consecutive
+**     allocations (the last may be shorter) and exactly round(runs * free_pct / 100) runs,
+**     chosen uniformly at random from --seed (Knuth's selection sampling), are unlinked —
+**     batch = 1 drops single objects at random, larger batches whole structures that die
+**     together
+**     gcs_heap_collect(-1) (it frees the tracing collectors' garbage; under RC every unlink
+**     has freed already), then gcs_arena_collect(true) (core/arena.h, through core/internal.h)
+**     when the heap runs on the arena, so that the `pool` release policy purges every empty
+**     pool now rather than after purge_delay_ms; under `arena` and `none` it does nothing
+**     RSS again: figure returned_fraction = (RSS at "built" - RSS now) / (live bytes at
+**     "built" - live bytes now), clamped at 0, with returned_bytes and freed_bytes beside it;
+**     no returned_fraction when nothing was freed (`none`); arena_returned_bytes is what the
+**     arena itself says it gave back (munmap + madvise) in between, to tell object memory
+**     from the collector's own (a mark stack freed also leaves RSS)
+** The unlinks run in chain order, not in a random order: which objects die (what pins a pool
+** or an arena) is random, the order of the frees is not. The RSS includes the C stack, the
+** shadow stack and the driver; nothing else changes between the two readings.
+** Self-check: the surviving chain has exactly the survivors' count, tags strictly
+** increasing, and every survivor's run was one chosen to live (recomputed from the seed).
+** The chain is acyclic: `rc` frees everything.
+**
+** Knobs: objects, free_pct, batch.
+*/
+#include "core/internal.h"
+#include "workloads/workloads.h"
+
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static const gcs_knob_t fragment_knobs[] = {
+  {"objects", 2000000, 1, 1000000000, NULL, "two-slot containers allocated"},
+  {"free_pct", 90, 0, 100, NULL, "percent of the runs dropped"},
+  {"batch", 1, 1, 1000000000, NULL, "run length: consecutive allocations that die together (1 = one by one)"},
+  {NULL, 0, 0, 0, NULL, NULL},
+};
+
+static uint64_t rss_bytes(void) {
+  char buf[128];
+  int fd = open("/proc/self/statm", O_RDONLY);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  unsigned long long size = 0, resident = 0;
+  if (sscanf(buf, "%llu %llu", &size, &resident) != 2) return 0;
+  return resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Knuth's algorithm S: decides, run after run, which `want` of `runs` runs die. */
+typedef struct selection {
+  uint64_t rnd;       /* PRNG state */
+  uint64_t left;      /* runs not yet decided */
+  uint64_t want;      /* of those, how many must still die */
+} selection_t;
+
+static bool next_dies(selection_t *s) {
+  bool dies = gcs_wl_random(&s->rnd) % s->left < s->want;
+  s->left--;
+  if (dies) s->want--;
+  return dies;
+}
+
+static int run_fragment(gcs_wl_ctx *ctx) {
+  const uint64_t n = (uint64_t)gcs_knob("objects");
+  const uint64_t free_pct = (uint64_t)gcs_knob("free_pct");
+  const uint64_t batch = (uint64_t)gcs_knob("batch");
+  const uint64_t runs = (n + batch - 1) / batch;
+  const uint64_t dying_runs = (runs * free_pct + 50) / 100;
+  GCS_WL_CHECK(n <= UINT32_MAX, "objects must fit a tag");
+  gcs_obj **r = gcs_frame_push(1); /* the head of the chain */
+
+  gcs_root_set(&r[0], gcs_new(2, 0));
+  gcs_obj *tail = r[0]; /* reachable: the chain is rooted */
+  for (uint64_t i = 1; i < n; i++) {
+    gcs_obj *o = gcs_new(2, 0);
+    o->tag = (uint32_t)i;
+    gcs_store(tail, 0, o);
+    tail = o;
+    gcs_safepoint();
+  }
+  gcs_wl_mark(ctx, "built");
+  const uint64_t rss_built = rss_bytes();
+  const uint64_t live_built = gcs_heap.live_bytes;
+  const bool arena = gcs_heap.allocator == GCS_ALLOC_ARENA;
+  const gcs_arena_stats_t *as = gcs_arena_stats();
+  const uint64_t arena_returned0 = arena ? as->bytes_returned_munmap + as->bytes_returned_madvise : 0;
+
+  /* Drop the chosen runs: unlink each dying object from the last survivor before it. */
+  selection_t sel = {ctx->seed ^ 0xf7a6, runs, dying_runs};
+  gcs_obj *prev = NULL; /* the last survivor, NULL while none: then the root is the link */
+  gcs_obj *o = r[0];
+  uint64_t survivors = 0;
+  bool dies = false;
+  for (uint64_t i = 0; i < n; i++) {
+    if (i % batch == 0) dies = next_dies(&sel);
+    gcs_obj *next = gcs_load(o, 0);
+    if (dies) {
+      if (prev)
+        gcs_store(prev, 0, next); /* under RC, frees o now */
+      else
+        gcs_root_set(&r[0], next);
+    } else {
+      prev = o;
+      survivors++;
+    }
+    o = next;
+  }
+  gcs_heap_collect(-1);
+  if (arena) gcs_arena_collect(true);
+  const uint64_t rss_after = rss_bytes();
+  const uint64_t freed = live_built - gcs_heap.live_bytes;
+  const uint64_t returned = rss_built > rss_after ? rss_built - rss_after : 0;
+  gcs_wl_figure(ctx, "freed_bytes", (double)freed);
+  gcs_wl_figure(ctx, "returned_bytes", (double)returned);
+  if (freed) gcs_wl_figure(ctx, "returned_fraction", (double)returned / (double)freed);
+  if (arena)
+    gcs_wl_figure(ctx, "arena_returned_bytes",
+                  (double)(as->bytes_returned_munmap + as->bytes_returned_madvise - arena_returned0));
+
+  /* The survivors: recompute the selection and walk the chain beside it. */
+  sel = (selection_t){ctx->seed ^ 0xf7a6, runs, dying_runs};
+  uint64_t k = 0, i = 0;
+  o = r[0];
+  for (; i < n; i++) {
+    if (i % batch == 0) dies = next_dies(&sel);
+    if (dies) continue;
+    GCS_WL_CHECK(o != NULL && o->tag == i, "survivor %llu: expected object %llu, found %lld",
+                 (unsigned long long)k, (unsigned long long)i, o ? (long long)o->tag : -1LL);
+    o = gcs_load(o, 0);
+    k++;
+  }
+  GCS_WL_CHECK(o == NULL && k == survivors, "%llu survivors walked, %llu kept",
+               (unsigned long long)k, (unsigned long long)survivors);
+  gcs_frame_pop(r);
+  return 0;
+}
+
+static const char *const fragment_small[] = {"objects=400", "free_pct=90", "batch=7", NULL};
+
+const gcs_workload_t gcs_workload_fragment = {
+  .name = "fragment",
+  .summary = "memory return: small objects, free_pct of them dropped (one by one or in runs), RSS returned",
+  .knobs = fragment_knobs,
+  .small = fragment_small,
+  .run = run_fragment,
+};
