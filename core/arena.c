@@ -24,7 +24,10 @@
 **   - a pool on freepools keeps the time it went empty in the word that holds prevpool while
 **     the pool is on usedpools (pymalloc leaves that word unused there);
 **   - the `pool` release policy below, and an arena's madvise'd ("purged") pools, which sit
-**     in a bitmap beside freepools and the virgin pools.
+**     in a bitmap beside freepools and the virgin pools;
+**   - retained pools (GCS_ARENA_RETAIN, arena.h): a pool that empties while alone on its
+**     ring stays there until another pool joins it or gcs_arena_collect runs;
+**   - inline fast paths in arena.h for a pop or push that changes no list.
 **
 ** Release policies (config.release):
 **   arena  pymalloc: an arena whose pools are all free is munmap'ed, unless it is the last
@@ -68,6 +71,7 @@
 **   freepools stamps: non-increasing from head to tail; oldest_empty_ms == the tail's stamp
 **
 ** Build macros:
+**   GCS_ARENA_RETAIN 1 (default) keeps a lone empty pool on its ring; 0 is pymalloc exactly.
 **   GCS_DEBUG >= 2   fresh blocks are filled with 0xCD, freed blocks with 0xDD past the free
 **                    list link, and a block taken from a free list must still hold its 0xDD
 **                    (write-after-free); a pool formatted for a class is filled with 0xDD; a
@@ -490,8 +494,10 @@ static block *allocate_from_new_pool(uint32_t size) {
 /* A full pool got a free block: back on usedpools[szidx], at the front, so the next
 ** allocation of the class takes the block just freed (still in cache). pymalloc reads
 ** `next = usedpools[size + size]`, which is the first pool (the fake header's nextpool),
-** and links between the fake header and it. */
-static void insert_to_usedpool(poolp pool) {
+** and links between the fake header and it. Returns the pool it put second when that one is
+** an empty retained pool (no longer alone: the caller hands it to insert_to_freepool), else
+** NULL. */
+static inline poolp insert_to_usedpool(poolp pool) {
   ASSERT_INTERNAL(pool->ref.count > 0);
   poolp prev = &usedpools[pool->szidx];
   poolp next = prev->nextpool;
@@ -499,6 +505,7 @@ static void insert_to_usedpool(poolp pool) {
   pool->prevpool = prev;
   next->prevpool = pool;
   prev->nextpool = pool;
+  return next != prev && next->ref.count == 0 ? next : NULL;
 }
 
 /* A pool went empty: off usedpools, onto its arena's freepools, and the arena management of
@@ -702,39 +709,71 @@ void gcs_arena_fini(void) {
   /* bytes_in_use is left as it was: what was still allocated at fini (a leak). */
 }
 
-void *gcs_arena_alloc_slow(size_t nbytes) {
-  if (GCS_LIKELY(nbytes - 1 < GCS_ARENA_SMALL_MAX)) {
-    uint32_t size = (uint32_t)(nbytes - 1) >> ALIGNMENT_SHIFT;
-    poolp head = &usedpools[size];
-    poolp pool = head->nextpool;
-    block *bp;
-    if (GCS_LIKELY(pool != head)) {
-      pool->ref.count++;
-      bp = pool->freeblock;
-      ASSERT_INTERNAL(bp != NULL);
-      if (GCS_UNLIKELY((pool->freeblock = load_link(bp)) == NULL))
-        pymalloc_pool_extend(pool, size);
+/* The slow paths are shaped so that their common cases — the last free block of a pool's
+** list (carve a virgin one, or the pool fills), a free into a full pool, a free that empties
+** a pool alone on its ring — run without a stack frame; what needs calls is in the NOINLINE
+** functions they tail-call. */
+
+/* bp leaves a free list: the debug checks, then it counts as in use. */
+static inline block *handed_out(block *bp, uint32_t size) {
 #if GCS_DEBUG >= 2
-      UNPOISON(bp, INDEX2SIZE(size));
-      check_dead(bp, INDEX2SIZE(size));
+  UNPOISON(bp, INDEX2SIZE(size));
+  check_dead(bp, INDEX2SIZE(size));
+  memset(bp, CLEANBYTE, INDEX2SIZE(size));
 #endif
-    } else {
-      bp = allocate_from_new_pool(size);
-      if (GCS_UNLIKELY(bp == NULL)) return NULL;
-    }
-    UNPOISON(bp, INDEX2SIZE(size));
-    gcs_arena_counters.bytes_in_use += INDEX2SIZE(size);
+  UNPOISON(bp, INDEX2SIZE(size));
+  gcs_arena_counters.bytes_in_use += INDEX2SIZE(size);
+  return bp;
+}
+
+GCS_NOINLINE static void *alloc_in_new_pool(uint32_t size) {
+  block *bp = allocate_from_new_pool(size);
+  if (GCS_UNLIKELY(bp == NULL)) return NULL;
 #if GCS_DEBUG >= 2
-    memset(bp, CLEANBYTE, INDEX2SIZE(size));
+  memset(bp, CLEANBYTE, INDEX2SIZE(size));   /* virgin or checked by allocate_from_new_pool */
 #endif
-    return bp;
-  }
+  UNPOISON(bp, INDEX2SIZE(size));
+  gcs_arena_counters.bytes_in_use += INDEX2SIZE(size);
+  return bp;
+}
+
+GCS_NOINLINE static void *alloc_big(size_t nbytes) {
   if (nbytes == 0) {
     errno = EINVAL;
     return NULL;
   }
   if (config.release == GCS_RELEASE_POOL) maybe_purge();
   return alloc_large(nbytes);
+}
+
+void *gcs_arena_alloc_slow(size_t nbytes) {
+  if (GCS_LIKELY(nbytes - 1 < GCS_ARENA_SMALL_MAX)) {
+    uint32_t size = (uint32_t)(nbytes - 1) >> ALIGNMENT_SHIFT;
+    poolp head = &usedpools[size];
+    poolp pool = head->nextpool;
+    if (GCS_LIKELY(pool != head)) {
+      pool->ref.count++;
+      block *bp = pool->freeblock;
+      ASSERT_INTERNAL(bp != NULL);
+      if (GCS_UNLIKELY((pool->freeblock = load_link(bp)) == NULL))
+        pymalloc_pool_extend(pool, size);
+      return handed_out(bp, size);
+    }
+    return alloc_in_new_pool(size);
+  }
+  return alloc_big(nbytes);
+}
+
+/* A pool went empty and is not kept on its ring: pymalloc's insert_to_freepool. */
+GCS_NOINLINE static void pool_emptied(poolp pool) {
+  insert_to_freepool(pool);
+  if (config.release == GCS_RELEASE_POOL) maybe_purge();
+}
+
+GCS_NOINLINE static void free_big(void *p, size_t nbytes) {
+  if (p == NULL) return;
+  if (config.release == GCS_RELEASE_POOL) maybe_purge();
+  free_large(p, nbytes);
 }
 
 void gcs_arena_free_slow(void *p, size_t nbytes) {
@@ -755,20 +794,31 @@ void gcs_arena_free_slow(void *p, size_t nbytes) {
     pool->ref.count--;
     gcs_arena_counters.bytes_in_use -= INDEX2SIZE(size);
     if (GCS_UNLIKELY(lastfree == NULL)) {
-      insert_to_usedpool(pool);   /* was full; count > 0 since every class holds >= 31 */
+      /* Was full (count > 0 now: every class holds >= 31 blocks). */
+      poolp alone = insert_to_usedpool(pool);
+      if (GCS_UNLIKELY(alone != NULL)) pool_emptied(alone);
       return;
     }
     if (GCS_LIKELY(pool->ref.count != 0)) return;
-    insert_to_freepool(pool);
-    if (config.release == GCS_RELEASE_POOL) maybe_purge();
+#if GCS_ARENA_RETAIN
+    if (pool->nextpool == pool->prevpool) return;   /* alone on its ring: retained */
+#endif
+    pool_emptied(pool);
     return;
   }
-  if (p == NULL) return;
-  if (config.release == GCS_RELEASE_POOL) maybe_purge();
-  free_large(p, nbytes);
+  free_big(p, nbytes);
+}
+
+/* Retired: every retained empty pool goes to its arena's freepools (and may free its arena). */
+static void retire_retained(void) {
+  for (uint32_t c = 0; c < NB_SMALL_SIZE_CLASSES; c++) {
+    poolp pool = usedpools[c].nextpool;
+    if (pool != &usedpools[c] && pool->ref.count == 0) insert_to_freepool(pool);
+  }
 }
 
 void gcs_arena_collect(bool force) {
+  retire_retained();
   if (config.release != GCS_RELEASE_POOL) return;
   if (force)
     purge_pools(now_ms(), true);
@@ -841,7 +891,9 @@ int gcs_arena_check(void) {
         FAIL("usedpools[%u]: %p is not a carved pool of a live arena", c, (void *)p);
         break;
       }
-      if (p->szidx != c || p->ref.count == 0 || p->ref.count >= capacity(c) || !p->freeblock)
+      bool retained = p->ref.count == 0 && p->nextpool == head && p->prevpool == head;
+      if (p->szidx != c || (p->ref.count == 0 && !(GCS_ARENA_RETAIN && retained)) ||
+          p->ref.count >= capacity(c) || !p->freeblock)
         FAIL("usedpools[%u]: pool %p szidx %u count %u freeblock %p", c, (void *)p, p->szidx,
              p->ref.count, (void *)p->freeblock);
       if (++on_used > (uint64_t)maxarenas * MAX_POOLS_IN_ARENA) {
@@ -899,8 +951,9 @@ int gcs_arena_check(void) {
         FAIL("arena %u: pool %p has arenaindex %u", i, (void *)p, p->arenaindex);
         continue;
       }
-      if (p->ref.count == 0) {   /* must be on freepools (counted above) */
-        zero++;
+      if (p->ref.count == 0 &&
+          !(p->szidx < NB_SMALL_SIZE_CLASSES && usedpools[p->szidx].nextpool == p)) {
+        zero++;   /* must be on freepools (counted above) */
         continue;
       }
       bad += check_pool(p);

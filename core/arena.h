@@ -8,6 +8,13 @@
 **                 pools are all free is munmap'ed, unless it is the last usable one (3.9+).
 **   large         > 512 bytes: straight from mmap, rounded to pages, munmap'ed on free.
 **
+** Retained pools (GCS_ARENA_RETAIN, default 1; not in pymalloc): a pool that empties while
+** it is the only pool of its class stays on usedpools until another pool of the class joins
+** it or gcs_arena_collect runs, instead of going through freepools on every free; so a loop
+** that allocates and frees one object does not thrash a pool in and out (CPython keeps one
+** empty arena for the same reason at arena level, bpo-37257; mimalloc retires such a page
+** late). At most one pool per class (32 x 16 KiB) is held past the free that emptied it.
+**
 ** Release policy (knob `release`): `arena` as pymalloc; `pool` also madvise(MADV_DONTNEED)s an
 ** empty pool once it has stayed empty for `purge_delay_ms`; `none` never returns memory.
 **
@@ -17,7 +24,8 @@
 ** Invariants (checked by gcs_arena_check):
 **   bytes_in_use  == sum of the block sizes handed out and not freed (rounded to the class)
 **   bytes_mapped  == arenas * 1 MiB + sum of large mappings
-**   every pool on usedpools[c] has 0 < ref.count < capacity(c)
+**   every pool on usedpools[c] has 0 < ref.count < capacity(c), except that a pool alone on
+**   its ring may be empty (retained, GCS_ARENA_RETAIN)
 **   usable_arenas is sorted by nfreepools ascending
 **
 ** Build macros: GCS_DEBUG >= 2 fills fresh blocks with 0xCD and freed ones with 0xDD, and
@@ -124,6 +132,12 @@ extern gcs_arena_stats_t gcs_arena_counters;
 void *gcs_arena_alloc_slow(size_t nbytes);
 void gcs_arena_free_slow(void *p, size_t nbytes);
 
+/* 1: a pool that empties while it is the only pool of its class stays on usedpools (see
+** core/arena.c, "Retained pools"); 0: pymalloc exactly, it goes to freepools at once. */
+#ifndef GCS_ARENA_RETAIN
+#define GCS_ARENA_RETAIN 1
+#endif
+
 #if (defined(GCS_DEBUG) && GCS_DEBUG >= 2) || defined(__SANITIZE_ADDRESS__)
 #define GCS_ARENA_INLINE 0
 #else
@@ -156,8 +170,10 @@ static inline void gcs_arena_free(void *p, size_t nbytes) {
     gcs_pool_header_t *pool =
         (gcs_pool_header_t *)((uintptr_t)p & ~(uintptr_t)(GCS_POOL_SIZE - 1));
     uint8_t *lastfree = pool->freeblock;
-    if (__builtin_expect(lastfree != NULL && pool->ref.count > 1, 1)) {   /* else: was full, or
-                                                                            goes empty */
+    /* else: was full, or goes empty (and is not the one pool of its class, kept) */
+    if (__builtin_expect(lastfree != NULL && (pool->ref.count > 1 ||
+                                              (GCS_ARENA_RETAIN &&
+                                               pool->nextpool == pool->prevpool)), 1)) {
       *(uint8_t **)p = lastfree;
       pool->freeblock = (uint8_t *)p;
       pool->ref.count--;

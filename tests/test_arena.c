@@ -186,6 +186,7 @@ Test(arena, most_full_arena_first) {
     }
     emptied[ar][done[ar]++] = pool[k];
   }
+  gcs_arena_collect(false);   /* the last pool emptied was alone on its ring: retire it */
   cr_assert_eq(gcs_arena_check(), 0);
   /* A new class (32 bytes) takes a pool per CAP(32) blocks: 5 from arena 1, then 10 from
   ** arena 0, then 20 from arena 2, and nothing from the nearly empty arena 3. */
@@ -211,6 +212,30 @@ Test(arena, most_full_arena_first) {
   close_arena();
 }
 
+/* A pool that empties while it is the only pool of its class stays on its ring (no thrash
+** through freepools for an alloc/free loop) until gcs_arena_collect or another pool of the
+** class joins it; then it is an ordinary free pool again. */
+Test(arena, lone_empty_pool_retained_until_collect) {
+  open_arena(GCS_RELEASE_ARENA, 0);
+  void *a = gcs_arena_alloc(64);
+  gcs_arena_free(a, 64);
+  cr_assert_eq(gcs_arena_check(), 0);
+  void *b = gcs_arena_alloc(32);   /* another class: needs a free pool */
+#if GCS_ARENA_RETAIN
+  cr_assert_neq(POOL_OF(b), POOL_OF(a), "the empty 64-byte pool was kept for its class");
+  cr_assert_eq(gcs_arena_alloc(64), a, "and serves it again");
+  gcs_arena_free(a, 64);
+  gcs_arena_collect(false);        /* retires it: now an ordinary free pool */
+  void *c = gcs_arena_alloc(48);
+  cr_assert_eq(POOL_OF(c), POOL_OF(a), "the retired pool is the newest free pool");
+  gcs_arena_free(c, 48);
+#else
+  cr_assert_eq(POOL_OF(b), POOL_OF(a), "pymalloc: the empty pool went to freepools at once");
+#endif
+  gcs_arena_free(b, 32);
+  close_arena();
+}
+
 /* Freeing everything unmaps every arena but the last usable one (CPython 3.9+); under
 ** `none` nothing is unmapped. */
 Test(arena, empty_arenas_unmapped_but_last) {
@@ -223,6 +248,7 @@ Test(arena, empty_arenas_unmapped_but_last) {
     for (size_t i = 0; i < n; i++) gcs_arena_free(v[i], 64);
     cr_assert_eq(st->bytes_in_use, 0);
     cr_assert_eq(gcs_arena_check(), 0);
+    gcs_arena_collect(false);   /* a retained lone pool (if any) goes back to its arena */
     if (release == GCS_RELEASE_NONE) {
       cr_assert_eq(st->arenas_freed, 0);
       cr_assert_eq(st->bytes_mapped, 4 * MIB);
@@ -501,6 +527,7 @@ Test(arena, randomized_stress, .timeout = 300) {
     }
     (void)large_in_use;
     cr_assert_eq(st->bytes_in_use, 0, "seed %#llx policy %d", (unsigned long long)sd, release);
+    gcs_arena_collect(false);   /* retire the pools kept alone on their rings */
     if (release != GCS_RELEASE_NONE) cr_assert_leq(st->bytes_mapped, 1 * MIB);
     close_arena();
   }
