@@ -3,8 +3,10 @@
 ** (incremental mode): a state machine advanced in bounded steps paid for by allocation.
 **
 ** States (Lua's names): GCSpause -> GCSpropagate -> GCSenteratomic -> GCSatomic ->
-** GCSswpallgc -> GCSswpend -> GCSpause. single_step() does one unit of progress and returns
-** the work it did; inc_step() runs single steps until the allocation debt is paid.
+** GCSswpallgc -> GCSswpend -> GCSpause. single_step() does one unit of progress (a batch of
+** marking bounded by what the step still owes, GCSWEEPMAX objects of sweep, one surplus
+** table chunk unmapped) and returns the work it did; inc_step() runs single steps until the
+** allocation debt is paid.
 **
 **   work unit   one object marked or swept, or one slot scanned (Lua: propagatemark returns
 **               1 + the slots of a table; sweeplist counts objects)
@@ -28,17 +30,22 @@
 ** objects allocated during the sweep get the new current white and survive it untouched.
 ** The sweep frees the other white and turns black objects to the current white.
 **
-** Write barrier: forward (Dijkstra): a black object made to point to a white one marks the
-** white one (gray, onto the gray stack). Why not backward (Yuasa-style "grayagain", which
-** Lua uses for tables): a backward barrier re-grays the *stored-into* object and defers its
-** rescan to the atomic phase, so the atomic pause grows with the number of distinct objects
-** the mutator wrote during the cycle — unbounded, and the pause this collector exists to
-** bound. The forward barrier's work lands in ordinary steps instead, and its cost (a few
-** floating-garbage objects that stay alive until the next cycle) is bounded by the stores
-** made during one mark phase. Lua pays the backward barrier because its tables are filled in
-** loops (one re-gray per table instead of one mark per stored value); the workloads here
-** store into many objects, each a few times. In the sweep phase the barrier whitens the
-** black object instead (Lua's luaC_barrier_: it is known live, and no more barriers fire).
+** Write barrier: Lua's split, by the shape of the object written into.
+**   - a small container (< BACK_MIN_SLOTS slots: a node, a pair, a record): forward
+**     (Dijkstra, Lua's luaC_barrier_): the white value is marked at once (gray, onto the
+**     gray stack), so the work lands in ordinary steps and never in the atomic pause;
+**   - a wide container (an array, a ring, a table: written over and over): backward (Lua's
+**     luaC_barrierback_ for tables): the container goes back to gray onto `grayagain`, later
+**     stores into it cost nothing, and atomic() rescans it once.
+** Why not one of them alone. Forward only: a long-lived black array that receives every new
+** object (a ring of recent results, a cache) marks every allocation the mutator makes during
+** the mark phase; measured here (tracebench churn: a 64-slot ring), marking then never
+** catches up with allocation and the cycle never ends. Backward only: every small node
+** written during the cycle is rescanned in atomic, a cache miss each — the atomic pause grows
+** with the number of distinct objects written (thousands of tree nodes here), and the
+** atomic pause is the one this collector exists to bound. The split rescans in atomic only
+** wide objects, at most once each per cycle. In the sweep phase either barrier whitens the
+** black object instead (Lua's luaC_barrier_: it is known live; no more barriers fire).
 ** Roots have no barrier (gcs_root_set writes them freely), so atomic() marks them again.
 **
 ** Memory per object: no prefix. Colours live in gcbits; the sweep finds objects through a
@@ -51,8 +58,8 @@
 **   objects in the tables == g.nobjects == gcs_heap.live_objects, each a distinct live one
 **   GCSpause: every object has the current white; the gray stack is empty
 **   GCSpropagate..GCSatomic (the invariant holds): no black object points to a white one;
-**     every gray object is on the gray stack and everything on it is gray; no object has
-**     the other white
+**     every gray object is on the gray stack or on grayagain, and everything on them is gray;
+**     no object has the other white
 **   sweep: no gray object; no root and no object that is not dead points to a dead one;
 **     objects already swept, and those allocated since, have the current white
 **
@@ -78,10 +85,11 @@
 
 /* gcaux bits used only inside verify. */
 #define AUX_SEEN 0x8000u   /* met once in the tables */
-#define AUX_GRAY 0x4000u   /* on the gray stack */
+#define AUX_GRAY 0x4000u   /* on the gray stack or grayagain */
 
 #define WORK2MEM 16        /* bytes of allocation a unit of work stands for (Lua's TValue) */
 #define GCSWEEPMAX 100     /* objects a single sweep step examines (Lua's value) */
+#define BACK_MIN_SLOTS 8   /* containers this wide get the backward barrier */
 
 enum { GCSpropagate, GCSenteratomic, GCSatomic, GCSswpallgc, GCSswpend, GCSpause };
 #define keepinvariant() (g.state <= GCSatomic)
@@ -105,19 +113,25 @@ typedef struct table {
   chunk *head, *tail;   /* both NULL when empty; appends go to tail */
 } table;
 
+typedef struct graylist {
+  gcs_obj **v;          /* its own mapping, grown with mremap */
+  size_t n;             /* entries: v[0..n) */
+  size_t cap;           /* capacity, in entries */
+} graylist;
+
 static struct {
   int state;                  /* GCS* above */
   uint8_t currentwhite;       /* GCS_WHITE0 or GCS_WHITE1 */
   table all;                  /* every object, except those in the sweep list while sweeping */
   table sweeping;             /* GCSswpallgc: the detached table being swept */
+  chunk *spare;               /* GCSswpend: surplus chunks left by compaction, to unmap */
   chunk *sweep_r;             /* read cursor: chunk ... */
   uint32_t sweep_ri;          /* ... and index of the next entry to examine */
   chunk *sweep_w;             /* write cursor (survivors are compacted here): chunk ... */
   uint32_t sweep_wj;          /* ... and index; (w, wj) never passes (r, ri) */
   uint64_t nobjects;          /* entries in both tables; == gcs_heap.live_objects */
-  gcs_obj **gray;             /* the gray stack (its own mapping) */
-  size_t ngray;               /* entries on it */
-  size_t graycap;             /* capacity, in entries */
+  graylist gray;              /* gray objects to traverse (a stack: depth first) */
+  graylist grayagain;         /* wide objects re-grayed by the backward barrier: atomic() */
   int64_t debt;               /* bytes; a step runs when > 0 (see the header) */
   uint64_t estimate;          /* live bytes after the last cycle (Lua's GCestimate) */
   uint64_t visited;           /* objects marked or swept in the step under way */
@@ -167,14 +181,19 @@ static inline void table_append(table *t, gcs_obj *o) {
 /* --------------------------------------------------------------------------------------
 ** Mark
 ** ------------------------------------------------------------------------------------ */
-static GCS_NOINLINE void gray_grow(void) {
-  size_t ncap = g.graycap ? g.graycap * 2 : 4096;
-  void *p = g.graycap ? mremap(g.gray, g.graycap * sizeof *g.gray, ncap * sizeof *g.gray, MREMAP_MAYMOVE)
-                      : mmap(NULL, ncap * sizeof *g.gray, PROT_READ | PROT_WRITE,
-                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) gcs_fatal("incremental: cannot grow the gray stack to %zu entries", ncap);
-  g.gray = p;
-  g.graycap = ncap;
+static GCS_NOINLINE void gray_grow(graylist *l) {
+  size_t ncap = l->cap ? l->cap * 2 : 4096;
+  void *p = l->cap ? mremap(l->v, l->cap * sizeof *l->v, ncap * sizeof *l->v, MREMAP_MAYMOVE)
+                   : mmap(NULL, ncap * sizeof *l->v, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) gcs_fatal("incremental: cannot grow a gray list to %zu entries", ncap);
+  l->v = p;
+  l->cap = ncap;
+}
+
+static inline void gray_push(graylist *l, gcs_obj *o) {
+  if (GCS_UNLIKELY(l->n == l->cap)) gray_grow(l);
+  l->v[l->n++] = o;
 }
 
 /* Lua's reallymarkobject. Contract: o is white (current). An atom has nothing to visit and
@@ -187,8 +206,7 @@ static inline void mark_object(gcs_obj *o) {
     return;
   }
   o->gcbits &= (uint8_t)~MASKCOLORS;
-  if (GCS_UNLIKELY(g.ngray == g.graycap)) gray_grow();
-  g.gray[g.ngray++] = o;
+  gray_push(&g.gray, o);
 }
 
 /* Marks what the roots hold; returns the roots examined (its work). */
@@ -198,42 +216,85 @@ static uint64_t mark_roots(void) {
   return (uint64_t)(gcs_heap.roots_top - gcs_heap.roots_base);
 }
 
-/* Lua's propagatemark: traverses the gray object on top of the stack, turning it black.
-** Returns its work, 1 + its slots. */
-static uint64_t propagate_mark(void) {
-  gcs_obj *o = g.gray[--g.ngray];
-  GCS_ASSERT_INTERNAL(isgray(o));
-  o->gcbits |= GCS_BLACK;
-  g.visited++;
-  gcs_obj **s = o->slots;
-  uint32_t n = o->nslots;
-  for (uint32_t i = 0; i < n; i++) {
-    gcs_obj *c = s[i];
-    if (c && iswhite(c)) mark_object(c);
+/* Edges waiting to be examined (a power of two); see propagate_mark. */
+#define EDGE_FIFO 16
+
+typedef struct edges {
+  gcs_obj *v[EDGE_FIFO];  /* children of black objects, not yet examined */
+  unsigned head, count;   /* the oldest, and how many */
+} edges;
+
+static inline void examine(gcs_obj *c) {
+  if (iswhite(c)) mark_object(c);
+}
+
+/* Lua's propagatemark, batched: traverses gray objects from the top of the stack, turning
+** them black, until `budget` units are done (at least one object), and returns the work
+** (1 + slots, per object). A scanned object's children are prefetched and examined
+** EDGE_FIFO edges later, when their lines have arrived (the cache miss on each child's
+** colour is what marking costs; see marksweep.c). Contract: the FIFO is drained before
+** returning, so between steps no black object points to a white one. */
+static uint64_t propagate_mark(int64_t budget) {
+  edges q;
+  q.head = q.count = 0;
+  uint64_t work = 0;
+  for (;;) {
+    if (g.gray.n > 0 && (int64_t)work < budget) {
+      gcs_obj *o = g.gray.v[--g.gray.n];
+      GCS_ASSERT_INTERNAL(isgray(o));
+      o->gcbits |= GCS_BLACK;
+      g.visited++;
+      gcs_obj **s = o->slots;
+      uint32_t n = o->nslots;
+      for (uint32_t i = n; i-- > 0;) {  /* last slot first: slot 0 is popped first */
+        gcs_obj *c = s[i];
+        if (!c) continue;
+        __builtin_prefetch(c, 1);
+        __builtin_prefetch(c->slots, 0);  /* a block may straddle two lines */
+        if (q.count < EDGE_FIFO) {
+          q.v[(q.head + q.count++) % EDGE_FIFO] = c;
+        } else {
+          gcs_obj *e = q.v[q.head];
+          q.v[q.head] = c;
+          q.head = (q.head + 1) % EDGE_FIFO;
+          examine(e);
+        }
+      }
+      work += 1u + n;
+    } else if (q.count > 0) {  /* out of gray objects or of budget: drain */
+      gcs_obj *e = q.v[q.head];
+      q.head = (q.head + 1) % EDGE_FIFO;
+      q.count--;
+      examine(e);
+    } else {
+      return work;
+    }
   }
-  return 1u + n;
 }
 
 static uint64_t propagate_all(void) {
-  uint64_t work = 0;
-  while (g.ngray > 0) work += propagate_mark();
-  return work;
+  return propagate_mark(INT64_MAX);
 }
 
 /* Lua's restartcollection: a cycle starts by marking the roots. */
 static uint64_t restart_collection(void) {
-  GCS_ASSERT_INTERNAL(g.ngray == 0);
+  GCS_ASSERT_INTERNAL(g.gray.n == 0 && g.grayagain.n == 0);
   g.state = GCSpropagate;
   GCS_VERIFY("incremental: cycle start");
   return 1 + mark_roots();
 }
 
-/* Finishes marking with the mutator stopped: the roots again (they have no barrier), then
-** everything gray. Afterwards every object reachable from the roots is black, and the flip
-** of the current white makes every other one dead. Returns its work. */
+/* Finishes marking with the mutator stopped: the roots again (they have no barrier), what is
+** gray, then the wide objects the backward barrier re-grayed (Lua: g->gray = grayagain).
+** Afterwards every object reachable from the roots is black, and the flip of the current
+** white makes every other one dead. Returns its work. */
 static uint64_t atomic(void) {
   g.state = GCSatomic;
   uint64_t work = mark_roots();
+  work += propagate_all();
+  graylist again = g.grayagain;  /* traverse grayagain as the gray stack */
+  g.grayagain = g.gray;
+  g.gray = again;
   work += propagate_all();
   GCS_VERIFY("incremental: atomic, marking done");
   g.currentwhite = (uint8_t)otherwhite();
@@ -271,7 +332,31 @@ static void enter_sweep(void) {
   GCS_VERIFY("incremental: sweep start");
 }
 
-#define SWEEP_PREFETCH 16
+/* Closes the sweep: the compacted table, then the objects allocated during the sweep. The
+** chunks past the write cursor go to g.spare, unmapped one a step in GCSswpend (a few
+** hundred munmaps at once were a 3 ms pause). */
+static void finish_sweep(void) {
+  table swept = {NULL, NULL};
+  if (g.sweep_w != NULL) {
+    g.sweep_w->n = g.sweep_wj;
+    g.spare = g.sweep_w->next;
+    g.sweep_w->next = NULL;
+    swept.head = g.sweeping.head;
+    swept.tail = g.sweep_w;
+  }
+  if (swept.tail == NULL) {
+    swept = g.all;
+  } else if (g.all.head != NULL) {
+    swept.tail->next = g.all.head;
+    swept.tail = g.all.tail;
+  }
+  g.all = swept;
+  g.sweeping.head = g.sweeping.tail = NULL;
+  g.sweep_r = g.sweep_w = NULL;
+  g.sweep_ri = g.sweep_wj = 0;
+}
+
+#define SWEEP_PREFETCH 64
 
 /* Lua's sweepstep over sweeplist: examines up to GCSWEEPMAX objects of the detached table,
 ** freeing the dead ones and whitening the rest, compacted toward its head. Returns the
@@ -311,31 +396,11 @@ static uint64_t sweep_step(void) {
   g.freed += freed;
   g.visited += count;
   g.estimate -= live0 - gcs_heap.live_bytes;  /* Lua: GCestimate follows the frees */
-  if (r == NULL) g.state = GCSswpend;
+  if (r == NULL) {
+    finish_sweep();
+    g.state = GCSswpend;
+  }
   return count;
-}
-
-/* Closes the sweep: the compacted table, chunks past the write cursor unmapped, then the
-** objects allocated during the sweep. */
-static void finish_sweep(void) {
-  table swept = {NULL, NULL};
-  if (g.sweep_w != NULL) {
-    g.sweep_w->n = g.sweep_wj;
-    chunks_free(g.sweep_w->next);
-    g.sweep_w->next = NULL;
-    swept.head = g.sweeping.head;
-    swept.tail = g.sweep_w;
-  }
-  if (swept.tail == NULL) {
-    swept = g.all;
-  } else if (g.all.head != NULL) {
-    swept.tail->next = g.all.head;
-    swept.tail = g.all.tail;
-  }
-  g.all = swept;
-  g.sweeping.head = g.sweeping.tail = NULL;
-  g.sweep_r = g.sweep_w = NULL;
-  g.sweep_ri = g.sweep_wj = 0;
 }
 
 /* Lua's setpause: the next cycle starts when the heap reaches pause_pct % of the estimate. */
@@ -349,18 +414,19 @@ static void set_pause(void) {
 /* --------------------------------------------------------------------------------------
 ** The state machine
 ** ------------------------------------------------------------------------------------ */
-static uint64_t single_step(void) {
+/* One unit of progress; `budget` bounds a batch of marking (units of work wanted). */
+static uint64_t single_step(int64_t budget) {
   uint64_t work;
   switch (g.state) {
     case GCSpause:
       work = restart_collection();
       break;
     case GCSpropagate:
-      if (g.ngray == 0) {
+      if (g.gray.n == 0) {
         g.state = GCSenteratomic;  /* no more gray objects: finish the propagate phase */
         work = 0;
       } else {
-        work = propagate_mark();
+        work = propagate_mark(budget);
       }
       break;
     case GCSenteratomic:
@@ -371,7 +437,13 @@ static uint64_t single_step(void) {
       work = sweep_step();
       break;
     case GCSswpend:
-      finish_sweep();
+      if (g.spare != NULL) {  /* one surplus table chunk a step */
+        chunk *c = g.spare;
+        g.spare = c->next;
+        chunk_free(c);
+        work = GCSWEEPMAX;
+        break;
+      }
       GCS_VERIFY("incremental: sweep end");
       g.cycles++;
       g.collected += g.freed - g.cycle_freed_mark;
@@ -386,7 +458,7 @@ static uint64_t single_step(void) {
 }
 
 static void run_until(int state) {
-  while (g.state != state) single_step();
+  while (g.state != state) single_step(INT64_MAX);
 }
 
 /* Lua's incstep: pays the debt in units of work, ending with a credit of step_bytes. */
@@ -400,14 +472,14 @@ static void inc_step(void) {
   g.visited = 0;
   if (g.state == GCSenteratomic) {
     kind = GCS_PAUSE_ATOMIC;  /* atomic() alone, a pause of its own */
-    debt -= (int64_t)single_step();
+    debt -= (int64_t)single_step(INT64_MAX);
   } else {
     do {
       if (g.state == GCSenteratomic) {  /* stop short of atomic: the next step runs it */
         debt = -stepsize;
         break;
       }
-      debt -= (int64_t)single_step();
+      debt -= (int64_t)single_step(debt + stepsize);
     } while (debt > -stepsize && g.state != GCSpause);
   }
   if (g.state == GCSpause)
@@ -435,7 +507,9 @@ static int init(void) {
 static void fini(void) {
   chunks_free(g.all.head);
   chunks_free(g.sweeping.head);
-  if (g.graycap) munmap(g.gray, g.graycap * sizeof *g.gray);
+  chunks_free(g.spare);
+  if (g.gray.cap) munmap(g.gray.v, g.gray.cap * sizeof *g.gray.v);
+  if (g.grayagain.cap) munmap(g.grayagain.v, g.grayagain.cap * sizeof *g.grayagain.v);
   memset(&g, 0, sizeof g);
 }
 
@@ -456,14 +530,18 @@ static void allocated(gcs_obj *o) {
   g.since++;
 }
 
-/* Lua's luaC_barrier_: black o now points to white v. */
+/* Black o now points to white v (the inline filter in gcs_store). While the invariant holds:
+** Lua's luaC_barrierback_ for a wide o, luaC_barrier_ for a small one (see the header). */
 static void barrier_slow(gcs_obj *o, gcs_obj *v) {
   GCS_ASSERT_INTERNAL(isblack(o) && iswhite(v) && !isdead(v) && !isdead(o));
-  if (keepinvariant()) {
-    mark_object(v);  /* restore the invariant */
-  } else {
+  if (!keepinvariant()) {
     GCS_ASSERT_INTERNAL(issweepphase());
-    makewhite(o);    /* sweeping: o is known live; whiten it so no more barriers fire */
+    makewhite(o);  /* sweeping: o is known live; whiten it so no more barriers fire */
+  } else if (o->nslots >= BACK_MIN_SLOTS) {
+    o->gcbits &= (uint8_t)~MASKCOLORS;  /* back to gray: atomic() traverses it again */
+    gray_push(&g.grayagain, o);
+  } else {
+    mark_object(v);  /* restore the invariant */
   }
 }
 
@@ -475,14 +553,13 @@ static uint64_t collect(int generation) {
   uint64_t t0 = gcs_now_ns(), freed0 = g.freed;
   g.visited = 0;
   if (keepinvariant() && g.state != GCSatomic) {
-    while (g.ngray > 0) {  /* abandon the mark: gray back to white */
-      gcs_obj *o = g.gray[--g.ngray];
-      makewhite(o);
-    }
+    for (size_t i = 0; i < g.gray.n; i++) makewhite(g.gray.v[i]);  /* abandon the mark: */
+    for (size_t i = 0; i < g.grayagain.n; i++) makewhite(g.grayagain.v[i]);  /* gray to white */
+    g.gray.n = g.grayagain.n = 0;
     enter_sweep();
   }
   run_until(GCSpause);
-  single_step();  /* restart */
+  single_step(INT64_MAX);  /* restart */
   run_until(GCSpause);
   set_pause();
   gcs_pause_record(t0, gcs_now_ns(), GCS_PAUSE_FULL, -1, g.visited, g.freed - freed0);
@@ -529,7 +606,7 @@ static void verify_entry(vstate *v, gcs_obj *o, bool swept) {
   uint8_t c = o->gcbits & MASKCOLORS;
   if (keepinvariant()) {
     if (c & otherwhite()) VFAIL(v, "%p has the other white while marking", st, (void *)o);
-    if (isgray(o) && !(o->gcaux & AUX_GRAY)) VFAIL(v, "gray %p is not on the gray stack", st, (void *)o);
+    if (isgray(o) && !(o->gcaux & AUX_GRAY)) VFAIL(v, "gray %p is on no gray list", st, (void *)o);
     if (isblack(o)) {
       for (uint32_t i = 0; i < o->nslots; i++)
         if (o->slots[i] && iswhite(o->slots[i]))
@@ -571,15 +648,18 @@ static void clear_aux(chunk *c, chunk *stop, uint32_t stopi) {
 static int verify(void) {
   vstate v = {0, 0};
   const char *st = state_names[g.state];
-  for (size_t i = 0; i < g.ngray; i++) {
-    gcs_obj *o = g.gray[i];
-    if (!keepinvariant()) {
-      VFAIL(&v, "%zu objects on the gray stack outside marking", st, g.ngray);
-      break;
+  graylist *lists[2] = {&g.gray, &g.grayagain};
+  for (int l = 0; l < 2; l++) {
+    for (size_t i = 0; i < lists[l]->n; i++) {
+      gcs_obj *o = lists[l]->v[i];
+      if (!keepinvariant()) {
+        VFAIL(&v, "%zu objects on a gray list outside marking", st, lists[l]->n);
+        break;
+      }
+      if (!isgray(o)) VFAIL(&v, "gray-list entry %zu (%p) is not gray", st, i, (void *)o);
+      if (o->gcaux & AUX_GRAY) VFAIL(&v, "%p is on the gray lists twice", st, (void *)o);
+      o->gcaux |= AUX_GRAY;
     }
-    if (!isgray(o)) VFAIL(&v, "gray-stack entry %zu (%p) is not gray", st, i, (void *)o);
-    if (o->gcaux & AUX_GRAY) VFAIL(&v, "%p is on the gray stack twice", st, (void *)o);
-    o->gcaux |= AUX_GRAY;
   }
   if (issweepphase()) {
     /* swept and compacted: [head, (w, wj)); still to sweep: [(r, ri), end) */
@@ -591,7 +671,8 @@ static int verify(void) {
     }
   }
   verify_chunks(&v, g.all.head, NULL, 0, !keepinvariant());
-  for (size_t i = 0; i < g.ngray; i++) g.gray[i]->gcaux &= (uint16_t)~AUX_GRAY;
+  for (int l = 0; l < 2; l++)
+    for (size_t i = 0; i < lists[l]->n; i++) lists[l]->v[i]->gcaux &= (uint16_t)~AUX_GRAY;
   if (issweepphase()) {
     clear_aux(g.sweeping.head, g.sweep_w, g.sweep_wj);
     if (g.sweep_r != NULL) {

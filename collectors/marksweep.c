@@ -21,12 +21,17 @@
 ** same 8 bytes, packs densely, and is read sequentially by the sweep (with prefetch).
 ** The table is the collector's own memory (mmap'd), not counted in gcs_heap.live_bytes.
 **
-** Colours (gcs.h): white = GCS_WHITE0, gray = no colour bit, black = GCS_BLACK. A stop-the-
-** world collector needs one white only; between collections every object is white.
+** Colours: Lua's two whites (gcs.h: GCS_WHITE0, GCS_WHITE1), and gray = no colour bit. But a
+** marked object is not painted GCS_BLACK: it gets the *other* white — the white of the next
+** collection — and the collection ends by flipping g.white. So "black" here is "the white
+** that is not g.white", and the sweep only reads survivors: it never has to whiten them
+** (Lua's sweeplist writes every survivor; here that write-back of the whole live heap is
+** gone). No inline barrier reads these bits (marksweep has none), so the GCS_BLACK
+** convention the incremental collector's barrier needs does not apply.
 **
 ** Invariants (checked by verify):
 **   table entries == g.nobjects == gcs_heap.live_objects, each a distinct live object
-**   between collections: every object white, gray stack empty
+**   between collections: every object has g.white, gray stack empty
 **   after marking: no gray object, no root to a white object, no black -> white edge
 **
 ** Build macros: GCS_DEBUG >= 2 checks the table against the heap's registry; GCS_DEBUG >= 3
@@ -42,10 +47,11 @@
 #include <sys/mman.h>
 
 #define MASKCOLORS (GCS_WHITES | GCS_BLACK)
-#define WHITE GCS_WHITE0
-#define iswhite(o) ((o)->gcbits & GCS_WHITES)
-#define isblack(o) ((o)->gcbits & GCS_BLACK)
+#define BLACK ((uint8_t)(g.white ^ GCS_WHITES))   /* marked: the next collection's white */
+#define iswhite(o) ((o)->gcbits & g.white)
+#define isblack(o) ((o)->gcbits & BLACK)
 #define isgray(o) (!((o)->gcbits & MASKCOLORS))
+#define set2black(o) ((o)->gcbits = (uint8_t)(((o)->gcbits & ~MASKCOLORS) | BLACK))
 
 /* gcaux bit used only inside verify, to find duplicates in the table. */
 #define AUX_SEEN 0x8000u
@@ -71,6 +77,7 @@ static struct {
   size_t ngray;               /* entries on it */
   size_t graycap;             /* its capacity, in entries */
   uint64_t threshold;         /* live_bytes at which the next collection starts */
+  uint8_t white;              /* unmarked: GCS_WHITE0 or GCS_WHITE1; flips every collection */
   int phase;                  /* PHASE_*: what verify may expect */
   uint64_t marked;            /* objects blackened by the collection under way */
   uint64_t since;             /* objects allocated since the last collection (report) */
@@ -123,7 +130,7 @@ static GCS_NOINLINE void gray_grow(void) {
 static inline void mark_object(gcs_obj *o) {
   GCS_ASSERT_INTERNAL(iswhite(o));
   if (o->kind == GCS_ATOM) {
-    o->gcbits = (uint8_t)((o->gcbits & ~MASKCOLORS) | GCS_BLACK);
+    set2black(o);
     g.marked++;
     return;
   }
@@ -137,51 +144,108 @@ static void mark_roots(void) {
     if (*r && iswhite(*r)) mark_object(*r);
 }
 
-/* Empties the gray stack: each gray object turns black and grays its white children. Last
-** in, first out, so a chain or a tree is followed depth first and the stack stays shallow. */
+/* Edges waiting to be examined: a power of two. Deep enough to cover a miss to memory with
+** the scanning of the objects in between; shallow enough to stay in registers' reach. */
+#define EDGE_FIFO 16
+
+/* Examines one edge taken from the FIFO: a white target is marked. Returns the new stack
+** depth (the stack may move when it grows). */
+static inline size_t examine(gcs_obj *c, size_t sp, uint64_t *marked) {
+  if (!iswhite(c)) return sp;
+  if (c->kind == GCS_ATOM) {
+    set2black(c);
+    (*marked)++;
+    return sp;
+  }
+  c->gcbits &= (uint8_t)~MASKCOLORS;
+  if (GCS_UNLIKELY(sp == g.graycap)) {
+    g.ngray = sp;
+    gray_grow();
+  }
+  g.gray[sp] = c;
+  return sp + 1;
+}
+
+/* Empties the gray stack: each gray object turns black and its white children gray. Last
+** in, first out, so a chain or a tree is followed depth first and the stack stays shallow.
+**
+** The cost of marking is the cache miss on every child's header (its colour is read and
+** written). So a scanned object's children are not examined at once: each is prefetched
+** and queued in a small FIFO, and examined EDGE_FIFO edges later, when its line has arrived
+** (prefetch-on-gray, after Cher, Hosking & Vijaykumar, ASPLOS 2004, applied to the edges).
+** Between the scan and the examination a black object may point to a white one; that edge
+** is in the FIFO, and the FIFO is empty when marking ends. */
 static void propagate_all(void) {
-  while (g.ngray > 0) {
-    gcs_obj *o = g.gray[--g.ngray];
-    GCS_ASSERT_INTERNAL(isgray(o));
-    o->gcbits |= GCS_BLACK;
-    g.marked++;
-    gcs_obj **s = o->slots;
-    for (uint32_t i = 0, n = o->nslots; i < n; i++) {
-      gcs_obj *c = s[i];
-      if (c && iswhite(c)) mark_object(c);
+  gcs_obj *fifo[EDGE_FIFO];
+  unsigned head = 0, count = 0;
+  size_t sp = g.ngray;
+  uint64_t marked = 0;
+  for (;;) {
+    if (sp > 0) {
+      gcs_obj *o = g.gray[--sp];
+      GCS_ASSERT_INTERNAL(isgray(o));
+      set2black(o);
+      marked++;
+      gcs_obj **s = o->slots;
+      for (uint32_t i = o->nslots; i-- > 0;) {  /* last slot first: slot 0 is popped first, */
+        gcs_obj *c = s[i];                       /* so preorder-built data is read forward */
+        if (!c) continue;
+        __builtin_prefetch(c, 1);
+        /* pymalloc's 48-byte pool header: half the 32-byte blocks straddle two lines */
+        __builtin_prefetch(c->slots, 0);
+        if (count < EDGE_FIFO) {
+          fifo[(head + count++) % EDGE_FIFO] = c;
+        } else {
+          gcs_obj *e = fifo[head];
+          fifo[head] = c;
+          head = (head + 1) % EDGE_FIFO;
+          sp = examine(e, sp, &marked);
+        }
+      }
+    } else if (count > 0) {
+      gcs_obj *e = fifo[head];
+      head = (head + 1) % EDGE_FIFO;
+      count--;
+      sp = examine(e, sp, &marked);
+    } else {
+      break;
     }
   }
+  g.ngray = 0;
+  g.marked += marked;
 }
 
 /* --------------------------------------------------------------------------------------
 ** Sweep
 ** ------------------------------------------------------------------------------------ */
-#define SWEEP_PREFETCH 16
+#define SWEEP_PREFETCH 64
 
-/* One pass over the table: frees white objects, whitens black ones, and compacts the
-** survivors toward the head (the write cursor never passes the read cursor). Chunks left
-** empty at the end are unmapped. Returns the number of objects freed. */
+/* One pass over the table: frees white objects and compacts the survivors toward the head
+** (the write cursor never passes the read cursor); survivors are only read — the flip that
+** follows makes them white. Chunks left empty at the end are unmapped. Returns the number
+** of objects freed. */
 static uint64_t sweep(void) {
   uint64_t freed = 0;
   chunk *w = g.head;
   uint32_t j = 0;
+  const uint8_t white = g.white;
   for (chunk *r = g.head; r != NULL; r = r->next) {
     for (uint32_t i = 0, n = r->n; i < n; i++) {
       if (i + SWEEP_PREFETCH < n) __builtin_prefetch(r->o[i + SWEEP_PREFETCH], 1);
       gcs_obj *o = r->o[i];
-      if (iswhite(o)) {
+      if (o->gcbits & white) {
         gcs_free_(o);
         freed++;
         continue;
       }
       GCS_ASSERT_INTERNAL(isblack(o));
-      o->gcbits = (uint8_t)((o->gcbits & ~MASKCOLORS) | WHITE);
       if (j == CHUNK_CAP) {
         w->n = j;
         w = w->next;
         j = 0;
       }
-      w->o[j++] = o;
+      if (w != r || j != i) w->o[j] = o;  /* nothing freed yet: leave the table clean */
+      j++;
     }
   }
   w->n = j;
@@ -218,6 +282,7 @@ static uint64_t full_collection(void) {
   GCS_VERIFY("marksweep: after marking");
   g.phase = PHASE_SWEEP;
   uint64_t freed = sweep();
+  g.white = BLACK;  /* the flip: survivors are white again, without a write */
   g.phase = PHASE_IDLE;
   GCS_VERIFY("marksweep: after sweeping");
   set_pause();
@@ -235,6 +300,7 @@ static int init(void) {
   memset(&g, 0, sizeof g);
   g.pause_pct = gcs_knob("pause_pct");
   g.pause_min_bytes = gcs_knob("pause_min_bytes");
+  g.white = GCS_WHITE0;
   g.head = g.tail = chunk_new();
   set_pause();
   return 0;
@@ -259,7 +325,7 @@ static void allocating(size_t block_bytes, int kind) {
 }
 
 static void allocated(gcs_obj *o) {
-  o->gcbits = WHITE;
+  o->gcbits = g.white;
   table_append(o);
   g.since++;
 }
@@ -298,9 +364,9 @@ static int verify_object(gcs_obj *o, int *bad) {
     return 1;
   }
   o->gcaux |= AUX_SEEN;
-  if (g.phase == PHASE_IDLE && o->gcbits != WHITE) {
-    gcs_error("verify marksweep: %p has colour bits %#x between collections (expected white)",
-              (void *)o, o->gcbits);
+  if (g.phase == PHASE_IDLE && (o->gcbits & MASKCOLORS) != g.white) {
+    gcs_error("verify marksweep: %p has colour bits %#x between collections (expected white %#x)",
+              (void *)o, o->gcbits, g.white);
     *bad = 1;
   }
   if (g.phase == PHASE_MARKED) {

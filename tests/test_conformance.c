@@ -451,35 +451,48 @@ Test(conformance, marksweep_collects_when_the_heap_doubles) {
 }
 #endif
 
-/* The forward barrier: a white object moved into an already-black one during marking, its
-** only other reference dropped, must survive the cycle. */
-Test(conformance, incremental_barrier_keeps_moved_objects) {
+/* The barriers: a white object moved into an already-black one during marking, its only
+** other reference dropped, must survive the cycle — stored into a wide array (the backward
+** barrier re-grays the array) and into a small node (the forward barrier marks the value). */
+static bool black_to_white(const gcs_obj *o, const gcs_obj *v) {
+  return (o->gcbits & GCS_BLACK) && v && (v->gcbits & GCS_WHITES);
+}
+
+Test(conformance, incremental_barriers_keep_moved_objects) {
   ts_open("incremental", (const char *const[]){"pause_min_bytes=0", "step_bytes=16",
                                                 "pause_pct=100", NULL});
   gcs_obj **r = gcs_frame_push(3);
-  const int n = 2000;
-  int black_stores = 0;
-  gcs_root_set(&r[0], gcs_new((uint32_t)n, 0));  /* a wide array, marked early */
-  for (int i = 0; i < n; i++) gcs_store(r[0], (uint32_t)i, gcs_new(1, 0));
-  for (int round = 0; round < 20000; round++) {
-    gcs_root_set(&r[1], gcs_new(1, 8));              /* a new white object, rooted */
-    uint32_t s = (uint32_t)(round % n);
-    gcs_store(r[0], s, r[1]);                         /* into the (likely black) array */
-    if (r[0]->gcbits & GCS_BLACK) {                   /* the barrier must have marked it */
-      black_stores++;
-      cr_assert(!(r[1]->gcbits & GCS_WHITES) || !(r[0]->gcbits & GCS_BLACK), "black -> white");
-    }
-    gcs_root_set(&r[1], NULL);                        /* the root no longer holds it */
-    gcs_store(gcs_load(r[0], (s + 7) % (uint32_t)n), 0, gcs_load(r[0], (s + 3) % (uint32_t)n));
-    if (round % 1000 == 0) cr_assert_eq(gcs_heap_verify(), 0);
+  const uint32_t n = 2000;
+  int wide_black = 0, small_black = 0;
+  gcs_root_set(&r[0], gcs_new(n, 0));  /* a wide array, marked early */
+  for (uint32_t i = 0; i < n; i++) gcs_store(r[0], i, gcs_new(2, 0));
+  for (uint32_t round = 0; round < 40000; round++) {
+    uint32_t s = round % n;
+    gcs_root_set(&r[1], gcs_new(2, 8));  /* a new white object, rooted */
+    wide_black += (r[0]->gcbits & GCS_BLACK) != 0;
+    gcs_store(r[0], s, r[1]);            /* into the wide array: backward */
+    cr_assert(!black_to_white(r[0], r[1]), "round %u: black array -> white object", round);
+    gcs_root_set(&r[2], gcs_new(1, 0));
+    gcs_obj *node = gcs_load(r[0], (s + 7) % n);
+    small_black += (node->gcbits & GCS_BLACK) != 0;
+    gcs_store(node, 1, r[2]);            /* into a small node: forward */
+    cr_assert(!black_to_white(node, r[2]), "round %u: black node -> white object", round);
+    gcs_root_set(&r[1], NULL);           /* the roots no longer hold them */
+    gcs_root_set(&r[2], NULL);
+    if (round % 4000 == 0) cr_assert_eq(gcs_heap_verify(), 0);
   }
 #if !GCS_STRESS
-  cr_assert(black_stores > 100, "only %d stores into a black object: the test missed the barrier",
-            black_stores);
+  /* the array is re-grayed once a cycle, then stays gray until atomic */
+  cr_assert(wide_black > 3 && small_black > 100,
+            "stores into black objects: %d wide, %d small: the test missed a barrier", wide_black,
+            small_black);
 #endif
-  for (int i = 0; i < n; i++) {
-    gcs_obj *c = gcs_load(r[0], (uint32_t)i);
-    cr_assert(c && c->kind == GCS_CONTAINER && c->nslots == 1, "slot %d lost its object", i);
+  gcs_heap_collect(-1);
+  for (uint32_t i = 0; i < n; i++) {
+    gcs_obj *c = gcs_load(r[0], i);
+    cr_assert(c && c->kind == GCS_CONTAINER && c->nslots == 2, "slot %u lost its object", i);
+    gcs_obj *d = gcs_load(c, 1);
+    cr_assert(!d || (d->kind == GCS_CONTAINER && d->nslots == 1), "slot %u's node lost its child", i);
   }
   cr_assert_eq(gcs_heap_verify(), 0);
   gcs_frame_pop(r);
