@@ -17,13 +17,14 @@ LINK_debug   := -fsanitize=address,undefined
 LINK_stress  := -fsanitize=undefined
 LIBS    := -lm -lpthread -ldl
 
-MAINS   := bench/main.c bench/allocbench.c bench/matrix.c bench/cpython_bench.c
+MAINS   := bench/main.c bench/allocbench.c bench/matrix.c bench/cpython_bench.c bench/tracebench.c
 LIBSRC  := $(filter-out $(MAINS),$(wildcard core/*.c collectors/*.c workloads/*.c bench/*.c))
 TESTSRC := $(wildcard tests/test_*.c)
 TESTS   := $(notdir $(TESTSRC:.c=))
 HDRS    := $(wildcard core/*.h collectors/*.h workloads/*.h bench/*.h tests/*.h)
 
-.PHONY: all deps deps-check test test-unit test-cli bench bench-alloc bench-return clean fidelity
+.PHONY: all deps deps-check test test-unit test-cli bench bench-alloc bench-return clean fidelity \
+        bench-marksweep bench-incremental
 .DELETE_ON_ERROR:
 .SECONDARY:
 V ?= 0
@@ -91,6 +92,18 @@ bench-return: build/allocbench
 
 clean:
 	rm -rf build
+
+# --- the tracing collectors (docs/tracing.md): each case a fresh process -----------------
+# bench-marksweep: full collection of a live 1M-node binary tree, in order and shuffled,
+#   marksweep against bdwgc (GC_gcollect). bench-incremental: incremental against marksweep
+#   on a live 2^20-node tree while 5M short-lived objects are allocated (pauses, MMU, time).
+build/tracebench: build/release/obj/bench/tracebench.o $(LIBOBJ_release)
+	$(CC) -o $@ $^ -lgc $(LIBS)
+bench-marksweep: build/tracebench
+	@for shape in inorder shuffled; do for c in marksweep boehm; do \
+	  build/tracebench tree $$c $$shape || exit 1; done; done
+bench-incremental: build/tracebench
+	@for c in marksweep incremental; do build/tracebench churn $$c $(TRACE_ARGS) || exit 1; done
 
 # --- the cpython collector: fidelity against CPython 3.11 itself, and its benchmark -------
 fidelity: build/.deps-ok build/gcscope build/debug/gcscope

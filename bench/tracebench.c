@@ -1,0 +1,372 @@
+/*
+** tracebench.c — the tracing collectors' two benchmarks (issue 4, "Measure"). One case a
+** process, so every heap starts fresh; `make bench-marksweep` and `make bench-incremental`
+** run the cases side by side.
+**
+**   tracebench tree COLLECTOR|boehm inorder|shuffled [LOG2N]
+**       builds a complete binary tree of 2^LOG2N - 1 nodes (default 20: 1,048,575) of one
+**       shape — a 16-byte header and two pointer slots, 32 bytes — all live, then times
+**       REPEATS full collections and prints the median ns per node (mark + sweep).
+**       inorder:  nodes allocated in depth-first preorder, so the mark walks memory forward;
+**       shuffled: nodes allocated first, then linked in a random permutation (heap order
+**                 over shuffled addresses), so every edge the mark follows is a cache miss.
+**       boehm: the same tree with GC_MALLOC (bdwgc, Debian libgc), timed around GC_gcollect().
+**              One marker thread, as ours (the process starts no thread, so bdwgc starts no
+**              parallel markers); interior pointers off, so that a 32-byte node takes 32
+**              bytes (with them bdwgc pads it by a byte, into the 48-byte class).
+**
+**   tracebench churn COLLECTOR [--set k=v ...]
+**       a live tree of 2^20 - 1 nodes, then the mutator allocates 5M short-lived 2-slot
+**       objects (each lives for 64 allocations in a rooted ring) and, every 256 allocations,
+**       replaces a random leaf of the live tree with a new one (a store into an old, probably
+**       black, object). Prints the time of the churn phase, the GC time inside it, the max
+**       pause and the MMU at 1, 10 and 100 ms windows, from the pause log.
+*/
+#define _GNU_SOURCE
+#include "core/internal.h"
+#include "collectors/collectors.h"
+#include "bench/bench.h"
+
+#include <gc/gc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#define REPEATS 5
+
+static uint64_t splitmix(uint64_t *s) {
+  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+static int u64cmp(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static GCS_NORETURN void usage(void) {
+  fprintf(stderr, "usage: tracebench tree COLLECTOR|boehm inorder|shuffled [LOG2N]\n"
+                  "       tracebench churn COLLECTOR [--set knob=value ...]\n");
+  exit(2);
+}
+
+/* --------------------------------------------------------------------------------------
+** Our heap
+** ------------------------------------------------------------------------------------ */
+static void open_heap(const char *name, int nset, const char *const *set) {
+  const gcs_collector_ops *c = gcs_collector_find(name);
+  if (!c) {
+    fprintf(stderr, "tracebench: no collector named %s\n", name);
+    exit(2);
+  }
+  gcs_options_t opts = {0};
+  char err[512];
+  for (int i = 0; i < nset; i++)
+    if (gcs_options_add(&opts, set[i], err, sizeof err) != 0) {
+      fprintf(stderr, "tracebench: %s\n", err);
+      exit(2);
+    }
+  if (gcs_heap_open(c, &opts, err, sizeof err) != 0) {
+    fprintf(stderr, "tracebench: %s\n", err);
+    exit(2);
+  }
+}
+
+/* Preorder: a node, then its left subtree, then its right. `path` holds the nodes on the way
+** down as roots; returns the tree's root, held in path[0]. */
+static gcs_obj *build_inorder(int depth, gcs_obj **path) {
+  int side[64] = {0};
+  int k = 0;
+  gcs_root_set(&path[0], gcs_new(2, 0));
+  for (;;) {
+    if (k + 1 < depth && side[k] < 2) {
+      gcs_obj *n = gcs_new(2, 0);
+      gcs_store(path[k], (uint32_t)side[k]++, n);
+      gcs_root_set(&path[++k], n);
+      side[k] = 0;
+    } else if (k == 0) {
+      break;
+    } else {
+      k--;
+    }
+  }
+  return path[0];
+}
+
+/* All nodes first (allocation order = address order), then heap-ordered links over a random
+** permutation. Every node is a root while linking. */
+static gcs_obj *build_shuffled(uint32_t n, gcs_obj **keep) {
+  gcs_obj **r = gcs_frame_push(n);
+  uint32_t *perm = malloc(n * sizeof *perm);
+  uint64_t s = 42;
+  for (uint32_t i = 0; i < n; i++) {
+    gcs_root_set(&r[i], gcs_new(2, 0));
+    perm[i] = i;
+  }
+  for (uint32_t i = n - 1; i > 0; i--) {
+    uint32_t j = (uint32_t)(splitmix(&s) % (i + 1));
+    uint32_t t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+  }
+  for (uint32_t i = 0; 2 * i + 1 < n; i++) {
+    gcs_store(r[perm[i]], 0, r[perm[2 * i + 1]]);
+    if (2 * i + 2 < n) gcs_store(r[perm[i]], 1, r[perm[2 * i + 2]]);
+  }
+  gcs_root_set(keep, r[perm[0]]);
+  free(perm);
+  gcs_frame_pop(r);
+  return *keep;
+}
+
+static int cmd_tree_ours(const char *name, bool shuffled, int log2n) {
+  uint32_t n = (1u << log2n) - 1;
+  const char *set[2] = {"roots_max=4194304", NULL};
+  int nset = 1;
+  if (strcmp(name, "marksweep") == 0 || strcmp(name, "incremental") == 0)
+    set[nset++] = "pause_min_bytes=1099511627776";  /* no collection while building */
+  open_heap(name, nset, set);
+  gcs_obj **keep = gcs_frame_push(64);
+  if (shuffled)
+    build_shuffled(n, &keep[0]);
+  else
+    build_inorder(log2n, keep);
+  uint64_t t[REPEATS];
+  for (int i = 0; i < REPEATS; i++) {
+    uint64_t t0 = gcs_now_ns();
+    uint64_t freed = gcs_heap_collect(-1);
+    t[i] = gcs_now_ns() - t0;
+    if (freed != 0 || gcs_heap.live_objects != n) {
+      fprintf(stderr, "tracebench: %s freed %llu of a live tree\n", name, (unsigned long long)freed);
+      return 1;
+    }
+  }
+  qsort(t, REPEATS, sizeof t[0], u64cmp);
+  printf("tree %-9s %-11s nodes %u  full collection: median %.2f ms = %.2f ns/node (min %.2f)\n",
+         shuffled ? "shuffled" : "inorder", name, n, (double)t[REPEATS / 2] / 1e6,
+         (double)t[REPEATS / 2] / n, (double)t[0] / n);
+  gcs_frame_pop(keep);
+  gcs_heap_close(NULL);
+  return 0;
+}
+
+/* --------------------------------------------------------------------------------------
+** bdwgc
+** ------------------------------------------------------------------------------------ */
+typedef struct bnode {
+  uint32_t nslots, payload;   /* the same 16-byte header as gcs_obj */
+  uint8_t kind, gcbits;
+  uint16_t gcaux;
+  uint32_t tag;
+  struct bnode *slots[2];
+} bnode;
+
+static bnode *volatile boehm_root;   /* in .bss: a root bdwgc scans */
+
+static bnode *bnew(void) {
+  bnode *b = GC_MALLOC(sizeof(bnode));
+  if (!b) {
+    fprintf(stderr, "tracebench: GC_MALLOC failed\n");
+    exit(1);
+  }
+  b->nslots = 2;
+  return b;
+}
+
+static int cmd_tree_boehm(bool shuffled, int log2n) {
+  uint32_t n = (1u << log2n) - 1;
+  GC_set_all_interior_pointers(0);
+  GC_INIT();
+  GC_disable();  /* nothing is collected while the tree is built (the array is malloc'd) */
+  if (shuffled) {
+    bnode **r = malloc(n * sizeof *r);
+    uint32_t *perm = malloc(n * sizeof *perm);
+    uint64_t s = 42;
+    for (uint32_t i = 0; i < n; i++) {
+      r[i] = bnew();
+      perm[i] = i;
+    }
+    for (uint32_t i = n - 1; i > 0; i--) {
+      uint32_t j = (uint32_t)(splitmix(&s) % (i + 1));
+      uint32_t t = perm[i];
+      perm[i] = perm[j];
+      perm[j] = t;
+    }
+    for (uint32_t i = 0; 2 * i + 1 < n; i++) {
+      r[perm[i]]->slots[0] = r[perm[2 * i + 1]];
+      if (2 * i + 2 < n) r[perm[i]]->slots[1] = r[perm[2 * i + 2]];
+    }
+    boehm_root = r[perm[0]];
+    memset(r, 0, n * sizeof *r);
+    free(r);
+    free(perm);
+  } else {
+    bnode *path[64];
+    int side[64] = {0}, k = 0;
+    boehm_root = path[0] = bnew();
+    for (;;) {
+      if (k + 1 < log2n && side[k] < 2) {
+        bnode *b = bnew();
+        path[k]->slots[side[k]++] = b;
+        path[++k] = b;
+        side[k] = 0;
+      } else if (k == 0) {
+        break;
+      } else {
+        k--;
+      }
+    }
+    memset(path, 0, sizeof path);
+  }
+  GC_enable();
+  uint64_t t[REPEATS];
+  for (int i = 0; i < REPEATS; i++) {
+    uint64_t t0 = gcs_now_ns();
+    GC_gcollect();
+    t[i] = gcs_now_ns() - t0;
+  }
+  qsort(t, REPEATS, sizeof t[0], u64cmp);
+  printf("tree %-9s %-11s nodes %u  GC_gcollect: median %.2f ms = %.2f ns/node (min %.2f)  "
+         "heap %zu MiB\n",
+         shuffled ? "shuffled" : "inorder", "boehm", n, (double)t[REPEATS / 2] / 1e6,
+         (double)t[REPEATS / 2] / n, (double)t[0] / n, GC_get_heap_size() >> 20);
+  return boehm_root ? 0 : 1;
+}
+
+/* --------------------------------------------------------------------------------------
+** churn: pauses of a collector under a live tree and short-lived garbage
+** ------------------------------------------------------------------------------------ */
+#define CHURN_ALLOCS 5000000u
+#define RING 64
+#define LIVE_LOG2 20
+
+static int cmd_churn(const char *name, int nset, const char *const *set) {
+  open_heap(name, nset, set);
+  gcs_obj **keep = gcs_frame_push(64);
+  build_inorder(LIVE_LOG2, keep);
+  gcs_root_set(&keep[1], gcs_new(RING, 0));
+  gcs_heap_collect(-1);
+  size_t n0;
+  gcs_pause_log(&n0);
+  uint64_t s = 7, replaced = 0;
+  uint64_t t0 = gcs_now_ns();
+  for (uint32_t i = 0; i < CHURN_ALLOCS; i++) {
+    gcs_obj *o = gcs_new(2, 0);
+    gcs_store(keep[1], i % RING, o);
+    if (i % 256 == 255) {  /* a new leaf in the old tree */
+      uint64_t path = splitmix(&s);
+      gcs_obj *p = keep[0];
+      for (int d = 0; d < LIVE_LOG2 - 2; d++) p = gcs_load(p, (uint32_t)((path >> d) & 1));
+      gcs_store(p, (uint32_t)((path >> 40) & 1), gcs_new(2, 0));
+      replaced++;
+    }
+  }
+  uint64_t t1 = gcs_now_ns();
+  size_t n;
+  const gcs_pause_t *log = gcs_pause_log(&n);
+  size_t m = n - n0;
+  gcs_pause_t *mine = malloc((m + 1) * sizeof *mine);
+  memcpy(mine, log + n0, m * sizeof *mine);
+  gcs_interval_t *iv = malloc((m + 1) * sizeof *iv);
+  gcs_pause_summary_t sum;
+  size_t k = gcs_pauses_merge(mine, m, iv, &sum);
+  printf("churn %-11s total %.1f ms, GC %.1f ms in %llu pauses (step %llu, atomic %llu, full %llu); "
+         "max pause %.3f ms, p99 %.3f ms; MMU 1ms %.3f, 10ms %.3f, 100ms %.3f; peak heap %.1f MiB\n",
+         name, (double)(t1 - t0) / 1e6, (double)sum.total / 1e6, (unsigned long long)sum.count,
+         (unsigned long long)sum.by_kind[GCS_PAUSE_STEP], (unsigned long long)sum.by_kind[GCS_PAUSE_ATOMIC],
+         (unsigned long long)sum.by_kind[GCS_PAUSE_FULL], (double)sum.max / 1e6, (double)sum.p99 / 1e6,
+         gcs_mmu(iv, k, t0, t1, 1000000), gcs_mmu(iv, k, t0, t1, 10000000),
+         gcs_mmu(iv, k, t0, t1, 100000000),
+         (double)gcs_arena_stats()->bytes_mapped_peak / (1 << 20));
+  /* the three longest pauses, to tell an atomic phase from a step (or a preemption) */
+  for (int top = 0; top < 3 && m > 0; top++) {
+    size_t best = 0;
+    for (size_t i = 1; i < m; i++)
+      if (mine[i].end_ns - mine[i].start_ns > mine[best].end_ns - mine[best].start_ns) best = i;
+    printf("      pause #%d: %.3f ms %s, %llu visited, %llu freed\n", top + 1,
+           (double)(mine[best].end_ns - mine[best].start_ns) / 1e6, gcs_pause_kind_names[mine[best].kind],
+           (unsigned long long)mine[best].visited, (unsigned long long)mine[best].freed);
+    mine[best].end_ns = mine[best].start_ns;
+  }
+  {
+    /* steps that freed nothing are marking (or the pause state's restart); those that
+    ** freed are sweeping */
+    uint64_t tm = 0, ts = 0, nm = 0, ns = 0, vm = 0, vs = 0, first = 0, last = 0;
+    for (size_t i = 0; i < m; i++) {
+      if (mine[i].kind != GCS_PAUSE_STEP) continue;
+      uint64_t d = mine[i].end_ns - mine[i].start_ns;
+      if (mine[i].freed) { ts += d; ns++; vs += mine[i].visited; }
+      else { tm += d; nm++; vm += mine[i].visited; }
+      if (!first) first = mine[i].start_ns;
+      last = mine[i].end_ns;
+    }
+    if (nm + ns)
+      printf("      steps: %llu marking %.1f ms (%.0f ns/object), %llu sweeping %.1f ms (%.0f ns/object); "
+             "steps span %.1f of the %.1f ms\n",
+             (unsigned long long)nm, tm / 1e6, vm ? (double)tm / (double)vm : 0.0, (unsigned long long)ns,
+             ts / 1e6, vs ? (double)ts / (double)vs : 0.0, (double)(last - first) / 1e6, (double)(t1 - t0) / 1e6);
+  }
+  {
+    /* the worst 10 ms window starting at a pause: what is in it */
+    uint64_t w = 10000000, best_gc = 0;
+    size_t best = 0, j = 0;
+    uint64_t acc = 0;
+    for (size_t i = 0; i < m; i++) {  /* two pointers over pauses sorted by start */
+      if (j < i) { j = i; acc = 0; }
+      while (j < m && mine[j].start_ns < mine[i].start_ns + w) {
+        acc += mine[j].end_ns - mine[j].start_ns;
+        j++;
+      }
+      if (acc > best_gc) { best_gc = acc; best = i; }
+      acc -= mine[i].end_ns - mine[i].start_ns;
+    }
+    uint64_t vis = 0, fr = 0, cnt = 0;
+    for (size_t i = best; i < m && mine[i].start_ns < mine[best].start_ns + w; i++) {
+      vis += mine[i].visited; fr += mine[i].freed; cnt++;
+    }
+    if (m) printf("      worst 10 ms window (at +%.1f ms): %.2f ms of GC in %llu pauses, %llu visited, %llu freed\n",
+                  (double)(mine[best].start_ns - t0) / 1e6, best_gc / 1e6, (unsigned long long)cnt,
+                  (unsigned long long)vis, (unsigned long long)fr);
+  }
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  printf("      involuntary context switches in the process: %ld\n", ru.ru_nivcsw);
+  gcs_gc_report_t rep;
+  gcs_heap_report(&rep);
+  printf("      %llu cycles completed, %llu objects freed by them; %llu leaves replaced\n",
+         (unsigned long long)rep.gen[0].collections, (unsigned long long)rep.gen[0].collected,
+         (unsigned long long)replaced);
+  free(mine);
+  free(iv);
+  gcs_frame_pop(keep);
+  gcs_heap_close(NULL);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3) usage();
+  if (strcmp(argv[1], "tree") == 0) {
+    if (argc < 4) usage();
+    bool shuffled = strcmp(argv[3], "shuffled") == 0;
+    if (!shuffled && strcmp(argv[3], "inorder") != 0) usage();
+    int log2n = argc > 4 ? atoi(argv[4]) : 20;
+    if (log2n < 2 || log2n > 26) usage();
+    return strcmp(argv[2], "boehm") == 0 ? cmd_tree_boehm(shuffled, log2n)
+                                         : cmd_tree_ours(argv[2], shuffled, log2n);
+  }
+  if (strcmp(argv[1], "churn") == 0) {
+    const char *set[GCS_MAX_OPTIONS];
+    int nset = 0;
+    for (int i = 3; i < argc; i++) {
+      if (strcmp(argv[i], "--set") == 0 && i + 1 < argc && nset < GCS_MAX_OPTIONS)
+        set[nset++] = argv[++i];
+      else
+        usage();
+    }
+    return cmd_churn(argv[2], nset, set);
+  }
+  usage();
+}
