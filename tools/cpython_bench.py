@@ -59,26 +59,29 @@ def child(what, shape, n, reps):
     build_ms = (time.perf_counter_ns() - t0) / 1e6
     gc.collect()
     examined = len(gc.get_objects())
-    ns = []
+    ns, cpu = [], []
+    tt = time.thread_time_ns
     for _ in range(reps):
         if what == "young":
             y = None
             for _ in range(700):
                 y = [y, None]
             examined = len(gc.get_objects(0))
-            t = time.perf_counter_ns()
+            c, t = tt(), time.perf_counter_ns()
             found = gc.collect(0)
             ns.append(time.perf_counter_ns() - t)
+            cpu.append(tt() - c)
             y = None
         else:
-            t = time.perf_counter_ns()
+            c, t = tt(), time.perf_counter_ns()
             found = gc.collect()
             ns.append(time.perf_counter_ns() - t)
+            cpu.append(tt() - c)
         if found:
             raise SystemExit("a collection of a live heap found %d unreachable" % found)
     med = sorted(ns)[len(ns) // 2]
     out = {"impl": "CPython %s" % sys.version.split()[0], "what": what, "shape": shape,
-           "objects": n, "examined": examined, "build_ms": round(build_ms, 1), "ns": ns,
+           "objects": n, "examined": examined, "build_ms": round(build_ms, 1), "ns": ns, "cpu_ns": cpu,
            "median_ns": med, "ns_per_object": round(med / examined, 2)}
     print(json.dumps(out))
     del root
@@ -92,14 +95,16 @@ def run_json(cmd):
 
 
 def measure(cmd, procs):
-    ns, examined, runs = [], None, []
+    ns, cpu, examined, runs = [], [], None, []
     for _ in range(procs):
         r = run_json(cmd)
         runs.append(r)
         ns += r["ns"]
+        cpu += r["cpu_ns"]
         examined = r["examined"]
-    med = statistics.median(ns)
-    return {"median_ns": med, "examined": examined, "ns_per_object": med / examined,
+    med, cmed = statistics.median(ns), statistics.median(cpu)
+    return {"median_ns": med, "median_cpu_ns": cmed, "examined": examined,
+            "ns_per_object": med / examined, "cpu_ns_per_object": cmed / examined,
             "process_medians_ns": [r["median_ns"] for r in runs], "runs": runs}
 
 
@@ -128,19 +133,25 @@ def main(argv):
         key = "young-700" if what == "young" else "full-" + shape
         results[key] = {"gcscope": ours, "cpython": theirs}
         rows.append((key, ours, theirs))
-    hdr = "%-14s %10s %12s %12s %12s %12s %7s" % ("collection", "objects", "ours ns/obj", "CPy ns/obj",
-                                                  "ours median", "CPy median", "ratio")
-    print("# %d objects, median of %d processes x %d collections (gen-0: x %d); CPython %s"
-          % (a.objects, a.procs, a.reps, max(a.reps, 51), sys.version.split()[0] if False else
-             subprocess.run([py, "-c", "import sys;print(sys.version.split()[0])"],
-                            stdout=subprocess.PIPE, text=True).stdout.strip()))
-    print(hdr)
+    pyver = subprocess.run([py, "-c", "import sys; print(sys.version.split()[0])"],
+                           stdout=subprocess.PIPE, text=True).stdout.strip()
+    print("# %d containers; median of %d fresh processes x %d collections (gen-0: x %d); "
+          "CPython %s; wall clock, and (in brackets) thread CPU time"
+          % (a.objects, a.procs, a.reps, max(a.reps, 51), pyver))
+    print("%-14s %9s  %-17s %-17s %-21s %-21s %s" % (
+        "collection", "examined", "ours ns/object", "CPython ns/object", "ours median",
+        "CPython median", "ours/CPython"))
+
+    def fmt(ns):
+        return "%.2f ms" % (ns / 1e6) if ns >= 1e6 else "%.2f us" % (ns / 1e3)
     for key, o, t in rows:
-        def fmt(ns):
-            return "%.2f ms" % (ns / 1e6) if ns >= 1e6 else "%.2f us" % (ns / 1e3)
-        print("%-14s %10d %12.2f %12.2f %12s %12s %6.2fx" % (
-            key, o["examined"], o["ns_per_object"], t["ns_per_object"], fmt(o["median_ns"]),
-            fmt(t["median_ns"]), o["median_ns"] / t["median_ns"]))
+        print("%-14s %9d  %-17s %-17s %-21s %-21s %.2f (%.2f)" % (
+            key, o["examined"],
+            "%.1f (%.1f)" % (o["ns_per_object"], o["cpu_ns_per_object"]),
+            "%.1f (%.1f)" % (t["ns_per_object"], t["cpu_ns_per_object"]),
+            "%s (%s)" % (fmt(o["median_ns"]), fmt(o["median_cpu_ns"])),
+            "%s (%s)" % (fmt(t["median_ns"]), fmt(t["median_cpu_ns"])),
+            o["median_ns"] / t["median_ns"], o["median_cpu_ns"] / t["median_cpu_ns"]))
     if a.json:
         with open(a.json, "w") as f:
             json.dump(results, f, indent=1)
