@@ -61,7 +61,7 @@ for pat in '^search: full grid' '^recommendation: threshold0=' 'defaults \(thres
            'gc\.set_threshold\([0-9]+, 10, 10\)' 'CPU time .*\[.*-.*\]' 'p99 pause' 'peak RSS'; do
   printf '%s\n' "$out" | grep -qE -- "$pat" && ok || bad "grid tune output lacks '$pat': $out"
 done
-grep -qE 'cells done 4/4, 0 left \(0 runs\); time left' "$tmp/grid.err" && ok || bad "no final progress line: $(cat "$tmp/grid.err")"
+grep -qE 'cells done 4/4, 0 left; runs left 0; time left' "$tmp/grid.err" && ok || bad "no final progress line: $(cat "$tmp/grid.err")"
 for f in cells.tsv cells.json frontier.tsv frontier.png frontier.gp recommendation.txt; do
   [ -s "$tmp/grid/$f" ] && ok || bad "grid tune wrote no $f"
 done

@@ -650,8 +650,8 @@ class Tune:
             eta += future_runs * (sum(allrec) / len(allrec)) / self.jobs
         finished = self.cells_finished()
         runs_left = len(left_tasks) + future_runs
-        line = (f"tune: {label}: cells done {finished}/{self.cells_planned}, {self.cells_planned - finished} left "
-                f"({runs_left} runs); time left " + (f"~{fmt_duration(eta)}" if eta is not None else "?"))
+        line = (f"tune: {label}: cells done {finished}/{self.cells_planned}, {self.cells_planned - finished} left; "
+                f"runs left {runs_left}; time left " + (f"~{fmt_duration(eta)}" if eta is not None else "?"))
         if tty:
             sys.stderr.write("\r\033[K" + line)
             if force:
@@ -904,12 +904,30 @@ class Tune:
         fronts = pareto_fronts(vecs)
         self.frontier = sorted([feas[i] for i in fronts[0]], key=lambda s: self.score(s)) if fronts else []
         self.feasible = feas
-        # the recommendation: on the frontier, the best balanced improvement over the defaults
-        # (lowest geometric mean of the objectives' ratios to the defaults')
-        if self.frontier:
-            self.best = min(self.frontier, key=lambda s: (geomean(self.score(s)), self.score(s)))
+        # the recommendation: among the frontier's settings that are no worse than the defaults
+        # on any objective beyond noise (unless the defaults fail a constraint: then any), the
+        # best balanced improvement — the lowest geometric mean of the objectives' ratios to the
+        # defaults'. A frontier setting that buys one objective with another is a trade-off:
+        # shown, not recommended.
+        self.defaults_feasible = self.complete(self.defaults) and self.infeasibility(self.defaults) == 0
+        self.worse = {self.skey(s): self.worse_than_defaults(s) for s in self.frontier}
+        cands = [s for s in self.frontier if not self.defaults_feasible or not self.worse[self.skey(s)]]
+        if cands:
+            self.best = min(cands, key=lambda s: (geomean(self.score(s)), self.score(s)))
         else:
             self.best = None
+
+    def worse_than_defaults(self, setting):
+        """The objectives on which setting is worse than the defaults beyond noise: a higher
+        median on some workload, with the exact Mann-Whitney p <= 0.05."""
+        worse = []
+        for o in self.objectives:
+            for w in self.workloads:
+                vs, vd = self.values(setting, w, o), self.values(self.defaults, w, o)
+                if vs and vd and statistics.median(vs) > statistics.median(vd) and mann_whitney_p(vs, vd) <= 0.05:
+                    worse.append(o)
+                    break
+        return worse
 
     def significance(self, setting, metric):
         ps = [mann_whitney_p(self.values(setting, w, metric), self.values(self.defaults, w, metric))
@@ -972,7 +990,9 @@ class Tune:
             out.append("  (no measured setting meets the constraints)")
         rows = []
         for s in self.frontier:
-            r = [setting_text(s) + ("  (defaults)" if s == self.defaults else "") + ("  <- recommended" if s == self.best else "")]
+            w = self.worse.get(self.skey(s))
+            r = [setting_text(s) + ("  (defaults)" if s == self.defaults else "") + ("  <- recommended" if s == self.best else "")
+                 + (f"  (trade-off: worse {', '.join(METRICS[o][2] for o in w)})" if w and self.defaults_feasible else "")]
             for o in self.objectives:
                 if one:
                     v = self.values(s, w0, o)
@@ -999,7 +1019,10 @@ class Tune:
             return
         b, d = self.best, self.defaults
         same = b == d
-        out.append(f"recommendation: {setting_text(b)}" + ("  (the defaults: no measured setting does better on balance)" if same else ""))
+        out.append(f"recommendation: {setting_text(b)}" + ("  (the defaults: no measured setting does better on balance)" if same else "")
+                   + ("" if self.defaults_feasible else "  (the defaults fail " + ", ".join(
+                       c["text"] for c in self.constraints
+                       if any(not holds(c, self.med(d, w, c["metric"]) or 0) for w in self.workloads)) + ")"))
         metrics = list(self.objectives) + [m for m in SHOWN if m not in self.objectives] + \
             [c["metric"] for c in self.constraints if c["metric"] not in self.objectives and c["metric"] not in SHOWN]
         for w in self.workloads:
@@ -1021,6 +1044,9 @@ class Tune:
                              "" if same else f"{ch:+.1f}%", verdict])
             out += table(rows, indent="  " if one else "    ")
         out.append(f"  (* objective; median [min-max] of {self.reps} repetitions; noise test: two-sided exact Mann-Whitney U, recommended vs defaults)")
+        if self.reps < 4:
+            out.append(f"  (with {self.reps} repetitions no difference can reach p <= 0.05: the smallest p is "
+                       f"{mann_whitney_p(list(range(self.reps)), list(range(self.reps, 2 * self.reps))):.3f}; use --reps 5)")
         for c in self.constraints:
             out.append(f"  constraint {c['text']}: met on " + ", ".join(
                 f"{w} ({fmt(self.med(b, w, c['metric']), METRICS[c['metric']][1])})" for w in self.workloads))
@@ -1146,11 +1172,13 @@ class Tune:
                 data.append((kind, row, label))
             xl = name0
             yl = f"{METRICS[ox][2]} ({uy})" if one else f"{METRICS[ox][2]} / defaults'"
-        kinds = ["screened", "infeasible", "full", "frontier", "recommended", "defaults"]
+        kinds = ["screened", "infeasible", "full", "frontier", "recommended", "defaults", "all"]
         with open(os.path.join(self.dir, "frontier.dat.tmp"), "w") as f:
             for k in kinds:
                 f.write(f"# {k}: x y xlow xhigh ylow yhigh label\n")
                 rows = [d for d in data if d[0] == k]
+                if k == "all":     # every fully measured setting, by x: the response curve
+                    rows = sorted([d for d in data if d[0] not in ("screened", "infeasible")], key=lambda d: d[1][0])
                 if k == "frontier":
                     rows += [d for d in data if d[0] == "recommended" or (d[0] == "defaults" and self.defaults in self.frontier)]
                     rows.sort(key=lambda d: d[1][0])
@@ -1168,6 +1196,29 @@ class Tune:
             logx = bool(self.axes[0][2].find(":log:") >= 0) or logx
         idx = {k: i for i, k in enumerate(kinds)}
         step = "frontier: the staircase of settings no other setting beats on both" if len(self.objectives) >= 2 else ""
+        present = {d[0] for d in data} | ({"frontier"} if self.frontier else set())
+        two = len(self.objectives) >= 2
+        c = []
+        if "screened" in present:
+            c.append(f'index {idx["screened"]} using 1:2 with points pt 6 ps 1 lc rgb "#bbbbbb" title "screened (fewer repetitions)"')
+        if "infeasible" in present:
+            c.append(f'index {idx["infeasible"]} using 1:2:3:4:5:6 with xyerrorbars pt 2 ps 1.2 lc rgb "#d08080" title "fails a constraint"')
+            c.append(f'index {idx["infeasible"]} using 1:2:7 with labels offset char 1,char -0.8 left font ",8" tc rgb "#d08080" notitle')
+        if "full" in present:
+            c.append(f'index {idx["full"]} using 1:2:3:4:5:6 with xyerrorbars pt 7 ps 1 lc rgb "#888888" title "measured (median, min-max)"')
+            c.append(f'index {idx["full"]} using 1:2:7 with labels offset char 1,char -0.8 left font ",8" tc rgb "#777777" notitle')
+        if two and "frontier" in present:
+            c.append(f'index {idx["frontier"]} using 1:2 with steps lw 2 lc rgb "#1f77b4" title "frontier"')
+            c.append(f'index {idx["frontier"]} using 1:2:3:4:5:6 with xyerrorbars pt 7 ps 1.3 lc rgb "#1f77b4" notitle')
+            c.append(f'index {idx["frontier"]} using 1:2:7 with labels offset char 1,char 0.8 left font ",9" tc rgb "#1f77b4" notitle')
+        if not two and len(self.axes) == 1:
+            c.append(f'index {idx["all"]} using 1:2 with lines lw 1 lc rgb "#1f77b4" title "median"')
+        c.append(f'index {idx["defaults"]} using 1:2:3:4:5:6 with xyerrorbars pt 9 ps 2.2 lc rgb "black" '
+                 f'title "defaults ({gp_escape(setting_text(self.defaults))})"')
+        if self.best:
+            c.append(f'index {idx["recommended"]} using 1:2 with points pt 3 ps 3.5 lw 2 lc rgb "#d62728" '
+                     f'title "recommended ({gp_escape(setting_text(self.best))})"')
+        plot = "plot " + ", \\\n     ".join(('"frontier.dat" ' if n == 0 else '"" ') + x for n, x in enumerate(c))
         script = f"""# frontier.gp — written by tools/tune.py; gnuplot frontier.gp -> frontier.png
 set terminal pngcairo size 1000,700 font ",11"
 set output "frontier.png"
@@ -1178,17 +1229,9 @@ set grid
 set key below maxrows 2 noenhanced
 {"set logscale x" if logx else ""}
 {"set logscale y" if logy else ""}
-set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
-plot "frontier.dat" index {idx['screened']} using 1:2 with points pt 6 ps 1 lc rgb "#bbbbbb" title "screened (fewer repetitions)", \\
-     "" index {idx['infeasible']} using 1:2:3:4:5:6 with xyerrorbars pt 2 ps 1.2 lc rgb "#d08080" title "fails a constraint", \\
-     "" index {idx['full']} using 1:2:3:4:5:6 with xyerrorbars pt 7 ps 1 lc rgb "#888888" title "measured (median, min-max)", \\
-     "" index {idx['full']} using 1:2:7 with labels offset char 1,char -0.8 left font ",8" tc rgb "#777777" notitle, \\
-     "" index {idx['infeasible']} using 1:2:7 with labels offset char 1,char -0.8 left font ",8" tc rgb "#d08080" notitle, \\
-     "" index {idx['frontier']} using 1:2 with {"steps" if len(self.objectives) >= 2 else "lines"} lw 2 lc rgb "#1f77b4" title "{ 'frontier' if len(self.objectives) >= 2 else ''}", \\
-     "" index {idx['frontier']} using 1:2:3:4:5:6 with xyerrorbars pt 7 ps 1.3 lc rgb "#1f77b4" notitle, \\
-     "" index {idx['frontier']} using 1:2:7 with labels offset char 1,char 0.8 left font ",9" tc rgb "#1f77b4" notitle, \\
-     "" index {idx['defaults']} using 1:2:3:4:5:6 with xyerrorbars pt 9 ps 2.2 lc rgb "black" title "defaults ({gp_escape(setting_text(self.defaults))})", \\
-     "" index {idx['recommended']} using 1:2 with points pt 3 ps 3.5 lw 2 lc rgb "#d62728" title "recommended ({gp_escape(setting_text(self.best) if self.best else 'none')})"
+set autoscale fix
+set offsets graph 0.06, graph 0.06, graph 0.06, graph 0.06
+{plot}
 """
         self.gnuplot("frontier", script)
 
