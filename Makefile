@@ -90,6 +90,13 @@ bench-alloc: build/allocbench
 bench-return: build/allocbench
 	build/allocbench return
 
+# --- plots: figures and report.md of a results folder, the newest unless RESULTS=results/X --
+RESULTS ?= $(patsubst %/cells.tsv,%,$(lastword $(sort $(wildcard results/*/cells.tsv))))
+.PHONY: plots
+plots:
+	@test -n "$(RESULTS)" || { echo "make plots: no results folder yet: make bench, or RESULTS=results/X" >&2; exit 2; }
+	@tools/plots.sh $(RESULTS)
+
 clean:
 	rm -rf build
 
