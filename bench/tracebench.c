@@ -15,8 +15,8 @@
 **              parallel markers); interior pointers off, so that a 32-byte node takes 32
 **              bytes (with them bdwgc pads it by a byte, into the 48-byte class).
 **
-**   tracebench churn COLLECTOR [--set k=v ...]
-**       a live tree of 2^20 - 1 nodes, then the mutator allocates 5M short-lived 2-slot
+**   tracebench churn COLLECTOR [--allocs N] [--set k=v ...]
+**       a live tree of 2^20 - 1 nodes, then the mutator allocates N (5M) short-lived 2-slot
 **       objects (each lives for 64 allocations in a rooted ring) and, every 256 allocations,
 **       replaces a random leaf of the live tree with a new one (a store into an old, probably
 **       black, object). Prints the time of the churn phase, the GC time inside it, the max
@@ -49,7 +49,7 @@ static int u64cmp(const void *a, const void *b) {
 
 static GCS_NORETURN void usage(void) {
   fprintf(stderr, "usage: tracebench tree COLLECTOR|boehm inorder|shuffled [LOG2N]\n"
-                  "       tracebench churn COLLECTOR [--set knob=value ...]\n");
+                  "       tracebench churn COLLECTOR [--allocs N] [--set knob=value ...]\n");
   exit(2);
 }
 
@@ -243,7 +243,7 @@ static int cmd_tree_boehm(bool shuffled, int log2n) {
 #define RING 64
 #define LIVE_LOG2 20
 
-static int cmd_churn(const char *name, int nset, const char *const *set) {
+static int cmd_churn(const char *name, uint32_t allocs, int nset, const char *const *set) {
   open_heap(name, nset, set);
   gcs_obj **keep = gcs_frame_push(64);
   build_inorder(LIVE_LOG2, keep);
@@ -253,7 +253,7 @@ static int cmd_churn(const char *name, int nset, const char *const *set) {
   gcs_pause_log(&n0);
   uint64_t s = 7, replaced = 0;
   uint64_t t0 = gcs_now_ns();
-  for (uint32_t i = 0; i < CHURN_ALLOCS; i++) {
+  for (uint32_t i = 0; i < allocs; i++) {
     gcs_obj *o = gcs_new(2, 0);
     gcs_store(keep[1], i % RING, o);
     if (i % 256 == 255) {  /* a new leaf in the old tree */
@@ -358,15 +358,18 @@ int main(int argc, char **argv) {
                                          : cmd_tree_ours(argv[2], shuffled, log2n);
   }
   if (strcmp(argv[1], "churn") == 0) {
-    const char *set[GCS_MAX_OPTIONS];
+    const char *set[GCS_MAX_OPTIONS] = {NULL};
     int nset = 0;
+    uint32_t allocs = CHURN_ALLOCS;
     for (int i = 3; i < argc; i++) {
       if (strcmp(argv[i], "--set") == 0 && i + 1 < argc && nset < GCS_MAX_OPTIONS)
         set[nset++] = argv[++i];
+      else if (strcmp(argv[i], "--allocs") == 0 && i + 1 < argc)
+        allocs = (uint32_t)strtoul(argv[++i], NULL, 10);
       else
         usage();
     }
-    return cmd_churn(argv[2], nset, set);
+    return cmd_churn(argv[2], allocs, nset, set);
   }
   usage();
 }
