@@ -32,14 +32,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
-#define REPEATS 5
+#define REPEATS 9
 
 static uint64_t splitmix(uint64_t *s) {
   uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
+}
+
+/* CPU time of this thread: unlike the wall clock, it does not count time preempted (the
+** machine these figures come from is shared). */
+static uint64_t cpu_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static int u64cmp(const void *a, const void *b) {
@@ -134,10 +143,11 @@ static int cmd_tree_ours(const char *name, bool shuffled, int log2n) {
     build_shuffled(n, &keep[0]);
   else
     build_inorder(log2n, keep);
-  uint64_t t[REPEATS];
+  uint64_t t[REPEATS], c[REPEATS];
   for (int i = 0; i < REPEATS; i++) {
-    uint64_t t0 = gcs_now_ns();
+    uint64_t t0 = gcs_now_ns(), c0 = cpu_ns();
     uint64_t freed = gcs_heap_collect(-1);
+    c[i] = cpu_ns() - c0;
     t[i] = gcs_now_ns() - t0;
     if (freed != 0 || gcs_heap.live_objects != n) {
       fprintf(stderr, "tracebench: %s freed %llu of a live tree\n", name, (unsigned long long)freed);
@@ -145,9 +155,11 @@ static int cmd_tree_ours(const char *name, bool shuffled, int log2n) {
     }
   }
   qsort(t, REPEATS, sizeof t[0], u64cmp);
-  printf("tree %-9s %-11s nodes %u  full collection: median %.2f ms = %.2f ns/node (min %.2f)\n",
+  qsort(c, REPEATS, sizeof c[0], u64cmp);
+  printf("tree %-9s %-11s nodes %u  full collection: median %.2f ms = %.2f ns/node (min %.2f); "
+         "cpu %.2f ns/node (min %.2f)\n",
          shuffled ? "shuffled" : "inorder", name, n, (double)t[REPEATS / 2] / 1e6,
-         (double)t[REPEATS / 2] / n, (double)t[0] / n);
+         (double)t[REPEATS / 2] / n, (double)t[0] / n, (double)c[REPEATS / 2] / n, (double)c[0] / n);
   gcs_frame_pop(keep);
   gcs_heap_close(NULL);
   return 0;
@@ -222,17 +234,20 @@ static int cmd_tree_boehm(bool shuffled, int log2n) {
     memset(path, 0, sizeof path);
   }
   GC_enable();
-  uint64_t t[REPEATS];
+  uint64_t t[REPEATS], c[REPEATS];
   for (int i = 0; i < REPEATS; i++) {
-    uint64_t t0 = gcs_now_ns();
+    uint64_t t0 = gcs_now_ns(), c0 = cpu_ns();
     GC_gcollect();
+    c[i] = cpu_ns() - c0;
     t[i] = gcs_now_ns() - t0;
   }
   qsort(t, REPEATS, sizeof t[0], u64cmp);
-  printf("tree %-9s %-11s nodes %u  GC_gcollect: median %.2f ms = %.2f ns/node (min %.2f)  "
-         "heap %zu MiB\n",
+  qsort(c, REPEATS, sizeof c[0], u64cmp);
+  printf("tree %-9s %-11s nodes %u  GC_gcollect:     median %.2f ms = %.2f ns/node (min %.2f); "
+         "cpu %.2f ns/node (min %.2f); heap %zu MiB\n",
          shuffled ? "shuffled" : "inorder", "boehm", n, (double)t[REPEATS / 2] / 1e6,
-         (double)t[REPEATS / 2] / n, (double)t[0] / n, GC_get_heap_size() >> 20);
+         (double)t[REPEATS / 2] / n, (double)t[0] / n, (double)c[REPEATS / 2] / n, (double)c[0] / n,
+         GC_get_heap_size() >> 20);
   return boehm_root ? 0 : 1;
 }
 
@@ -252,7 +267,7 @@ static int cmd_churn(const char *name, uint32_t allocs, int nset, const char *co
   size_t n0;
   gcs_pause_log(&n0);
   uint64_t s = 7, replaced = 0;
-  uint64_t t0 = gcs_now_ns();
+  uint64_t c0 = cpu_ns(), t0 = gcs_now_ns();
   for (uint32_t i = 0; i < allocs; i++) {
     gcs_obj *o = gcs_new(2, 0);
     gcs_store(keep[1], i % RING, o);
@@ -264,7 +279,7 @@ static int cmd_churn(const char *name, uint32_t allocs, int nset, const char *co
       replaced++;
     }
   }
-  uint64_t t1 = gcs_now_ns();
+  uint64_t t1 = gcs_now_ns(), c1 = cpu_ns();
   size_t n;
   const gcs_pause_t *log = gcs_pause_log(&n);
   size_t m = n - n0;
@@ -333,7 +348,8 @@ static int cmd_churn(const char *name, uint32_t allocs, int nset, const char *co
   }
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
-  printf("      involuntary context switches in the process: %ld\n", ru.ru_nivcsw);
+  printf("      ran on a CPU %.1f%% of the wall time (less: preempted, and the pause figures with it); "
+         "%ld involuntary context switches\n", 100.0 * (double)(c1 - c0) / (double)(t1 - t0), ru.ru_nivcsw);
   gcs_gc_report_t rep;
   gcs_heap_report(&rep);
   printf("      %llu cycles completed, %llu objects freed by them; %llu leaves replaced\n",
