@@ -770,6 +770,11 @@ GCS_NOINLINE static void pool_emptied(poolp pool) {
   if (config.release == GCS_RELEASE_POOL) maybe_purge();
 }
 
+void gcs_arena_retire_slow(gcs_pool_header_t *pool) {
+  ASSERT_INTERNAL(pool->ref.count == 0 && pool->freeblock != NULL);
+  pool_emptied(pool);
+}
+
 GCS_NOINLINE static void free_big(void *p, size_t nbytes) {
   if (p == NULL) return;
   if (config.release == GCS_RELEASE_POOL) maybe_purge();

@@ -96,10 +96,10 @@ int gcs_arena_check(void);
 
 /* --------------------------------------------------------------------------------------
 ** Inline fast paths (Lua's luaC_objbarrier shape: the filter inline, the rest out of line).
-** They pop or push a pool's free list only when no list changes: the pool stays on
-** usedpools (it neither fills, nor empties, nor was full). Everything else — a pool's first
-** or last block, a new pool, large objects, the counters' other figures — is the _slow
-** function's. Debug builds (GCS_DEBUG >= 2, ASan) always call the _slow functions, which
+** They are pymalloc's own fast path: pop or push a pool's free list, carve a virgin block,
+** take a pool that fills off its ring or put a full pool that gets a block back on it
+** (O(1) list operations on usedpools). A new pool, a pool going empty (arena bookkeeping),
+** large objects are the _slow functions'. Debug builds (GCS_DEBUG >= 2, ASan) always call the _slow functions, which
 ** fill and poison. The structures below belong to core/arena.c; nothing else writes them.
 ** ------------------------------------------------------------------------------------ */
 
@@ -131,6 +131,8 @@ extern gcs_arena_stats_t gcs_arena_counters;
 /* "arena.c": the out-of-line paths, also the whole of alloc/free in debug builds. */
 void *gcs_arena_alloc_slow(size_t nbytes);
 void gcs_arena_free_slow(void *p, size_t nbytes);
+/* A retained empty pool is no longer alone on its ring: to its arena's freepools. */
+void gcs_arena_retire_slow(gcs_pool_header_t *pool);
 
 /* 1: a pool that empties while it is the only pool of its class stays on usedpools (see
 ** core/arena.c, "Retained pools"); 0: pymalloc exactly, it goes to freepools at once. */
@@ -144,6 +146,8 @@ void gcs_arena_free_slow(void *p, size_t nbytes);
 #define GCS_ARENA_INLINE 1
 #endif
 
+/* Fast path: pymalloc_alloc with pymalloc_pool_extend. A new pool, large objects and the
+** debug builds go out of line. */
 static inline void *gcs_arena_alloc(size_t nbytes) {
 #if GCS_ARENA_INLINE
   if (__builtin_expect(nbytes - 1 < GCS_ARENA_SMALL_MAX, 1)) {
@@ -152,32 +156,52 @@ static inline void *gcs_arena_alloc(size_t nbytes) {
     uint8_t *bp = pool->freeblock;                 /* NULL when the ring is empty */
     if (__builtin_expect(bp != NULL, 1)) {
       uint8_t *next = *(uint8_t **)bp;
-      if (__builtin_expect(next != NULL, 1)) {     /* else: carve a virgin block, or full */
-        pool->freeblock = next;
-        pool->ref.count++;
-        gcs_arena_counters.bytes_in_use += (uint64_t)(c + 1) << 4;
-        return bp;
+      pool->ref.count++;
+      gcs_arena_counters.bytes_in_use += (uint64_t)(c + 1) << 4;
+      if (__builtin_expect(next == NULL, 0)) {
+        if (pool->nextoffset <= pool->maxnextoffset) {   /* carve the next virgin block */
+          next = (uint8_t *)pool + pool->nextoffset;
+          pool->nextoffset += (c + 1) << 4;
+          *(uint8_t **)next = NULL;
+        } else {                                         /* full: off the ring */
+          gcs_pool_header_t *n = pool->nextpool, *pr = pool->prevpool;
+          n->prevpool = pr;
+          pr->nextpool = n;
+        }
       }
+      pool->freeblock = next;
+      return bp;
     }
   }
 #endif
   return gcs_arena_alloc_slow(nbytes);
 }
 
+/* Fast path: pymalloc_free with insert_to_usedpool. A pool going empty (unless alone on its
+** ring), large objects and the debug builds go out of line. */
 static inline void gcs_arena_free(void *p, size_t nbytes) {
 #if GCS_ARENA_INLINE
   if (__builtin_expect(nbytes - 1 < GCS_ARENA_SMALL_MAX, 1)) {
     gcs_pool_header_t *pool =
         (gcs_pool_header_t *)((uintptr_t)p & ~(uintptr_t)(GCS_POOL_SIZE - 1));
     uint8_t *lastfree = pool->freeblock;
-    /* else: was full, or goes empty (and is not the one pool of its class, kept) */
-    if (__builtin_expect(lastfree != NULL && (pool->ref.count > 1 ||
-                                              (GCS_ARENA_RETAIN &&
-                                               pool->nextpool == pool->prevpool)), 1)) {
+    if (__builtin_expect(pool->ref.count > 1 ||
+                         (GCS_ARENA_RETAIN && lastfree != NULL &&
+                          pool->nextpool == pool->prevpool), 1)) {
       *(uint8_t **)p = lastfree;
       pool->freeblock = (uint8_t *)p;
       pool->ref.count--;
       gcs_arena_counters.bytes_in_use -= (nbytes + 15) & ~(size_t)15;
+      if (__builtin_expect(lastfree == NULL, 0)) {        /* was full: front of the ring */
+        gcs_pool_header_t *head = &gcs_arena_usedpools[(nbytes - 1) >> 4];
+        gcs_pool_header_t *next = head->nextpool;
+        pool->nextpool = next;
+        pool->prevpool = head;
+        next->prevpool = pool;
+        head->nextpool = pool;
+        if (GCS_ARENA_RETAIN && next != head && next->ref.count == 0)
+          gcs_arena_retire_slow(next);                    /* a kept empty pool: not alone */
+      }
       return;
     }
   }
