@@ -757,6 +757,7 @@ class Tune:
                 p.kill()
                 p.wait()
         self.procs.clear()
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)
 
     def tasks(self, settings, reps_from, reps_to):
         """Repetition-major: every cell's run r before any cell's run r+1."""
@@ -1410,6 +1411,7 @@ def main(argv):
                          f"{PROG}: interrupted; {stored} finished runs are stored in {rel(tune.cells_dir)}/ — "
                          f"run the same command again to resume\n")
         return 130
+    shutil.rmtree(tune.tmp_dir, ignore_errors=True)
     tune.analyse()
     tune.report()
     tune.write_files()
