@@ -130,6 +130,10 @@ resume_after() {
   printf '%s\n' "$out" | grep -qE "\(0 measured now, $want reused" && ok || bad "$sig: a third run re-measured: $(printf '%s\n' "$out" | grep '^search')"
 }
 resume_after INT "$tmp/int"
+# the log range, rounded to the fewest digits that keep 16 values distinct, ends exact
+vals=$(awk -F'\t' '!/^#/ && $4 != -1 {print $2}' "$tmp/int/cells.tsv" | sort -n | tr '\n' ' ')
+[ "$vals" = "100 160 250 400 630 1000 1600 2500 4000 6300 10000 16000 25000 40000 63000 100000 " ] && ok \
+  || bad "threshold0=100:100000:log:16 expanded to: $vals"
 resume_after KILL "$tmp/kill"
 
 echo "tune: $passed passed, $failed failed"

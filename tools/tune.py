@@ -1400,6 +1400,9 @@ def main(argv):
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
     tune.open_dir()
+    if args["jobs"] > (os.cpu_count() or 1) and not args["quiet"]:
+        sys.stderr.write(f"{PROG}: note: --jobs {args['jobs']} is more than the {os.cpu_count()} cores: "
+                         "the runs will disturb each other's timings\n")
     try:
         tune.search()
     except (KeyboardInterrupt, Interrupted):
