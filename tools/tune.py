@@ -745,12 +745,12 @@ class Tune:
                                    future_runs, force=(done == total))
 
     def stop_children(self):
-        for pid, (p, _, _, _, _) in list(self.procs.items()):
+        for p, _, _, _, _ in list(self.procs.values()):
             try:
                 p.terminate()
             except OSError:
                 pass
-        for pid, (p, _, _, _, _) in list(self.procs.items()):
+        for p, _, _, _, _ in list(self.procs.values()):
             try:
                 p.wait(timeout=5)
             except subprocess.TimeoutExpired:
@@ -858,7 +858,7 @@ class Tune:
         if not self.quiet:
             if self.method == "grid":
                 sys.stderr.write(f"tune: {len(self.grid)} settings x {len(self.workloads)} workload(s) fit the budget "
-                                 f"of {self.a['budget']}: full grid, {self.reps} repetitions each, plus the defaults; "
+                                 f"of {self.a['budget']}: full grid, {self.reps} repetition{'s' if self.reps > 1 else ''} each, plus the defaults; "
                                  f"--jobs {self.jobs}; in {rel(self.dir)}\n")
             else:
                 plan = ", ".join(f"{n} x {r} rep{'s' if r > 1 else ''}" for n, r in self.rungs)
@@ -966,7 +966,6 @@ class Tune:
 
     def report(self):
         out = []
-        names = [ax[0] for ax in self.axes]
         obj = ", ".join(self.objectives)
         runs_total = self.measured + self.reused
         out.append(f"gcscope tune: {self.collector} x {', '.join(self.workloads)}; "
@@ -1008,14 +1007,12 @@ class Tune:
             out.append("recommendation: none — no setting measured in full meets " +
                        " and ".join(c["text"] for c in self.constraints))
             if self.constraints:
-                cand = self.rank([s for s in self.measured_settings if self.complete(s)])
                 close = sorted([s for s in self.measured_settings if self.complete(s)], key=self.infeasibility)
                 if close:
                     s = close[0]
                     out.append(f"  closest: {setting_text(s)}: " + ", ".join(
                         f"{c['metric']} {fmt(self.med(s, w, c['metric']), METRICS[c['metric']][1])} on {w}"
                         for c in self.constraints for w in self.workloads))
-                del cand
             self.text = "\n".join(out) + "\n"
             return
         b, d = self.best, self.defaults
@@ -1128,7 +1125,6 @@ class Tune:
         one = len(self.workloads) == 1
         w0 = self.workloads[0]
         title = f"{self.collector} x {', '.join(self.workloads)}: " + ", ".join(n for n, _, _ in self.axes)
-        lines = []
 
         def scale(dim):
             return (1e6, "ms") if dim == "time" else (1024 ** 2, "MiB")
@@ -1155,7 +1151,7 @@ class Tune:
             yl = f"{METRICS[oy][2]} ({uy})" if one else f"{METRICS[oy][2]} / defaults'"
         else:
             ox = self.objectives[0]
-            name0, vals0, spec0 = self.axes[0]
+            name0, vals0, _ = self.axes[0]
             sy, uy = scale(METRICS[ox][1])
             for s in self.measured_settings:
                 label = ",".join(str(v) for v in s.values())
