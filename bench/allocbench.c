@@ -44,7 +44,7 @@ extern const char *_PyMem_GetCurrentAllocatorName(void);
 extern int _PyObject_DebugMallocStats(FILE *out);
 
 #define ESCAPE(p) __asm__ volatile("" : : "r"(p) : "memory")
-#define REPS 7
+#define REPS 9
 #define MIN_SIZE 32
 #define NSIZES 33                    /* 32..64 */
 #define PAIRS_SIMPLE (20u * 1000 * 1000)
@@ -184,8 +184,21 @@ static int check_pymalloc(void) {
   return 0;
 }
 
+/* The machine is shared: the load average goes into the output beside the figures. */
+static void print_loadavg(const char *when) {
+  char buf[128] = "?";
+  FILE *f = fopen("/proc/loadavg", "r");
+  if (f) {
+    if (fgets(buf, sizeof buf, f) == NULL) strcpy(buf, "?");
+    fclose(f);
+  }
+  buf[strcspn(buf, "\n")] = 0;
+  printf("# load average %s: %s\n", when, buf);
+}
+
 static int cmd_speed(void) {
   if (check_pymalloc() != 0) return 1;
+  print_loadavg("before");
   int err = gcs_arena_init(NULL);
   if (err) {
     fprintf(stderr, "allocbench: gcs_arena_init: %s\n", strerror(err));
@@ -201,6 +214,7 @@ static int cmd_speed(void) {
     }
     fprintf(stderr, "allocbench: repetition %d/%d done\n", r + 1, REPS);
   }
+  print_loadavg("after");
   printf("# ns per malloc+free pair, median of %d repetitions (allocators interleaved);\n"
          "# sizes cycle 32..64 bytes; each block gets a word written. ours = gcs_arena (release\n"
          "# policy arena), pymalloc = CPython 3.11 PyObject_Malloc/Free, glibc = malloc/free.\n",
