@@ -182,7 +182,8 @@ def cdf_points(durs):
         body = n - top
         step = body / CDF_POINTS
         idx = sorted({int(i * step) for i in range(CDF_POINTS)} | set(range(body, n)))
-    return [(durs[i] / 1e6, (i + 1) / n) for i in idx]
+    # from 0 at the shortest pause, so that `steps` draws the first rise (and a lone pause at all)
+    return [(durs[0] / 1e6, 0.0)] + [(durs[i] / 1e6, (i + 1) / n) for i in idx] if n else []
 
 
 def pause_durations(prefix, wall_ns):
@@ -238,7 +239,8 @@ def data(d):
                 rows = ["# %s: pause_ms fraction_of_pauses_at_most" % c]
                 rows += ["%.6g\t%.6g" % p for p in pts] or ["nan\tnan"]
                 blocks.append("\n".join(rows))
-                titles.append("%s: %s pauses, max %s" % (c, format(len(durs), ","), fmt_ms(max(durs) / 1e6))
+                titles.append("%s: %s pause%s, max %s" % (c, format(len(durs), ","), "" if len(durs) == 1 else "s",
+                                                          fmt_ms(max(durs) / 1e6))
                               if durs else "%s: no pauses" % c)
             write(os.path.join(dd, "pauses.%s.tsv" % t), "\n\n\n".join(blocks) + "\n")
             job(jobs, "pauses.gp", "pauses-%s" % t, data=rel("pauses.%s.tsv" % t),
@@ -267,12 +269,17 @@ def data(d):
             for c in present:
                 _rep, prefix, j = sorted(run.cells[(wl, size, alloc, c)])[0]
                 rss = [(float(r[0]) / 1e3, int(r[1]) / 2**20) for r in read_tsv(prefix + ".rss.tsv") if len(r) >= 2]
+                # the checkpoints are exact readings too (after_release comes after the sampler stops)
+                rss = sorted(rss + [(m["t_ns"] / 1e9, m["rss_bytes"] / 2**20) for m in j["memory"].get("checkpoints", [])
+                                    if m.get("rss_bytes")])
                 if rss:
                     tmax = max(tmax, rss[-1][0])
                 rows = ["# %s: t_s rss_mib" % c] + ["%.4f\t%.3f" % p for p in rss]
                 rblocks.append("\n".join(rows if rss else rows + ["nan\tnan"]))
                 nmaj = nmin = 0
-                marks = ["# %s: t_s major(1)/minor(0) duration_ms" % c]
+                marks = ["# %s: t_s major(1)/minor(0) duration_ms (one mark per kind per %s of the run)" % (c, "1/2000")]
+                bin_s = max(rss[-1][0] if rss else 0, j["time"]["wall_ns"] / 1e9) / 2000 or 1e-9
+                seen = set()   # (bin, major): marks closer than a pixel are drawn once
                 for r in read_tsv(prefix + ".pauses.tsv"):
                     if len(r) < 5:
                         continue
@@ -282,7 +289,11 @@ def data(d):
                         continue   # RC cascades are not collections
                     nmaj += major
                     nmin += not major
-                    marks.append("%.5f\t%d\t%.4f" % (float(r[0]) / 1e3, major, float(r[2]) / 1e6))
+                    t_s = float(r[0]) / 1e3
+                    if (int(t_s / bin_s), major) in seen:
+                        continue
+                    seen.add((int(t_s / bin_s), major))
+                    marks.append("%.5f\t%d\t%.4f" % (t_s, major, float(r[2]) / 1e6))
                 if len(marks) == 1:
                     marks.append("nan\tnan\tnan")
                 mblocks.append("\n".join(marks))
@@ -342,7 +353,9 @@ def data(d):
         job(jobs, "memory.gp", "memory", data=rel("memory.tsv"), colls=words(colls), titles=words(colls),
             n=len(colls), nrows=len(rows), **log_range("m", mems or [1.0]))
 
-    # memory returned, per collector × allocator, for the workloads run under several allocators
+    # memory returned, per collector × allocator, for the workloads run under several allocators:
+    # peak RSS and RSS after release, the share of the freed bytes returned after release, and
+    # (fragment) the workload's own figure: the share returned once part of the heap died
     for wl in run.workloads:
         for size in run.sizes(wl):
             allocs = aorder({k[2] for k in run.table if k[0] == wl and k[1] == size})
@@ -350,23 +363,32 @@ def data(d):
                 continue
             present = [c for c in colls if any((wl, size, a, c) in run.table for a in allocs)]
             t = tag(wl, size, "", "")
-            rows = ["# collector\t" + "\t".join("%s_peak_mib\t%s_after_release_mib\t%s_returned_pct" % (a, a, a) for a in allocs)]
-            mems, pcts = [], [100.0]
+            rows = ["# collector\t" + "\t".join("%s_peak_mib\t%s_after_release_mib\t%s_returned_pct\t%s_workload_returned_pct"
+                                                  % (a, a, a, a) for a in allocs)]
+            mems, pcts, figs = [], [100.0], []
             for c in present:
                 vals = []
                 for a in allocs:
                     k = (wl, size, a, c)
                     p, r, f = run.fig(k, "peak_rss_mib"), run.fig(k, "rss_after_release_mib"), run.fig(k, "returned_fraction")
+                    w = run.jfig(k, lambda j: j["figures"]["returned_fraction"])
                     vals += ["nan" if not p else "%.2f" % p, "nan" if not r else "%.2f" % r,
-                             "nan" if f is None else "%.2f" % (100 * f)]
+                             "nan" if f is None else "%.2f" % (100 * f), "nan" if w is None else "%.2f" % (100 * w)]
                     mems += [v for v in (p, r) if v]
-                    pcts += [100 * f] if f is not None else []
+                    pcts += [100 * v for v in (f, w) if v is not None]
+                    figs += [w] if w is not None else []
                 rows.append(c + "\t" + "\t".join(vals))
             write(os.path.join(dd, "returned.%s.tsv" % t), "\n".join(rows) + "\n")
+            params = next((v[0][2].get("params", {}) for kk, v in run.cells.items() if kk[:2] == (wl, size) and v), {})
+            if "free_pct" in params:
+                figttl = "after freeing %s%% %s" % (params["free_pct"], "one by one" if params.get("batch", 1) == 1
+                                                    else "in runs of %s" % params["batch"])
+            else:
+                figttl = "the workload's own figure"
             job(jobs, "returned.gp", "returned-%s" % t, data=rel("returned.%s.tsv" % t),
                 ttl=gq("Memory returned to the OS, %s" % label(wl, size)), allocs=words(allocs),
                 na=len(allocs), nrows=len(present), pmax="%g" % (math.ceil(max(pcts) / 25.0) * 25),
-                **log_range("m", mems or [1.0]))
+                hasfig=1 if figs else 0, figttl=gq(figttl), **log_range("m", mems or [1.0]))
 
     # scaling: max and p99 pause against the live heap (scaling/ runs, and live-heap cells at several sizes)
     pts = scaling_points(run)
