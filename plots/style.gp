@@ -29,3 +29,4 @@ set border 3 lw 1 lc rgb "#333333"
 set tics nomirror out scale 0.6
 set grid back lc rgb "#d4d4d4" lw 1 dt 1
 set key noautotitle
+set rmargin 5                    # a fixed right margin: tick labels never squeeze the plot

@@ -708,16 +708,24 @@ def figures_section(run):
             allocs = aorder({kk[2] for kk in run.table if kk[0] == wl and kk[1] == size})
             if len(allocs) < 2:
                 continue
-            ret = []
+            ret, wret = [], []
             for c in colls:
                 for a in allocs:
                     v = run.fig((wl, size, a, c), "returned_fraction")
                     if v is not None:
                         ret.append("`%s`/%s %.0f%%" % (c, a, 100 * v))
-            s = ("Memory returned to the OS on %s, per collector (groups) and allocator (bars): left, peak RSS "
-                 "(light) and RSS after release (dark); right, the share of the freed bytes that left RSS." % label(wl, size))
-            if ret:
-                s += " Returned: " + ", ".join(ret) + "."
+                    w = run.jfig((wl, size, a, c), lambda j: j["figures"]["returned_fraction"])
+                    if w is not None:
+                        wret.append("`%s`/%s %.0f%%" % (c, a, 100 * w))
+            s = ("Memory returned to the OS on %s, per collector (groups) and allocator (bars). Left: peak RSS "
+                 "(light) and RSS after release (dark), log scale. " % label(wl, size))
+            if wret:
+                s += ("Middle: the workload's own measurement, the share of the freed bytes that left RSS once part of "
+                      "the heap died and a full collection ran: " + ", ".join(wret) + ". ")
+            s += "Right: the share of the freed bytes that left RSS after the workload released everything"
+            s += (": " + ", ".join(ret) + "." if ret else ".")
+            s += (" Above 100%, memory beyond the objects' own left too: the allocator's or the collector's "
+                  "(a tracing collector's tables shrink with the heap).")
             img(L, d, "returned-" + t, s)
     pts = scaling_points(run)
     if pts:

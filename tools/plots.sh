@@ -34,7 +34,7 @@ while IFS=$'\t' read -r script image vars; do
     failed=$((failed + 1))
     echo "plots: $image ($script) failed:" >&2
   fi
-  grep -v -e 'no valid points' -e '^$' "$tmp/err" >&2 || true
+  grep -v -e 'no valid points' -e 'difficulty making room' -e '^$' "$tmp/err" >&2 || true
 done < "$tmp/jobs"
 # images of an earlier drawing that this one did not redraw are stale
 for f in "$out"/*.png "$out"/*.svg; do
