@@ -124,7 +124,9 @@ static struct {
   uint8_t currentwhite;       /* GCS_WHITE0 or GCS_WHITE1 */
   table all;                  /* every object, except those in the sweep list while sweeping */
   table sweeping;             /* GCSswpallgc: the detached table being swept */
-  chunk *spare;               /* GCSswpend: surplus chunks left by compaction, to unmap */
+  chunk *spare;               /* surplus chunks left by compaction, reused by table_grow */
+  uint64_t nspare;            /* chunks on spare */
+  uint64_t nchunks;           /* chunks in the tables */
   chunk *sweep_r;             /* read cursor: chunk ... */
   uint32_t sweep_ri;          /* ... and index of the next entry to examine */
   chunk *sweep_w;             /* write cursor (survivors are compacted here): chunk ... */
@@ -165,7 +167,16 @@ static void chunks_free(chunk *c) {
 }
 
 static GCS_NOINLINE void table_grow(table *t) {
-  chunk *c = chunk_new();
+  chunk *c = g.spare;
+  if (c != NULL) {
+    g.spare = c->next;
+    g.nspare--;
+    c->next = NULL;
+    c->n = 0;
+  } else {
+    c = chunk_new();
+  }
+  g.nchunks++;
   if (t->tail)
     t->tail->next = c;
   else
@@ -333,13 +344,20 @@ static void enter_sweep(void) {
 }
 
 /* Closes the sweep: the compacted table, then the objects allocated during the sweep. The
-** chunks past the write cursor go to g.spare, unmapped one a step in GCSswpend (a few
-** hundred munmaps at once were a 3 ms pause). */
+** chunks past the write cursor become spares: the table grows back into them during the
+** next cycle (unmapping them all here was a 3 ms pause, and mapping and faulting them in
+** again a waste); GCSswpend unmaps, one a step, those beyond the number in use. */
 static void finish_sweep(void) {
   table swept = {NULL, NULL};
   if (g.sweep_w != NULL) {
     g.sweep_w->n = g.sweep_wj;
-    g.spare = g.sweep_w->next;
+    for (chunk *c = g.sweep_w->next, *next; c != NULL; c = next) {
+      next = c->next;
+      c->next = g.spare;
+      g.spare = c;
+      g.nspare++;
+      g.nchunks--;
+    }
     g.sweep_w->next = NULL;
     swept.head = g.sweeping.head;
     swept.tail = g.sweep_w;
@@ -440,9 +458,10 @@ static uint64_t single_step(int64_t budget) {
       work = sweep_step();
       break;
     case GCSswpend:
-      if (g.spare != NULL) {  /* one surplus table chunk a step */
+      if (g.nspare > g.nchunks) {  /* one surplus table chunk a step */
         chunk *c = g.spare;
         g.spare = c->next;
+        g.nspare--;
         chunk_free(c);
         work = GCSWEEPMAX;
         break;

@@ -72,6 +72,9 @@ enum { PHASE_IDLE, PHASE_MARKED, PHASE_SWEEP };
 
 static struct {
   chunk *head, *tail;         /* the table; tail->n < CHUNK_CAP unless full; never NULL */
+  chunk *spare;               /* chunks the compaction emptied, reused by table_grow */
+  uint64_t nspare;            /* chunks on spare */
+  uint64_t nchunks;           /* chunks in the table */
   uint64_t nobjects;          /* entries in the table; == gcs_heap.live_objects */
   gcs_obj **gray;             /* the gray stack (its own mapping) */
   size_t ngray;               /* entries on it */
@@ -101,7 +104,16 @@ static void chunk_free(chunk *c) {
 }
 
 static GCS_NOINLINE void table_grow(void) {
-  chunk *c = chunk_new();
+  chunk *c = g.spare;
+  if (c != NULL) {
+    g.spare = c->next;
+    g.nspare--;
+    c->next = NULL;
+    c->n = 0;
+  } else {
+    c = chunk_new();
+  }
+  g.nchunks++;
   g.tail->next = c;
   g.tail = c;
 }
@@ -249,9 +261,18 @@ static uint64_t sweep(void) {
     }
   }
   w->n = j;
+  /* Emptied chunks are kept for the table to grow back into (up to as many as are in use:
+  ** mapping and faulting them in again every collection is a waste); the rest is unmapped. */
   for (chunk *c = w->next, *next; c != NULL; c = next) {
     next = c->next;
-    chunk_free(c);
+    g.nchunks--;
+    if (g.nspare < g.nchunks) {
+      c->next = g.spare;
+      g.spare = c;
+      g.nspare++;
+    } else {
+      chunk_free(c);
+    }
   }
   w->next = NULL;
   g.tail = w;
@@ -302,14 +323,17 @@ static int init(void) {
   g.pause_min_bytes = gcs_knob("pause_min_bytes");
   g.white = GCS_WHITE0;
   g.head = g.tail = chunk_new();
+  g.nchunks = 1;
   set_pause();
   return 0;
 }
 
 static void fini(void) {
-  for (chunk *c = g.head, *next; c != NULL; c = next) {
-    next = c->next;
-    chunk_free(c);
+  for (int l = 0; l < 2; l++) {
+    for (chunk *c = l ? g.spare : g.head, *next; c != NULL; c = next) {
+      next = c->next;
+      chunk_free(c);
+    }
   }
   if (g.graycap) munmap(g.gray, g.graycap * sizeof *g.gray);
   memset(&g, 0, sizeof g);
