@@ -81,6 +81,14 @@ file "$tmp/sh/heatmap.png" 2>/dev/null | grep -q 'PNG image data' && ok || bad "
 runs=$(ls "$tmp/sh/cells" | wc -l)
 [ "$runs" -le $((4 * 3 + 3)) ] && ok || bad "halving spent $runs runs, over the budget (4 cells x 3 reps + the defaults' 3)"
 
+# a halving tune resumes too: the same command again measures nothing, answers the same
+out2=$("$bin" tune "${T[@]}" --knob threshold0=100:100000:log:6 --knob threshold1=5,10,20 --budget 4 --reps 3 \
+      --jobs 2 --objective time,max-pause --constraint 'peak-rss<=1GiB' --out "$tmp/sh" 2>"$tmp/sh.err"); status=$?
+[ "$status" -eq 0 ] && printf '%s\n' "$out2" | grep -qE "\(0 measured now, $runs reused" && ok \
+  || bad "halving rerun ($status): $(printf '%s\n' "$out2" | grep '^search') $(tail -3 "$tmp/sh.err")"
+[ "$(printf '%s\n' "$out" | grep '^recommendation')" = "$(printf '%s\n' "$out2" | grep '^recommendation')" ] && ok \
+  || bad "halving rerun recommends differently"
+
 # an unmeetable constraint: no recommendation, said plainly
 out=$("$bin" tune "${T[@]}" --knob threshold0=100,1000 --reps 1 --constraint 'peak-rss<=1KiB' --out "$tmp/c" --quiet 2>&1); status=$?
 [ "$status" -eq 0 ] && printf '%s' "$out" | grep -q 'recommendation: none' && ok || bad "unmeetable constraint ($status): $out"

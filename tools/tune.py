@@ -464,7 +464,7 @@ class Tune:
         self.reused = 0          # runs found in the store
         self.failed = {}         # key -> message
         self.results = {}        # key -> run JSON
-        self.progress = None     # (label, done, total, cells_done, cells_total)
+        self.rep_limit = None    # figures read only repetitions below this (None: all)
         self.last_progress = 0.0
         self.validate()
 
@@ -594,6 +594,8 @@ class Tune:
                 rec = json.load(f)
             self.results[key] = rec["result"]
             self.reused += 1        # only a run stored by an earlier invocation gets here
+            if isinstance(rec.get("seconds"), (int, float)):
+                self.durations.setdefault(rec.get("workload"), []).append(rec["seconds"])
             return rec["result"]
         except (OSError, ValueError, KeyError):
             return None
@@ -645,9 +647,9 @@ class Tune:
             return
         self.last_progress = now
         eta = self.eta_seconds(left_tasks)
-        if eta is not None and future_runs:
-            allrec = [d for ds in self.durations.values() for d in ds]
-            eta += future_runs * (sum(allrec) / len(allrec)) / self.jobs
+        allrec = [d for ds in self.durations.values() for d in ds]
+        if future_runs:
+            eta = None if eta is None or not allrec else eta + future_runs * (sum(allrec) / len(allrec)) / self.jobs
         finished = self.cells_finished()
         runs_left = len(left_tasks) + future_runs
         line = (f"tune: {label}: cells done {finished}/{self.cells_planned}, {self.cells_planned - finished} left; "
@@ -767,7 +769,7 @@ class Tune:
     def values(self, setting, workload, metric):
         path = METRICS[metric][0]
         out = []
-        for r in range(self.reps):
+        for r in range(self.rep_limit or self.reps):
             res = self.load(self.key(setting, workload, r))
             if res is None:
                 continue
@@ -879,7 +881,11 @@ class Tune:
             self.rung_of = {}
             for i, (n, r) in enumerate(self.rungs):
                 if i > 0:
+                    # rank on the repetitions of the rung just run, not on later ones an
+                    # earlier invocation may have stored: a resumed search takes the same path
+                    self.rep_limit = self.rungs[i - 1][1]
                     kept = self.rank(alive)[:n]
+                    self.rep_limit = None
                     self.dropped |= {self.skey(s) for s in alive if s not in kept}
                     alive = kept
                 for s in alive:
@@ -1238,6 +1244,7 @@ set offsets graph 0.06, graph 0.06, graph 0.06, graph 0.06
         (n1, v1, _), (n2, v2, _) = self.axes
         one = len(self.workloads) == 1
         w0 = self.workloads[0]
+        spans = {}             # objective -> (min, max) of its plotted values
         with open(os.path.join(self.dir, "heatmap.dat.tmp"), "w") as f:
             for o in self.objectives:
                 dim = METRICS[o][1]
@@ -1251,6 +1258,8 @@ set offsets graph 0.06, graph 0.06, graph 0.06, graph 0.06
                     else:
                         val = self.score(s)[self.objectives.index(o)]
                     mark = "*" if self.complete(s) else ""
+                    lo, hi = spans.get(o, (val, val))
+                    spans[o] = (min(lo, val), max(hi, val))
                     f.write(f"{v1.index(s[n1])} {v2.index(s[n2])} {val:.6g} \"{val:.3g}{mark}\"\n")
                 f.write("\n\n")
         os.replace(os.path.join(self.dir, "heatmap.dat.tmp"), os.path.join(self.dir, "heatmap.dat"))
@@ -1262,7 +1271,10 @@ set offsets graph 0.06, graph 0.06, graph 0.06, graph 0.06
         panels = []
         for i, o in enumerate(self.objectives):
             unit = ("ms" if METRICS[o][1] == "time" else "MiB") if one else "x defaults"
-            panels.append(f"""set title "{gp_escape(METRICS[o][2])} ({unit}); lower is better" noenhanced
+            lo, hi = spans.get(o, (1, 1))
+            logcb = lo > 0 and hi / lo > 20      # a colour per decade, or one colour would take it all
+            panels.append(f"""{"set logscale cb" if logcb else "unset logscale cb"}
+set title "{gp_escape(METRICS[o][2])} ({unit}{', colour scale logarithmic' if logcb else ''}); lower is better" noenhanced
 plot "heatmap.dat" index {i} using 1:2:(0.5):(0.5):3 with boxxy fs solid 1.0 noborder lc palette notitle, \\
      "" index {i} using 1:2:4 with labels font ",8" notitle
 """)
