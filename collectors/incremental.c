@@ -376,18 +376,19 @@ static void finish_sweep(void) {
 
 #define SWEEP_PREFETCH 64
 
-/* Lua's sweepstep over sweeplist: examines up to GCSWEEPMAX objects of the detached table,
-** freeing the dead ones and whitening the rest, compacted toward its head. Returns the
-** objects examined (a freed one costs ~4x a survivor in time, ~20 ns vs ~5, but charging it
-** so makes the sweep pay for less allocation than it frees: at step_mul=100 the heap then
-** grows without bound; see docs/tracing.md); 0 once the table is done (and moves to
-** GCSswpend). */
-static uint64_t sweep_step(void) {
+/* Lua's sweepstep over sweeplist: examines up to GCSWEEPMAX objects of the detached table
+** (fewer when the step owes fewer `budget` units), freeing the dead ones and whitening the
+** rest, compacted toward its head. Returns the objects examined: a freed one costs a few
+** times a survivor in time, but charging it so makes the sweep pay for less allocation than
+** it frees, and at step_mul=100 the heap then grows without bound (docs/tracing.md). Leaves
+** GCSswpallgc for GCSswpend once the table is done. */
+static uint64_t sweep_step(int64_t budget) {
+  uint64_t max = budget < 1 ? 1 : budget < GCSWEEPMAX ? (uint64_t)budget : GCSWEEPMAX;
   chunk *r = g.sweep_r, *w = g.sweep_w;
   uint32_t ri = g.sweep_ri, wj = g.sweep_wj;
   uint64_t count = 0, freed = 0, live0 = gcs_heap.live_bytes;
   uint8_t ow = (uint8_t)otherwhite(), white = g.currentwhite;
-  while (count < GCSWEEPMAX && r != NULL) {
+  while (count < max && r != NULL) {
     if (ri == r->n) {
       r = r->next;
       ri = 0;
@@ -455,7 +456,7 @@ static uint64_t single_step(int64_t budget) {
       enter_sweep();
       break;
     case GCSswpallgc:
-      work = sweep_step();
+      work = sweep_step(budget);
       break;
     case GCSswpend:
       if (g.nspare > g.nchunks) {  /* one surplus table chunk a step */
