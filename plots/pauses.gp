@@ -18,7 +18,7 @@ do for [fmt in "png svg"] {
   set yrange [0:TOP + 0.05]
   set ytics ("0" 0, "50%%" -log10(0.5), "90%%" 1, "99%%" 2, "99.9%%" 3, "≥99.99%%" 4)
   set mytics 1
-  set key outside below center horizontal maxcols 2 reverse Left samplen 3 width 1
+  set key outside below center horizontal maxcols 2 reverse Left samplen 3 width -2
   set bmargin 5 + (n + 1) / 2
   set xlabel offset 0, 0.3
   set offsets graph 0.02, graph 0.02, 0, 0

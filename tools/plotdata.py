@@ -243,9 +243,10 @@ def data(d):
                                                           fmt_ms(max(durs) / 1e6))
                               if durs else "%s: no pauses" % c)
             write(os.path.join(dd, "pauses.%s.tsv" % t), "\n\n\n".join(blocks) + "\n")
-            job(jobs, "pauses.gp", "pauses-%s" % t, data=rel("pauses.%s.tsv" % t),
-                ttl=gq("Pause times, %s" % label(wl, size)), colls=words(present), titles=words(titles),
-                n=len(present))
+            if any(not ti.endswith(": no pauses") for ti in titles):   # else nothing to draw
+                job(jobs, "pauses.gp", "pauses-%s" % t, data=rel("pauses.%s.tsv" % t),
+                    ttl=gq("Pause times, %s" % label(wl, size)), colls=words(present), titles=words(titles),
+                    n=len(present))
 
             # MMU: one block per collector (median over repetitions, from mmu.tsv)
             mmu = {}
@@ -517,11 +518,15 @@ def report(d):
     allocs = aorder({k[2] for k in run.table})
     sizes = sorted({k[1] for k in run.table}, key=lambda s: (s != "default", s))
     reps = sorted({int(r["repetitions"]) for r in run.table.values() if r.get("repetitions", "").isdigit()})
+    extra = []
+    for a in allocs[1:]:
+        wls = sorted({k[0] for k in run.table if k[2] == a})
+        extra.append("`%s` for %s" % (a, ", ".join("`%s`" % w for w in wls)))
     L += ["What ran: every collector below on every workload below (each cell a fresh `gcscope run` "
-          "process, so RSS and the allocator start clean), at size%s %s, on the %s allocator%s; "
+          "process, so RSS and the allocator start clean), at size%s %s, on the `%s` allocator%s; "
           "%s repetition%s per cell (tables show the median)." % (
-              "s" if len(sizes) > 1 else "", ", ".join("`%s`" % s for s in sizes),
-              ", ".join("`%s`" % a for a in allocs), "s" if len(allocs) > 1 else "",
+              "s" if len(sizes) > 1 else "", ", ".join("`%s`" % s for s in sizes), allocs[0] if allocs else "?",
+              " (and %s)" % "; ".join(extra) if extra else "",
               "/".join(map(str, reps)) or "1", "" if reps == [1] else "s"), ""]
     L += [md_table(["", ""], [
         ["date (UTC)", info.get("date_utc", "?")],
@@ -535,6 +540,13 @@ def report(d):
         ["workloads", ", ".join("`%s`" % w for w in run.workloads)],
         ["cells", "%d measured, %d failed" % (len(run.table), len(run.failures))],
     ], ["---", "---"]), ""]
+    sc = sorted(glob.glob(os.path.join(d, "scaling", "*.json")))
+    if sc:
+        ns = sorted({int(os.path.basename(x).rsplit(".", 2)[-2]) for x in sc if os.path.basename(x).rsplit(".", 2)[-2].isdigit()})
+        L += ["Scaling step (`tools/scaling.sh`): `live-heap` with `objects=N`, `churn=3N`, `collections=0`, "
+              "`shape=shuffled-tree` for N = %s, one run per collector and N (%d runs), in `scaling/`; "
+              "the points are in `scaling.tsv`." % (", ".join(format(n, ",") for n in ns), len(sc)), ""]
+    L += ["Sections: [Options](#options) · [Summary](#summary) · [Figures](#figures).", ""]
     if run.gbench_context.get("library_build_type") == "debug":
         L += ["Google Benchmark reports its own library as a debug build; that affects only its "
               "bookkeeping: each cell is timed inside the `gcscope run` process (release build).", ""]
