@@ -441,6 +441,10 @@ def fmt_duration(s):
     return f"{s}s"
 
 
+def plural(n, word):
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def setting_text(setting):
     return " ".join(f"{k}={v}" for k, v in setting.items())
 
@@ -860,10 +864,10 @@ class Tune:
         if not self.quiet:
             if self.method == "grid":
                 sys.stderr.write(f"tune: {len(self.grid)} settings x {len(self.workloads)} workload(s) fit the budget "
-                                 f"of {self.a['budget']}: full grid, {self.reps} repetition{'s' if self.reps > 1 else ''} each, plus the defaults; "
+                                 f"of {self.a['budget']}: full grid, {plural(self.reps, 'repetition')} each, plus the defaults; "
                                  f"--jobs {self.jobs}; in {rel(self.dir)}\n")
             else:
-                plan = ", ".join(f"{n} x {r} rep{'s' if r > 1 else ''}" for n, r in self.rungs)
+                plan = ", ".join(f"{n} x {plural(r, 'rep')}" for n, r in self.rungs)
                 sys.stderr.write(f"tune: {len(self.grid)} settings x {len(self.workloads)} workload(s) exceed the budget "
                                  f"of {self.a['budget']}: successive halving, rungs {plan} "
                                  f"(settings x repetitions), plus the defaults at {self.reps}; --jobs {self.jobs}; "
@@ -891,7 +895,7 @@ class Tune:
                 for s in alive:
                     self.rung_of[self.skey(s)] = i
                 future = sum(nn * (rr - self.rungs[j - 1][1]) for j, (nn, rr) in enumerate(self.rungs) if j > i) * len(self.workloads)
-                self.run_tasks(self.tasks(alive, prev, r), f"rung {i + 1}/{len(self.rungs)} ({len(alive)} settings x {r} reps)",
+                self.run_tasks(self.tasks(alive, prev, r), f"rung {i + 1}/{len(self.rungs)} ({len(alive)} settings x {plural(r, 'rep')})",
                                future_runs=future)
                 prev = r
         if any(self.values(self.defaults, w, "time") == [] for w in self.workloads):
@@ -979,7 +983,7 @@ class Tune:
         meth = ("full grid" if self.method == "grid" else
                 f"successive halving over {len(self.screen)} of {len(self.grid)} settings, rungs "
                 + " -> ".join(f"{n}x{r}" for n, r in self.rungs))
-        out.append(f"search: {meth}; {self.reps} repetitions per finished cell; "
+        out.append(f"search: {meth}; {plural(self.reps, 'repetition')} per finished cell; "
                    f"{runs_total} runs ({self.measured} measured now, {self.reused} reused from an earlier run)")
         if self.failed:
             out.append(f"failed runs: {len(self.failed)} (their cells are left out)")
@@ -1047,9 +1051,9 @@ class Tune:
                              f"{fmt(md, dim)} [{fmt(min(vd), dim)}-{fmt(max(vd), dim)}]",
                              "" if same else f"{ch:+.1f}%", verdict])
             out += table(rows, indent="  " if one else "    ")
-        out.append(f"  (* objective; median [min-max] of {self.reps} repetitions; noise test: two-sided exact Mann-Whitney U, recommended vs defaults)")
+        out.append(f"  (* objective; median [min-max] of {plural(self.reps, 'repetition')}; noise test: two-sided exact Mann-Whitney U, recommended vs defaults)")
         if self.reps < 4:
-            out.append(f"  (with {self.reps} repetitions no difference can reach p <= 0.05: the smallest p is "
+            out.append(f"  (with {plural(self.reps, 'repetition')} no difference can reach p <= 0.05: the smallest p is "
                        f"{mann_whitney_p(list(range(self.reps)), list(range(self.reps, 2 * self.reps))):.3f}; use --reps 5)")
         for c in self.constraints:
             out.append(f"  constraint {c['text']}: met on " + ", ".join(
