@@ -296,6 +296,11 @@ static int cmd_churn(const char *name, uint32_t allocs, int nset, const char *co
          gcs_mmu(iv, k, t0, t1, 1000000), gcs_mmu(iv, k, t0, t1, 10000000),
          gcs_mmu(iv, k, t0, t1, 100000000),
          (double)gcs_arena_stats()->bytes_mapped_peak / (1 << 20));
+  uint64_t atomic_max = 0;
+  for (size_t i = 0; i < m; i++)
+    if (mine[i].kind == GCS_PAUSE_ATOMIC && mine[i].end_ns - mine[i].start_ns > atomic_max)
+      atomic_max = mine[i].end_ns - mine[i].start_ns;
+  if (sum.by_kind[GCS_PAUSE_ATOMIC]) printf("      longest atomic phase %.3f ms\n", (double)atomic_max / 1e6);
   /* the three longest pauses, to tell an atomic phase from a step (or a preemption) */
   for (int top = 0; top < 3 && m > 0; top++) {
     size_t best = 0;
@@ -352,7 +357,8 @@ static int cmd_churn(const char *name, uint32_t allocs, int nset, const char *co
          "%ld involuntary context switches\n", 100.0 * (double)(c1 - c0) / (double)(t1 - t0), ru.ru_nivcsw);
   gcs_gc_report_t rep;
   gcs_heap_report(&rep);
-  printf("      %llu cycles completed, %llu objects freed by them; %llu leaves replaced\n",
+  printf("      since the heap opened (tree build included): %llu cycles completed, %llu objects "
+         "freed by them; %llu leaves replaced\n",
          (unsigned long long)rep.gen[0].collections, (unsigned long long)rep.gen[0].collected,
          (unsigned long long)replaced);
   free(mine);
