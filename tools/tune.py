@@ -1055,6 +1055,13 @@ class Tune:
         if self.reps < 4:
             out.append(f"  (with {plural(self.reps, 'repetition')} no difference can reach p <= 0.05: the smallest p is "
                        f"{mann_whitney_p(list(range(self.reps)), list(range(self.reps, 2 * self.reps))):.3f}; use --reps 5)")
+        if not same and self.defaults_feasible:
+            better = [o for o in self.objectives if any(
+                self.med(b, w, o) < self.med(d, w, o) and
+                mann_whitney_p(self.values(b, w, o), self.values(d, w, o)) <= 0.05 for w in self.workloads)]
+            if not better:
+                out.append("  note: no objective is better than the defaults' beyond noise (p <= 0.05): keep the defaults, "
+                           "or rerun with more --reps to tell")
         for c in self.constraints:
             out.append(f"  constraint {c['text']}: met on " + ", ".join(
                 f"{w} ({fmt(self.med(b, w, c['metric']), METRICS[c['metric']][1])})" for w in self.workloads))
