@@ -25,7 +25,11 @@ MINOR = {"collect", "step"}        # young-generation collections and incrementa
 CDF_POINTS = 2500                  # CDF points per collector kept below the top 1%
 
 
+WRITTEN = set()   # the files this run of plotdata wrote
+
+
 def write(path, text):
+    WRITTEN.add(os.path.abspath(path))
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         f.write(text)
@@ -407,6 +411,9 @@ def data(d):
         job(jobs, "scaling.gp", "scaling", data=rel("scaling.tsv"), colls=words(present), titles=words(titles),
             n=len(present), ttl=gq("Pauses against the live heap (live-heap, churn beside it)"))
     write(os.path.join(dd, "jobs.txt"), "\n".join(jobs) + "\n")
+    for stale in glob.glob(os.path.join(dd, "*.tsv")):   # an earlier drawing's, not redrawn
+        if os.path.abspath(stale) not in WRITTEN:
+            os.remove(stale)
     print("\n".join(jobs))
 
 
@@ -614,7 +621,11 @@ def options_section(run):
     for k in sorted(every):
         vs = {val(p[k]) for p in params.values()}
         shared.append("`%s=%s`" % (k, show(vs)) + ("" if len(vs) == 1 else " (per cell)"))
-    out = ["Every cell: " + (", ".join(shared) or "–") + ".", ""]
+    out = ["Every cell: " + (", ".join(shared) or "–") + "."]
+    if any(k[2] == "jemalloc" for k in params):
+        out[-1] += (" A `jemalloc` cell runs the system allocator with Debian's libjemalloc preloaded, so its "
+                    "options say `allocator=system`.")
+    out.append("")
     wknobs = {}
     for (wl, size, alloc, c), p in params.items():
         wknobs.setdefault((wl, size), []).append(set(p))
