@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """cpython_oracle.py -- replay a gcscope trace on CPython itself (the system python3, 3.11).
 
-    /usr/bin/python3 tools/cpython_oracle.py [--threshold0 N ...] TRACE
+    /usr/bin/python3 tools/cpython_oracle.py [--threshold T0,T1,T2] [--disabled]
+                                             [--freeze-after-allocs N] TRACE
 
 prints one JSON object with the fields of `gcscope replay --json` that CPython can report:
 `collects` (what gc.collect(GEN) returned for each `collect` op), `stats` (gc.get_stats() per
@@ -42,6 +43,11 @@ generations 0..2 and zeroes their counts, long_lived_total and long_lived_pendin
 trace starts from the state gcscope starts from. gc.get_stats() is read before the freeze and
 subtracted (with that one setup collection of generation 2).
 
+Options mirror the collector's knobs: --threshold (gc.set_threshold), --disabled
+(gc.disable(): counts go on, no automatic collection), --freeze-after-allocs N (gc.freeze()
+right after the N-th `new` has made its container, before it is bound -- where the collector's
+freeze_after_allocs knob freezes).
+
 Binding order is CPython's: `names[a] = tmp` stores the new object (allocated, maybe after a
 collection, while the old binding still held) and then drops the old reference.
 
@@ -57,6 +63,10 @@ Counting live objects after a full collection (gc.collect() or gc.collect(2)):
   atoms       the distinct bytearrays (by id) held by a bound name or by a slot of a live
               container: an atom nothing holds was freed by reference counting, so this is
               every live atom.
+  frozen      with --freeze-after-allocs, the trace's frozen containers still alive are
+              gc.get_freeze_count() less what was frozen before the trace (and less the
+              spares released). gc.get_objects() does not list them, so the atoms that only
+              frozen garbage holds could not be found: that option needs an atom-free trace.
 
 Exit status: 0, or 1 with a message "TRACE:LINE: ..." on a malformed trace or a replay error.
 """
@@ -64,7 +74,7 @@ import gc
 import json
 import sys
 
-NEW, ATOM, SET, LOAD, DROP, COLLECT = range(6)
+NEW, ATOM, SET, LOAD, DROP, COLLECT, NEW_FREEZE = range(7)
 OPNAMES = {"new": NEW, "atom": ATOM, "set": SET, "load": LOAD, "drop": DROP, "collect": COLLECT}
 USAGE = {NEW: "new ID NSLOTS", ATOM: "atom ID BYTES", SET: "set ID SLOT ID2",
          LOAD: "load ID SRC SLOT", DROP: "drop ID", COLLECT: "collect [GEN]"}
@@ -195,11 +205,13 @@ def count_live(names, objs_fn, seen, bad):
     return n
 
 
-def replay(OP, A, B, C, names, NONES, ATOMS, collects, live, spares, seen, bad, state):
+def replay(OP, A, B, C, names, NONES, ATOMS, collects, live, spares, seen, bad, state, frozen0):
     """The replay loop. Every object it creates is a trace object, an int or a range
     iterator; see the module comment."""
     collect = gc.collect
     get_objects = gc.get_objects
+    freeze = gc.freeze
+    frozen_count = gc.get_freeze_count
     nsp = 0
     k = 0
     tmp = None
@@ -219,13 +231,20 @@ def replay(OP, A, B, C, names, NONES, ATOMS, collects, live, spares, seen, bad, 
                 names[A[k]] = ATOMS[B[k]].copy()
             elif op == DROP:
                 names[A[k]] = None
+            elif op == NEW_FREEZE:
+                tmp = L()
+                tmp += NONES[B[k]]
+                freeze()                # gc.freeze(): returns None, allocates nothing
+                names[A[k]] = tmp
+                tmp = None
             else:
                 g = B[k]
                 collects.append(collect(g))
                 if g == 2:
                     spares[nsp] = None  # an empty list to the (just cleared) list freelist
                     nsp += 1
-                    live.append(count_live(names, get_objects, seen, bad))
+                    live.append(count_live(names, get_objects, seen, bad)
+                                + frozen_count() - frozen0 + nsp)
     except (TypeError, IndexError, AttributeError):
         state[0] = k
         raise
@@ -239,6 +258,8 @@ def check_replay_error(path, OP, A, B, C, LINES, names_str, k, exc):
 
 def main(argv):
     thresholds = None
+    disabled = False
+    freeze_after = 0
     args = []
     i = 0
     while i < len(argv):
@@ -247,13 +268,22 @@ def main(argv):
             thresholds = tuple(int(x) for x in argv[i + 1].split(","))
             i += 2
             continue
+        if a == "--freeze-after-allocs":
+            freeze_after = int(argv[i + 1])
+            i += 2
+            continue
+        if a == "--disabled":
+            disabled = True
+            i += 1
+            continue
         if a in ("-h", "--help"):
             sys.stdout.write(__doc__)
             return 0
         args.append(a)
         i += 1
     if len(args) != 1:
-        sys.stderr.write("usage: cpython_oracle.py [--threshold T0,T1,T2] TRACE\n")
+        sys.stderr.write("usage: cpython_oracle.py [--threshold T0,T1,T2] [--disabled] "
+                         "[--freeze-after-allocs N] TRACE\n")
         return 2
     path = args[0]
     if sys.version_info[:2] != (3, 11):
@@ -269,6 +299,20 @@ def main(argv):
     except OSError as e:
         sys.stderr.write("cpython_oracle: %s: cannot open: %s\n" % (path, e.strerror))
         return 1
+
+    if freeze_after > 0:
+        if ATOM in OP:
+            sys.stderr.write("cpython_oracle: --freeze-after-allocs needs a trace without atoms: "
+                             "frozen containers are outside gc.get_objects(), so the atoms only "
+                             "frozen garbage holds cannot be counted\n")
+            return 2
+        seen_new = 0
+        for k in range(len(OP)):
+            if OP[k] == NEW:
+                seen_new += 1
+                if seen_new == freeze_after:
+                    OP[k] = NEW_FREEZE
+                    break
 
     # Everything the replay touches exists before the freeze.
     names = [None] * (nnames + 1)
@@ -286,9 +330,11 @@ def main(argv):
 
     gc.freeze()       # the interpreter's and the oracle's objects: permanent generation
     gc.collect()      # generations 0..2 empty, counts 0, long_lived_total = pending = 0
-    gc.enable()
+    frozen0 = gc.get_freeze_count()   # less one for each spare released: none of the trace's
+    if not disabled:
+        gc.enable()
     try:
-        replay(OP, A, B, C, names, NONES, ATOMS, collects, live, spares, seen, bad, state)
+        replay(OP, A, B, C, names, NONES, ATOMS, collects, live, spares, seen, bad, state, frozen0)
     except (TypeError, IndexError, AttributeError) as e:
         gc.disable()
         sys.stderr.write("cpython_oracle: %s\n" % check_replay_error(
@@ -301,7 +347,8 @@ def main(argv):
         sys.stderr.write("cpython_oracle: internal error: tracked objects of the oracle's own "
                          "in the heap: %s\n" % ", ".join(sorted(set(bad))))
         return 3
-    live_at_end = count_live(names, gc.get_objects, seen, [])  # skips count, stats1
+    live_at_end = (count_live(names, gc.get_objects, seen, [])  # skips count, stats1
+                   + gc.get_freeze_count() - frozen0 + nfull)
     stats = []
     for g in range(3):
         s0, s1 = stats0[g], stats1[g]

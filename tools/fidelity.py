@@ -14,10 +14,11 @@ two disagree. The trace of a failing case is kept (--keep, default /tmp). The la
 
   --quick  (the default; `make test`)  every style x 3 seeds x 50k ops under the release
            build, every style x 20k ops under the debug build (ASan, UBSan, heap verify
-           around every collection), every style at thresholds (50,5,5), and one 1M-op
-           trace. About 15 s.
+           around every collection), every style at thresholds (50,5,5), freeze_after_allocs
+           and enabled=off cases, and one 1M-op trace. Under half a minute.
   --full   (`make fidelity`)  60 seeds x 5 styles, every tenth seed at 1.2M ops (the
-           others 100k), plus 10 seeds x 5 styles at thresholds (50,5,5) and (2000,3,20).
+           others 100k), plus 10 seeds x 5 styles at thresholds (50,5,5) and (2000,3,20),
+           10 x 5 with freeze_after_allocs, 5 with enabled=off, 5 under the debug build.
 """
 import argparse
 import concurrent.futures
@@ -37,15 +38,21 @@ KNOB_NAMES = ("threshold0", "threshold1", "threshold2")
 
 
 class Case:
-    def __init__(self, style, seed, ops, thresholds=None, gcscope=None):
+    def __init__(self, style, seed, ops, thresholds=None, gcscope=None, freeze=0, disabled=False):
         self.style, self.seed, self.ops = style, seed, ops
         self.thresholds = thresholds
         self.gcscope = gcscope
+        self.freeze = freeze          # freeze_after_allocs
+        self.disabled = disabled      # enabled=off
 
     def name(self):
         s = "style=%s seed=%d ops=%d" % (self.style, self.seed, self.ops)
         if self.thresholds:
             s += " thresholds=%s" % ",".join(map(str, self.thresholds))
+        if self.freeze:
+            s += " freeze_after_allocs=%d (atom-free trace)" % self.freeze
+        if self.disabled:
+            s += " enabled=off"
         if os.path.basename(os.path.dirname(self.gcscope)) == "debug":
             s += " build=debug"
         return s
@@ -66,6 +73,12 @@ def replay_both(case, trace):
         for k, v in zip(KNOB_NAMES, case.thresholds):
             cmd += ["--set", "%s=%d" % (k, v)]
         ocmd += ["--threshold", ",".join(map(str, case.thresholds))]
+    if case.freeze:
+        cmd += ["--set", "freeze_after_allocs=%d" % case.freeze]
+        ocmd += ["--freeze-after-allocs", str(case.freeze)]
+    if case.disabled:
+        cmd += ["--set", "enabled=off"]
+        ocmd += ["--disabled"]
     ours = json.loads(run(cmd + [trace], "gcscope replay"))
     theirs = json.loads(run(ocmd + [trace], "cpython_oracle.py"))
     return ours, theirs
@@ -136,7 +149,8 @@ def run_case(case, keep, do_bisect):
     trace = os.path.join(tmpdir, "%s-%d-%d.trace" % (case.style, case.seed, case.ops))
     try:
         run([PYTHON, os.path.join(HERE, "gentrace.py"), "--style", case.style, "--seed",
-             str(case.seed), "--ops", str(case.ops), "-o", trace], "gentrace.py")
+             str(case.seed), "--ops", str(case.ops), "-o", trace]
+            + (["--no-atoms"] if case.freeze else []), "gentrace.py")
         ours, theirs = replay_both(case, trace)
         d = first_difference(ours, theirs)
         if d is None:
@@ -176,6 +190,9 @@ def cases_quick(rel, dbg):
         c.append(Case(st, 4, 20000, None, dbg))
     for st in STYLES:
         c.append(Case(st, 5, 30000, (50, 5, 5), rel))
+    for st in ("growth", "cycles", "mixed"):
+        c.append(Case(st, 7, 30000, None, rel, freeze=3000))
+    c.append(Case("graph", 8, 30000, None, rel, disabled=True))
     c.append(Case("mixed", 6, 1000000, None, rel))
     return c
 
@@ -189,6 +206,11 @@ def cases_full(rel, dbg):
         for st in STYLES:
             th = (50, 5, 5) if seed % 2 else (2000, 3, 20)
             c.append(Case(st, seed, 100000, th, rel))
+    for seed in range(301, 311):
+        for st in STYLES:
+            c.append(Case(st, seed, 100000, None, rel, freeze=1000 * (seed - 300)))
+    for st in STYLES:
+        c.append(Case(st, 401, 100000, None, rel, disabled=True))
     for st in STYLES:
         c.append(Case(st, 201, 30000, None, dbg))
     return c

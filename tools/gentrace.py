@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """gentrace.py -- seeded, deterministic trace generators (DESIGN.md "Trace format").
 
-    gentrace.py --style S --seed N --ops M [-o FILE]
+    gentrace.py --style S --seed N --ops M [--no-atoms] [-o FILE]
 
 writes a trace of about M ops (it stops at the first op boundary at or after M, then drops
 nothing: the names still bound at the end are part of what is compared). The same
@@ -46,7 +46,8 @@ class Gen:
     """Emits ops and keeps the model: names -> container (a list of slots), Atom, or None
     (bound to nothing). An unbound name is absent."""
 
-    def __init__(self, seed, ops):
+    def __init__(self, seed, ops, atoms=True):
+        self.atoms = atoms       # False: an empty container wherever an atom would be
         self.r = random.Random(seed)
         self.target = ops
         self.out = []
@@ -61,6 +62,9 @@ class Gen:
         self.names[n] = [None] * k
 
     def atom(self, n, b):
+        if not self.atoms:
+            self.new(n, 0)
+            return
         self.out.append("atom %s %d" % (n, b))
         self.names[n] = Atom()
 
@@ -331,9 +335,10 @@ def mixed_run(g):
             step(g)
 
 
-def generate(style, seed, ops):
-    g = Gen(seed, ops)
-    g.out.append("# gentrace.py --style %s --seed %d --ops %d" % (style, seed, ops))
+def generate(style, seed, ops, atoms=True):
+    g = Gen(seed, ops, atoms)
+    g.out.append("# gentrace.py --style %s --seed %d --ops %d%s" % (style, seed, ops,
+                                                                    "" if atoms else " --no-atoms"))
     if style == "mixed":
         mixed_run(g)
     else:
@@ -351,11 +356,13 @@ def main(argv):
     ap.add_argument("--style", required=True, choices=sorted(list(STYLES) + ["mixed"]))
     ap.add_argument("--seed", type=int, required=True)
     ap.add_argument("--ops", type=int, required=True)
+    ap.add_argument("--no-atoms", action="store_true",
+                    help="an empty container wherever an atom would be (for the oracle's freeze mode)")
     ap.add_argument("-o", "--output", default="-")
     a = ap.parse_args(argv)
     if a.ops < 1:
         ap.error("--ops must be positive")
-    lines = generate(a.style, a.seed, a.ops)
+    lines = generate(a.style, a.seed, a.ops, not a.no_atoms)
     text = "\n".join(lines) + "\n"
     if a.output == "-":
         sys.stdout.write(text)
