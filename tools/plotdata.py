@@ -740,12 +740,12 @@ def figures_section(run):
                     w = run.jfig((wl, size, a, c), lambda j: j["figures"]["returned_fraction"])
                     if w is not None:
                         wret.append("`%s`/%s %.0f%%" % (c, a, 100 * w))
-            s = ("Memory returned to the OS on %s, per collector (groups) and allocator (bars). Left: peak RSS "
-                 "(light) and RSS after release (dark), log scale. " % label(wl, size))
+            s = ("Memory returned to the OS on %s, per collector (groups) and allocator (bars). %s: peak RSS "
+                 "(light) and RSS after release (dark), log scale. " % (label(wl, size), "Top" if wret else "Left"))
             if wret:
-                s += ("Middle: the workload's own measurement, the share of the freed bytes that left RSS once part of "
-                      "the heap died and a full collection ran: " + ", ".join(wret) + ". ")
-            s += "Right: the share of the freed bytes that left RSS after the workload released everything"
+                s += ("Bottom left: the workload's own measurement, the share of the freed bytes that left RSS once "
+                      "part of the heap died and a full collection ran: " + ", ".join(wret) + ". ")
+            s += ("Bottom right" if wret else "Right") + ": the share of the freed bytes that left RSS after the workload released everything"
             s += (": " + ", ".join(ret) + "." if ret else ".")
             s += (" Above 100%, memory beyond the objects' own left too: the allocator's or the collector's "
                   "(a tracing collector's tables shrink with the heap).")
