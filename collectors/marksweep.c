@@ -6,8 +6,9 @@
 **   mark_roots + propagate_all   white -> gray (on the gray stack) -> black; an explicit stack,
 **                                no recursion, so a 10-million-node chain needs no C stack
 **   sweep                        one pass over the object table: white objects are freed
-**                                (gcs_free_, so the arena's release policy applies), black
-**                                ones turn white again, and the table is compacted in place
+**                                (gcs_free_, so the arena's release policy applies), the
+**                                table is compacted in place, and the flip of g.white turns
+**                                the survivors white again (see Colours)
 ** Trigger: a collection runs when the heap (block bytes) would pass `pause_pct` % of what
 ** survived the last one (Lua's setpause: 200 = wait for the heap to double), and never below
 ** `pause_min_bytes`. An explicit collect(any generation) is the same full collection.
@@ -19,7 +20,8 @@
 ** would push a 2-slot node from 32 to 40 bytes, i.e. into the 48-byte size class — 50% more
 ** heap and cache traffic for the very objects that dominate — while the side table costs the
 ** same 8 bytes, packs densely, and is read sequentially by the sweep (with prefetch).
-** The table is the collector's own memory (mmap'd), not counted in gcs_heap.live_bytes.
+** The table is the collector's own memory (mmap'd), not counted in gcs_heap.live_bytes;
+** chunks a sweep empties are kept for it to grow back into (at most as many as in use).
 **
 ** Colours: Lua's two whites (gcs.h: GCS_WHITE0, GCS_WHITE1), and gray = no colour bit. But a
 ** marked object is not painted GCS_BLACK: it gets the *other* white — the white of the next
@@ -234,7 +236,7 @@ static void propagate_all(void) {
 
 /* One pass over the table: frees white objects and compacts the survivors toward the head
 ** (the write cursor never passes the read cursor); survivors are only read — the flip that
-** follows makes them white. Chunks left empty at the end are unmapped. Returns the number
+** follows makes them white. Chunks left empty are kept as spares. Returns the number
 ** of objects freed. */
 static uint64_t sweep(void) {
   uint64_t freed = 0;
