@@ -27,6 +27,10 @@
 ** --allocator jemalloc re-executes this program with jemalloc preloaded (as mimalloc-bench
 ** does) and allocator=system; the child checks that jemalloc is really there.
 **
+** The pause log written to PREFIX.pauses.tsv holds every pause from the run's start, the
+** release phase's collection included (after the run's end time); the JSON's pause figures
+** and MMU count only the run.
+**
 ** Output goes to memory first and is written whole: stdout at the end, and --out PREFIX
 ** files (PREFIX.json, .pauses.tsv, .rss.tsv, .counters.tsv) each written to a temporary name
 ** and renamed, so a crash never leaves half a result.

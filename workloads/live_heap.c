@@ -133,6 +133,7 @@ static int run_live_heap(gcs_wl_ctx *ctx) {
     gcs_safepoint();
   }
   for (uint32_t i = 0; i < CHURN_RING; i++) gcs_root_set(&r[2 + i], NULL);
+  if (churn) gcs_wl_mark(ctx, "churned"); /* the steady state ends: later pauses are teardown */
   if (collections) gcs_heap_collect(-1); /* untimed: the churn's garbage */
 
   for (uint64_t i = 0; i < collections; i++) {
