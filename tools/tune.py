@@ -44,7 +44,8 @@ HELP = """\
 usage: gcscope tune --collector C --workload W [--workload W2 ...] --knob NAME=SPEC [--knob ...]
                     [--objective time|p99|max-pause|peak-rss|... ...] [--constraint 'METRIC<=VALUE' ...]
                     [--set KNOB=VALUE ...] [--allocator A] [--trace FILE] [--seed N]
-                    [--reps N] [--budget N] [--jobs N] [--timeout S] [--out DIR] [--fresh] [--quiet]
+                    [--reps N] [--budget N] [--tolerance PCT] [--jobs N] [--timeout S] [--out DIR]
+                    [--fresh] [--quiet]
 
 Searches knob settings of one collector on one or more workloads, measures each setting
 against the collector's defaults, and recommends one.
@@ -73,6 +74,10 @@ against the collector's defaults, and recommends one.
   --reps N             repetitions per cell (default 5, see below)
   --budget N           cells (settings x workloads, at full repetitions) the search may spend,
                        the defaults not counted (default 64)
+  --tolerance PCT      how much worse than the defaults, on an objective's median, a setting may
+                       be and still be recommended (default 5%; beyond it, or when the Mann-
+                       Whitney test says worse at p <= 0.05, the setting is a trade-off: listed
+                       on the frontier, not recommended)
   --jobs N             cells run at a time, each its own process (default 1; more than the idle
                        cores disturbs the timings)
   --timeout S          a run taking longer is killed and counted as failed (default 600)
@@ -154,10 +159,11 @@ def die(msg, status=1):
 def parse_args(argv):
     """Hand-rolled so that every error is one line naming the flag (argparse prints usage)."""
     a = {"collector": None, "workloads": [], "knobs": [], "objectives": [], "constraints": [],
-         "sets": [], "allocator": None, "trace": None, "seed": 1, "reps": 5, "budget": 64,
+         "sets": [], "allocator": None, "trace": None, "seed": 1, "reps": 5, "budget": 64, "tolerance": 5.0,
          "jobs": 1, "timeout": 600.0, "out": None, "fresh": False, "quiet": False}
     valued = {"--collector", "--workload", "--knob", "--objective", "--constraint", "--set",
-              "--allocator", "--trace", "--seed", "--reps", "--budget", "--jobs", "--timeout", "--out"}
+              "--allocator", "--trace", "--seed", "--reps", "--budget", "--jobs", "--timeout", "--out",
+              "--tolerance"}
     i = 0
     while i < len(argv):
         f = argv[i]
@@ -195,6 +201,11 @@ def parse_args(argv):
                 if not re.fullmatch(r"\d+", v) or int(v) < lo:
                     raise UsageError(f"--{name} {v}: expected an integer >= {lo}")
                 a[name] = int(v)
+            elif name == "tolerance":
+                m = re.fullmatch(r"(\d+(?:\.\d*)?)%?", v)
+                if not m or float(m.group(1)) > 1000:
+                    raise UsageError(f"--tolerance {v}: expected a percentage, e.g. 5%")
+                a["tolerance"] = float(m.group(1))
             elif name == "timeout":
                 try:
                     a["timeout"] = float(v)
@@ -549,6 +560,7 @@ class Tune:
         a = self.a
         ident = {k: a[k] for k in ("collector", "workloads", "knobs", "objectives", "constraints",
                                    "sets", "allocator", "trace", "seed", "reps", "budget")}
+        # not --tolerance: it changes the pick, not what is measured
         return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:8]
 
     def open_dir(self):
@@ -929,13 +941,19 @@ class Tune:
             self.best = None
 
     def worse_than_defaults(self, setting):
-        """The objectives on which setting is worse than the defaults beyond noise: a higher
-        median on some workload, with the exact Mann-Whitney p <= 0.05."""
+        """The objectives on which setting is worse than the defaults: on some workload, a
+        median higher by more than --tolerance, or higher with the exact Mann-Whitney p <= 0.05.
+        (Not significantly worse is not the same as as good: with 5 repetitions and one outlier
+        the test misses a 10% loss, the tolerance does not.)"""
         worse = []
+        tol = self.a["tolerance"] / 100.0
         for o in self.objectives:
             for w in self.workloads:
                 vs, vd = self.values(setting, w, o), self.values(self.defaults, w, o)
-                if vs and vd and statistics.median(vs) > statistics.median(vd) and mann_whitney_p(vs, vd) <= 0.05:
+                if not vs or not vd:
+                    continue
+                ms, md = statistics.median(vs), statistics.median(vd)
+                if ms > md * (1 + tol) or (ms > md and mann_whitney_p(vs, vd) <= 0.05):
                     worse.append(o)
                     break
         return worse
@@ -1036,22 +1054,28 @@ class Tune:
         for w in self.workloads:
             if not one:
                 out.append(f"  on {w}:")
-            rows = [["", "recommended" if not same else "defaults", "defaults (" + setting_text(d) + ")", "change", "noise test"]]
+            if same:
+                rows = [["", "defaults (" + setting_text(d) + ")"]]
+            else:
+                rows = [["", "recommended", "defaults (" + setting_text(d) + ")", "change", "noise test"]]
             for m in metrics:
                 dim = METRICS[m][1]
                 vb, vd = self.values(b, w, m), self.values(d, w, m)
                 if not vb or not vd:
                     continue
                 mb, md = statistics.median(vb), statistics.median(vd)
+                label = ("* " if m in self.objectives else "  ") + METRICS[m][2]
+                if same:
+                    rows.append([label, f"{fmt(md, dim)} [{fmt(min(vd), dim)}-{fmt(max(vd), dim)}]"])
+                    continue
                 ch = (mb - md) / md * 100 if md else 0.0
                 p = mann_whitney_p(vb, vd)
-                verdict = "same cell" if same else ("p=%.3f%s" % (p, "" if p <= 0.05 else " (within noise)"))
-                rows.append([("* " if m in self.objectives else "  ") + METRICS[m][2],
-                             f"{fmt(mb, dim)} [{fmt(min(vb), dim)}-{fmt(max(vb), dim)}]",
+                rows.append([label, f"{fmt(mb, dim)} [{fmt(min(vb), dim)}-{fmt(max(vb), dim)}]",
                              f"{fmt(md, dim)} [{fmt(min(vd), dim)}-{fmt(max(vd), dim)}]",
-                             "" if same else f"{ch:+.1f}%", verdict])
+                             f"{ch:+.1f}%", "p=%.3f%s" % (p, "" if p <= 0.05 else " (within noise)")])
             out += table(rows, indent="  " if one else "    ")
-        out.append(f"  (* objective; median [min-max] of {plural(self.reps, 'repetition')}; noise test: two-sided exact Mann-Whitney U, recommended vs defaults)")
+        out.append(f"  (* objective; median [min-max] of {plural(self.reps, 'repetition')}"
+                   + ("" if same else "; noise test: two-sided exact Mann-Whitney U, recommended vs defaults") + ")")
         if self.reps < 4:
             out.append(f"  (with {plural(self.reps, 'repetition')} no difference can reach p <= 0.05: the smallest p is "
                        f"{mann_whitney_p(list(range(self.reps)), list(range(self.reps, 2 * self.reps))):.3f}; use --reps 5)")
