@@ -316,23 +316,15 @@ static uint64_t atomic(void) {
 ** Sweep
 ** ------------------------------------------------------------------------------------ */
 
-#if GCS_DEBUG >= 2
-/* The heap's verifier checks that every live object's slots point to live objects, but a
-** dead object not yet swept may point to one the sweep already freed (Lua's checkobject
-** skips dead objects for this reason). Debug builds therefore empty the slots of the dead
-** at the start of the sweep; nothing can read them any more. */
-static void clear_dead_slots(void) {
-  for (chunk *c = g.all.head; c != NULL; c = c->next)
-    for (uint32_t i = 0; i < c->n; i++)
-      if (isdead(c->o[i])) memset(c->o[i]->slots, 0, (size_t)c->o[i]->nslots * sizeof(gcs_obj *));
+/* An unswept dead object's slots may point to objects the sweep already freed (Lua's
+** checkobject skips dead objects for this reason): the core's verifier asks before following
+** them. isdead holds at any time: once a sweep ends every survivor has the current white. */
+static bool is_garbage(const gcs_obj *o) {
+  return isdead(o);
 }
-#endif
 
 /* Detaches the table for sweeping; objects allocated from now on go to a fresh one. */
 static void enter_sweep(void) {
-#if GCS_DEBUG >= 2
-  clear_dead_slots();
-#endif
   g.sweeping = g.all;
   g.all.head = g.all.tail = NULL;
   g.sweep_r = g.sweep_w = g.sweeping.head;
@@ -729,7 +721,7 @@ static const gcs_knob_t knobs[] = {
 
 const gcs_collector_ops gcs_collector_incremental = {
   .name = "incremental",
-  .summary = "incremental tricolor mark-sweep, forward barrier, bounded steps (Lua 5.4 incremental)",
+  .summary = "incremental tricolor mark-sweep, Lua's split barrier, bounded steps (Lua 5.4 incremental)",
   .barrier = GCS_BARRIER_TRICOLOR,
   .prefix_container = 0,
   .prefix_atom = 0,
@@ -741,5 +733,6 @@ const gcs_collector_ops gcs_collector_incremental = {
   .collect = collect,
   .barrier_slow = barrier_slow,
   .verify = verify,
+  .is_garbage = is_garbage,
   .report = report,
 };

@@ -197,6 +197,10 @@ typedef struct gcs_collector_ops {
   void (*barrier_slow)(gcs_obj *o, gcs_obj *v);
   /* Whole-heap consistency check; prints what is wrong and returns non-zero. NULL: none. */
   int (*verify)(void);
+  /* o is garbage the collector knows of but has not reclaimed yet (an incremental sweep's
+  ** unswept dead): its slots may point to memory already freed, so the core's verifier does
+  ** not follow them. NULL: every live object is reachable-or-unknown. */
+  bool (*is_garbage)(const gcs_obj *o);
   /* Fills the generation counts and stats. NULL: no generations. */
   void (*report)(gcs_gc_report_t *r);
 } gcs_collector_ops;
