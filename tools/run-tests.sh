@@ -21,6 +21,7 @@ done
 # Suites that are programs: each ends with a line "NAME: N passed, N failed".
 suites=("tools/test-cli.sh")
 [ -f tools/fidelity.py ] && suites+=("/usr/bin/python3 tools/fidelity.py --quick")
+[ -f tests/test-tune.sh ] && suites+=("tests/test-tune.sh")
 for suite in "${suites[@]}"; do
   echo "== $suite"
   out=$($suite 2>&1); status=$?
