@@ -10,7 +10,7 @@ PACKAGES=(
   build-essential pkg-config       # cc, make, ar
   libcriterion-dev                 # the C test framework
   libbenchmark-dev                 # Google Benchmark (the driver)
-  libpython3.11-dev python3.11     # pymalloc for the allocator benchmark; the CPython oracle
+  libpython3.11-dev python3.11 python3   # pymalloc for the allocator benchmark; the CPython oracle (/usr/bin/python3)
   libjemalloc2 libjemalloc-dev     # the jemalloc cells
   libgc-dev                        # Boehm-Demers-Weiser, the tracing peer
   liblua5.4-dev lua5.4             # Lua 5.4, the incremental peer
