@@ -44,6 +44,11 @@
 ** object is in. delete_garbage therefore always takes the head of its list afresh, as
 ** CPython does, holding a reference around the clear (Py_INCREF / Py_DECREF).
 **
+** Three walks are organised differently from 3.11, with the same results and list orders:
+** move_unreachable counts what it keeps (3.11 walks again with gc_list_size), update_refs
+** walks from both ends, subtract_refs walks two halves side by side (docs/cpython.md, "Same
+** results, fewer walks"). move_unreachable, which depends on order, is 3.11's exactly.
+**
 ** What 3.11 has and this model has not: finalizers (tp_del, tp_finalize), weak references,
 ** resurrection, gc.callbacks, DEBUG_SAVEALL, untrack_dicts (no dicts), the free lists cleared
 ** at a full collection (no free lists: every container is malloc'd, as a list subclass in
@@ -676,11 +681,12 @@ static int64_t gc_collect_generations(void) {
 }
 
 /* gc.freeze(): every tracked object to the permanent generation, which is never collected.
-** As 3.11, it zeroes count[0] only (the assignment sits inside its loop). */
+** It zeroes every generation's count, as CPython 3.11.2 does (checked by the fidelity test:
+** gc.get_count() is (0, 0, 0) right after gc.freeze()). */
 static void gc_freeze(void) {
   for (int i = 0; i < NUM_GENERATIONS; ++i) {
     gc_list_merge(GEN_HEAD(i), &gcstate.permanent_generation.head);
-    gcstate.generations[0].count = 0;
+    gcstate.generations[i].count = 0;
   }
 }
 
