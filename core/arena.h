@@ -6,7 +6,10 @@
 **   arenas        1 MiB from mmap; kept in `usable_arenas` sorted most-full-first (fewest free
 **                 pools first), so allocation drains the nearly empty ones; an arena whose
 **                 pools are all free is munmap'ed, unless it is the last usable one (3.9+).
-**   large         > 512 bytes: straight from mmap, rounded to pages, munmap'ed on free.
+**   large         > 512 bytes: straight from mmap, rounded to pages, munmap'ed on free
+**                 (under `none` kept and reused for the same mapped size).
+**
+** Single-threaded, like pymalloc under the GIL: one allocator per process, no locking.
 **
 ** Retained pools (GCS_ARENA_RETAIN, default 1; not in pymalloc): a pool that empties while
 ** it is the only pool of its class stays on usedpools until another pool of the class joins
@@ -24,6 +27,8 @@
 ** Invariants (checked by gcs_arena_check):
 **   bytes_in_use  == sum of the block sizes handed out and not freed (rounded to the class)
 **   bytes_mapped  == arenas * 1 MiB + sum of large mappings
+**   returned      bytes_returned_munmap and bytes_returned_madvise are disjoint: an arena's
+**                 munmap counts only what its purged pools had not already returned
 **   every pool on usedpools[c] has 0 < ref.count < capacity(c), except that a pool alone on
 **   its ring may be empty (retained, GCS_ARENA_RETAIN)
 **   usable_arenas is sorted by nfreepools ascending
@@ -65,7 +70,7 @@ typedef struct gcs_arena_config {
   X(arenas_allocated, "arenas mapped, cumulative")                                \
   X(arenas_freed, "arenas unmapped, cumulative")                                  \
   X(pools_purged, "pools madvise'd, cumulative")                                  \
-  X(large_allocated, "large (> 512 B) objects mapped, cumulative")
+  X(large_allocated, "large (> 512 B) objects allocated, cumulative")
 
 typedef struct gcs_arena_stats {
 #define GCS_ARENA_STAT_FIELD(name, doc) uint64_t name;
