@@ -507,6 +507,12 @@ Test(arena, freed_blocks_hold_deadbyte) {
 }
 #endif
 
+/* What bytes_in_use counts for a request: its class size, or a large object's usable bytes
+** (its page-rounded mapping minus the 32-byte header). */
+static uint64_t counted(size_t n) {
+  return n <= GCS_ARENA_SMALL_MAX ? class_size(n) : ((n + 32 + 4095) & ~(size_t)4095) - 32;
+}
+
 /* Content integrity of a block: filled with a byte derived from its slot. */
 static void fill(unsigned char *p, size_t n, uint64_t tag) {
   memset(p, (int)(tag & 0xff), n);
@@ -533,7 +539,7 @@ Test(arena, randomized_stress, .timeout = 300) {
   for (int release = GCS_RELEASE_ARENA; release <= GCS_RELEASE_NONE; release++) {
     uint64_t rng = sd + (uint64_t)release;
     open_arena(release, 0);   /* pool policy with delay 0: purge at every chance */
-    uint64_t in_use_small = 0;
+    uint64_t in_use = 0;   /* what bytes_in_use must say: class sizes, large usable sizes */
     for (uint64_t step = 0; step < STEPS; step++) {
       /* The live set swells and drains in waves so arenas empty and refill. */
       uint64_t phase = (step / 50000) % 2;
@@ -542,7 +548,7 @@ Test(arena, randomized_stress, .timeout = 300) {
       if (s->p != NULL && ts_below(&rng, 100) < (phase ? 90 : 30)) {
         verify(s->p, s->n, s->tag, sd);
         gcs_arena_free(s->p, s->n);
-        if (s->n <= GCS_ARENA_SMALL_MAX) in_use_small -= class_size(s->n);
+        in_use -= counted(s->n);
         s->p = NULL;
       } else if (do_alloc) {
         uint64_t r = ts_below(&rng, 1000);
@@ -552,23 +558,23 @@ Test(arena, randomized_stress, .timeout = 300) {
         cr_assert_eq((uintptr_t)s->p % 16, 0);
         s->tag = ts_next(&rng);
         fill(s->p, s->n, s->tag);
-        if (s->n <= GCS_ARENA_SMALL_MAX) in_use_small += class_size(s->n);
+        in_use += counted(s->n);
       }
       if (step % 25000 == 0) {
+        cr_assert_eq(st->bytes_in_use, in_use, "seed %#llx policy %d step %llu",
+                     (unsigned long long)sd, release, (unsigned long long)step);
         cr_assert_eq(gcs_arena_check(), 0, "seed %#llx policy %d step %llu",
                      (unsigned long long)sd, release, (unsigned long long)step);
         if (release == GCS_RELEASE_POOL) gcs_arena_collect(step % 50000 == 0);
       }
     }
     cr_assert_eq(gcs_arena_check(), 0);
-    uint64_t large_in_use = st->bytes_in_use - in_use_small;
     for (int i = 0; i < LIVE; i++) {
       if (live[i].p == NULL) continue;
       verify(live[i].p, live[i].n, live[i].tag, sd);
       gcs_arena_free(live[i].p, live[i].n);
       live[i].p = NULL;
     }
-    (void)large_in_use;
     cr_assert_eq(st->bytes_in_use, 0, "seed %#llx policy %d", (unsigned long long)sd, release);
     gcs_arena_collect(false);   /* retire the pools kept alone on their rings */
     if (release != GCS_RELEASE_NONE) cr_assert_leq(st->bytes_mapped, 1 * MIB);
