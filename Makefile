@@ -75,7 +75,8 @@ build/allocbench: bench/allocbench.c $(LIBOBJ_release) | build/.deps-ok
 	$(CC) $(BASE) $(MODE_release) $(PY_CFLAGS) -o $@ $^ $(PY_LIBS) $(LIBS)
 
 # --- tests ------------------------------------------------------------------------------
-TEST_BINS := $(foreach m,debug stress,$(addprefix build/$(m)/tests/,$(TESTS)))
+# Release too: the inline fast paths (the arena's among them) are compiled out of the others.
+TEST_BINS := $(foreach m,release debug stress,$(addprefix build/$(m)/tests/,$(TESTS)))
 test: build/.deps-ok build/gcscope build/debug/gcscope build/stress/gcscope $(TEST_BINS)
 	@tools/run-tests.sh $(TEST_BINS)
 

@@ -16,7 +16,8 @@
 **     gcs_heap_collect(-1) (it frees the tracing collectors' garbage; under RC every unlink
 **     has freed already), then gcs_arena_collect(true) (core/arena.h, through core/internal.h)
 **     when the heap runs on the arena, so that the `pool` release policy purges every empty
-**     pool now rather than after purge_delay_ms; under `arena` and `none` it does nothing
+**     pool now rather than after purge_delay_ms; under every policy it also hands back the
+**     lone empty pool a size class retains (GCS_ARENA_RETAIN), which can free an arena
 **     RSS again: figure returned_fraction = (RSS at "built" - RSS now) / (live bytes at
 **     "built" - live bytes now), clamped at 0, with returned_bytes and freed_bytes beside it;
 **     no returned_fraction when nothing was freed (`none`); arena_returned_bytes is what the
