@@ -26,7 +26,7 @@ static const char help_text[] =
   "  gcscope replay --collector NAME [--json] [--set KNOB=VALUE]... [--allocator A] FILE\n"
   "                                             replay a trace (format: DESIGN.md)\n"
   "  gcscope run --collector C --workload W [--set KNOB=VALUE]... [--allocator arena|system|jemalloc]\n"
-  "              [--seed N] [--trace FILE] [--sample-ms N] [--out PREFIX] [--json]\n"
+  "              [--seed N] [--trace FILE] [--size small|default] [--sample-ms N] [--out PREFIX] [--json]\n"
   "                                             run one cell in this process, measured\n"
   "  gcscope tune --collector C --workload W --knob NAME=SPEC... [--objective O]... [--jobs N]\n"
   "                                             search knob settings: frontier, plot, advice (tune --help)\n"

@@ -122,11 +122,8 @@ static int run_cell(gcs_bm_state *st, void *arg, double *seconds, char *err, uns
   args[na++] = c->allocator;
   args[na++] = "--out";
   args[na++] = prefix;
-  if (strcmp(c->size, "small") == 0)
-    for (int i = 0; c->w->small && c->w->small[i] && na < 60; i++) {
-      args[na++] = "--set";
-      args[na++] = c->w->small[i];
-    }
+  args[na++] = "--size";
+  args[na++] = c->size;
   for (int i = 0; i < na; i++) {
     size_t len = strlen(args[i]) + 1;
     if (used + len > sizeof store) {

@@ -3,7 +3,9 @@
 **
 **   gcscope run --collector C --workload W [--set knob=value ...]
 **               [--allocator arena|system|jemalloc] [--seed N] [--trace FILE]
-**               [--sample-ms N] [--out PREFIX] [--json]
+**               [--size small|default] [--sample-ms N] [--out PREFIX] [--json]
+**
+** --size small applies the workload's `small` settings (what make test runs) before any --set.
 **
 ** The phases of a cell, and what each measures:
 **   run       t0..t1: the workload. wall and thread-CPU time, the pause log, RSS sampled
@@ -364,6 +366,7 @@ static int reexec_with_jemalloc(char **argv) {
 
 int gcs_cmd_run(int argc, char **argv, char **full_argv) {
   const char *cname = NULL, *wname = NULL, *allocator = "arena", *out_prefix = NULL, *trace = NULL;
+  bool small = false;
   bool json = false;
   unsigned long sample_ms = 5;
   uint64_t seed = 1;
@@ -377,7 +380,7 @@ int gcs_cmd_run(int argc, char **argv, char **full_argv) {
       continue;
     }
     static const char *const with_value[] = {"--collector", "--workload", "--set", "--allocator", "--seed",
-                                             "--out", "--trace", "--sample-ms", NULL};
+                                             "--out", "--trace", "--sample-ms", "--size", NULL};
     int k = -1;
     for (int n = 0; with_value[n]; n++)
       if (strcmp(a, with_value[n]) == 0) k = n;
@@ -403,6 +406,10 @@ int gcs_cmd_run(int argc, char **argv, char **full_argv) {
       break;
     case 5: out_prefix = v; break;
     case 6: trace = v; break;
+    case 8:
+      if (strcmp(v, "small") && strcmp(v, "default")) return usage("--size %s: expected small or default", v);
+      small = strcmp(v, "small") == 0;
+      break;
     default:
       errno = 0;
       sample_ms = strtoul(v, &end, 10);
@@ -438,6 +445,17 @@ int gcs_cmd_run(int argc, char **argv, char **full_argv) {
   if (strcmp(allocator, "arena") != 0 && gcs_options_add(&opts, "allocator=system", err, sizeof err) != 0)
     return usage("%s", err);
   opts.workload_knobs = cell.workload->knobs;
+  if (small) { /* the workload's small settings go first: a later --set overrides them */
+    gcs_options_t user = opts;
+    opts.n = 0;
+    for (int i = 0; cell.workload->small && cell.workload->small[i]; i++)
+      if (gcs_options_add(&opts, cell.workload->small[i], err, sizeof err) != 0) return usage("%s", err);
+    for (int i = 0; i < user.n; i++) {
+      char kv[sizeof user.set[0].name + sizeof user.set[0].value + 2];
+      snprintf(kv, sizeof kv, "%s=%s", user.set[i].name, user.set[i].value);
+      if (gcs_options_add(&opts, kv, err, sizeof err) != 0) return usage("%s", err);
+    }
+  }
   if (gcs_heap_open(cell.collector, &opts, err, sizeof err) != 0) return usage("%s", err);
 
   /* ------------------------------------------------------------------ run */

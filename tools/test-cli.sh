@@ -70,5 +70,49 @@ else:
 ' $c; then ok; else bad "replay --json under $c: $out"; fi
 done
 
+# gcscope run --json: every field of the output contract (issue 5), for every collector ×
+# workload at the workload's small size, and a clean error for a bad flag.
+collectors=$($bin list | awk '/^collectors:/{on=1; next} /^[a-z]/{on=0} on{print $1}')
+workloads=$($bin list | awk '/^workloads:/{on=1; next} /^[a-z]/{on=0} on{print $1}')
+printf 'new a 2\nnew b 1\nset a 0 b\nset b 0 a\ndrop b\ncollect\n' > "$tmp/run.trace"
+for w in $workloads; do
+  for c in $collectors; do
+    args=(run --collector "$c" --workload "$w" --size small --json --sample-ms 1)
+    [ "$w" = trace ] && args+=(--trace "$tmp/run.trace")
+    out=$($bin "${args[@]}" 2>&1)
+    if printf '%s' "$out" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+need = {"collector": None, "workload": None, "params": None,
+        "time": ["wall_ns", "cpu_ns", "gc_ns"],
+        "pauses": ["count", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "total_ns"],
+        "mmu": None,
+        "memory": ["peak_rss_bytes", "final_rss_bytes", "rss_after_release_bytes", "returned_bytes",
+                   "returned_fraction", "mapped_peak_bytes"],
+        "objects": ["allocated", "freed", "leaked"]}
+for k, sub in need.items():
+    assert k in d, "missing " + k
+    for s in sub or []:
+        assert s in d[k], "missing %s.%s" % (k, s)
+windows = [m["window_ns"] for m in d["mmu"]]
+assert windows[0] == 100000 and windows[-1] == 1000000000, windows
+assert all(0 <= m["mmu"] <= 1 for m in d["mmu"]), d["mmu"]
+p = d["pauses"]
+assert p["p50_ns"] <= p["p90_ns"] <= p["p99_ns"] <= p["p999_ns"] <= p["max_ns"] <= p["total_ns"] or p["count"] == 0, p
+assert d["objects"]["allocated"] > 0
+if d["collector"] == "none":
+    assert d["objects"]["freed"] == 0 and d["objects"]["leaked"] == d["objects"]["allocated"]
+if d["collector"] in ("cpython", "marksweep", "incremental"):
+    assert d["objects"]["leaked"] == 0, d["objects"]
+'; then ok; else bad "run --json $c × $w: $out"; fi
+  done
+done
+expect "$bin" 2 "unknown workload 'nope'" run --collector rc --workload nope
+expect "$bin" 2 "unknown argument '--frob'" run --collector rc --workload trace --frob
+expect "$bin" 2 "--seed x: expected a non-negative integer" run --collector rc --workload binary-trees --seed x
+expect "$bin" 2 "no knob of that name" run --collector rc --workload binary-trees --set threshold0=9
+expect "$bin" 2 "needs --trace FILE" run --collector rc --workload trace
+expect "$bin" 2 "--size medium: expected small or default" run --collector rc --workload binary-trees --size medium
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
