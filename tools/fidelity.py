@@ -3,7 +3,8 @@
 
     tools/fidelity.py [--quick | --full] [--jobs N] [--gcscope BIN] [--keep DIR] [--only STYLE]
 
-For each case (style, seed, ops, thresholds) it generates a trace (tools/gentrace.py),
+First a few small traces whose results were worked out by hand (checking the oracle
+itself as much as the collector). Then for each case (style, seed, ops, thresholds) it generates a trace (tools/gentrace.py),
 replays it with `BIN replay --collector cpython --json` and with tools/cpython_oracle.py on
 the system python3, and compares collects, stats, count, live_after_full and live_at_end.
 On a difference it names the case, the first differing field and element, the trace line of
@@ -181,6 +182,114 @@ def run_case(case, keep, do_bisect):
         os.rmdir(tmpdir)
 
 
+# Small traces whose results were worked out by hand (the derivation is in the comments):
+# both the oracle and gcscope must give exactly these. They check the oracle itself.
+def _rule_trace():
+    t = ["new R 100"]
+    t += ["new t 0\nset R %d t" % k for k in range(0, 9)]
+    t += ["collect 2",                       # long_lived_total = 10 (R + 9), counts 0
+          "new t 0\nset R 9 t", "collect 1"]  # long_lived_pending = 1, count2 = 1
+    # 21st new: count0 21 > 20; gen 2 passed over (1 < 10 // 4); gen 0 collected instead
+    t += ["new t 0\nset R %d t" % k for k in range(10, 31)]
+    t += ["collect 1"]                       # pending 1 + 21 = 22, count2 = 2
+    # 21st new: gen 2 collected automatically (22 >= 10 // 4): counts zeroed
+    t += ["new t 0\nset R %d t" % k for k in range(31, 52)]
+    t += ["collect 0"]
+    return "\n".join(t) + "\n"
+
+
+HAND_CASES = [
+    ("two-cycle with an atom", """new a 2
+new b 1
+set a 0 b
+set b 0 a
+atom x 5
+set a 1 x
+drop a
+drop b
+drop x
+collect 0
+collect
+""", None, {  # collect 0 finds a, b (the atom is not tracked); the full one nothing
+        "collects": [2, 0], "count": [0, 0, 0], "live_after_full": [0], "live_at_end": 0,
+        "stats": [{"collections": 1, "collected": 2, "uncollectable": 0},
+                  {"collections": 0, "collected": 0, "uncollectable": 0},
+                  {"collections": 1, "collected": 0, "uncollectable": 0}]}),
+    ("the 701st allocation", "".join("new n%d 0\n" % i for i in range(1, 703)) + "collect 1\n",
+     None, {  # count0 701 > 700 collects gen 0 before n701 is tracked; n702: count0 1;
+              # collect 1: count2 1, counts 0 and 1 zeroed
+        "collects": [0], "count": [0, 0, 1], "live_after_full": [], "live_at_end": 702,
+        "stats": [{"collections": 1, "collected": 0, "uncollectable": 0},
+                  {"collections": 1, "collected": 0, "uncollectable": 0},
+                  {"collections": 0, "collected": 0, "uncollectable": 0}]}),
+    ("loads, rebinding, a self-loop", """new a 1
+atom x 0
+atom y 0
+set a 0 x
+load z a 0
+drop x
+collect
+new a 1
+collect 2
+set a 0 a
+drop a
+collect
+""", None, {  # live: a, x (held by z), y; then a new a (the old one freed by RC); then
+              # the self-loop is the only garbage
+        "collects": [0, 0, 1], "count": [0, 0, 0], "live_after_full": [3, 3, 2],
+        "live_at_end": 2,
+        "stats": [{"collections": 0, "collected": 0, "uncollectable": 0},
+                  {"collections": 0, "collected": 0, "uncollectable": 0},
+                  {"collections": 3, "collected": 1, "uncollectable": 0}]}),
+    ("count0 stays at 0", "new a 0\nnew b 0\ncollect 0\ndrop a\ndrop b\nnew c 0\n", None, {
+        # frees after a collection do not go below 0; c counts 1
+        "collects": [0], "count": [1, 1, 0], "live_after_full": [], "live_at_end": 1,
+        "stats": [{"collections": 1, "collected": 0, "uncollectable": 0},
+                  {"collections": 0, "collected": 0, "uncollectable": 0},
+                  {"collections": 0, "collected": 0, "uncollectable": 0}]}),
+    ("the long_lived_pending rule", _rule_trace(), (20, 0, 0), {
+        # see _rule_trace; at the end 53 containers: R and the 52 it holds
+        "collects": [0, 0, 0, 0], "count": [0, 1, 0], "live_after_full": [10],
+        "live_at_end": 53,
+        "stats": [{"collections": 2, "collected": 0, "uncollectable": 0},
+                  {"collections": 2, "collected": 0, "uncollectable": 0},
+                  {"collections": 2, "collected": 0, "uncollectable": 0}]}),
+]
+
+
+def run_hand_cases(gcscope):
+    """Returns (passed, failed) after printing every mismatch."""
+    passed = failed = 0
+    tmpdir = tempfile.mkdtemp(prefix="fidelity-hand-")
+    try:
+        for i, (name, text, th, want) in enumerate(HAND_CASES):
+            trace = os.path.join(tmpdir, "hand%d.trace" % i)
+            with open(trace, "w") as f:
+                f.write(text)
+            case = Case("hand", i, 0, th, gcscope)
+            try:
+                ours, theirs = replay_both(case, trace)
+            except RuntimeError as e:
+                print("FAIL hand case '%s': %s" % (name, e))
+                failed += 1
+                continue
+            bad = []
+            for who, got in (("gcscope", ours), ("cpython", theirs)):
+                for f in FIELDS:
+                    if got.get(f) != want[f]:
+                        bad.append("%s %s = %s, worked out by hand: %s" % (who, f, got.get(f), want[f]))
+            if bad:
+                failed += 1
+                print("FAIL hand case '%s':\n  %s" % (name, "\n  ".join(bad)))
+            else:
+                passed += 1
+    finally:
+        for f in os.listdir(tmpdir):
+            os.unlink(os.path.join(tmpdir, f))
+        os.rmdir(tmpdir)
+    return passed, failed
+
+
 def cases_quick(rel, dbg):
     c = []
     for st in STYLES:
@@ -248,7 +357,7 @@ def main(argv):
         cases = [c for c in cases if c.style == a.only]
     jobs = a.jobs or (2 if a.full else 1)
     t0 = time.time()
-    passed = failed = 0
+    passed, failed = run_hand_cases(a.gcscope)
     total_ops = max_ops = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
         futs = [(c, ex.submit(run_case, c, a.keep, not a.no_bisect)) for c in cases]
@@ -261,8 +370,9 @@ def main(argv):
             else:
                 failed += 1
                 print(msg, flush=True)
-    print("fidelity: %d cases (%d styles, seeds %d..%d), %d ops replayed, largest trace %d ops, %.0f s"
-          % (len(cases), len({c.style for c in cases}), min(c.seed for c in cases),
+    print("fidelity: %d hand-checked traces, %d generated cases (%d styles, seeds %d..%d), "
+          "%d ops replayed, largest trace %d ops, %.0f s"
+          % (len(HAND_CASES), len(cases), len({c.style for c in cases}), min(c.seed for c in cases),
              max(c.seed for c in cases), total_ops, max_ops, time.time() - t0))
     print("fidelity: %d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
