@@ -843,26 +843,6 @@ static void census(gcs_obj *o, void *arg) {
   }
 }
 
-/* rc.c's check: the count of every object is the number of slots and roots holding it. */
-static void adjust_children(gcs_obj *o, void *arg) {
-  intptr_t delta = *(const intptr_t *)arg;
-  for (uint32_t i = 0; i < o->nslots; i++)
-    if (o->slots[i]) GCS_REFCNT(o->slots[i]) += delta;
-}
-
-static void check_zero(gcs_obj *o, void *arg) {
-  int *bad = arg;
-  if (GCS_REFCNT(o) != 0) {
-    gcs_error("verify cpython: %p (%s, %u slots) has count %" PRIdPTR " more than its referrers",
-              (void *)o, o->kind == GCS_ATOM ? "atom" : "container", o->nslots, GCS_REFCNT(o));
-    *bad = 1;
-  }
-}
-
-static void adjust_roots(intptr_t delta) {
-  for (gcs_obj **r = gcs_heap.roots_base; r < gcs_heap.roots_top; r++)
-    if (*r) GCS_REFCNT(*r) += delta;
-}
 #endif
 
 static int verify(void) {
@@ -899,18 +879,7 @@ static int verify(void) {
   }
 #endif
   for (int i = 0; i < 4; i++) unmark_list(heads[i], marked[i]);
-#if GCS_DEBUG >= 2
-  if (!gcs_heap.rc_draining) {
-    intptr_t minus = -1, plus = 1;
-    int rcbad = 0;
-    gcs_heap_walk(adjust_children, &minus);
-    adjust_roots(-1);
-    gcs_heap_walk(check_zero, &rcbad);
-    adjust_roots(1);
-    gcs_heap_walk(adjust_children, &plus);
-    bad |= rcbad;
-  }
-#endif
+  bad |= gcs_rc_verify_counts(); /* the counts, as for rc */
   return bad;
 }
 

@@ -21,6 +21,7 @@
 #include "core/internal.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -389,6 +390,45 @@ int gcs_heap_verify(void) {
 
 void gcs_heap_verify_at(const char *where) {
   if (gcs_heap_verify() != 0) gcs_fatal("heap verification failed %s (collector %s)", where, gcs_heap.ops->name);
+}
+
+#if GCS_DEBUG >= 2
+/* Subtracts every reference a slot or a root holds from its target's count, as CPython's
+** subtract_refs does; then every count must be zero, and adding back restores it. */
+static void adjust_children(gcs_obj *o, void *arg) {
+  intptr_t delta = *(const intptr_t *)arg;
+  for (uint32_t i = 0; i < o->nslots; i++)
+    if (o->slots[i]) GCS_REFCNT(o->slots[i]) += delta;
+}
+
+static void adjust_roots(intptr_t delta) {
+  for (gcs_obj **r = gcs_heap.roots_base; r < gcs_heap.roots_top; r++)
+    if (*r) GCS_REFCNT(*r) += delta;
+}
+
+static void check_zero(gcs_obj *o, void *arg) {
+  int *bad = arg;
+  if (GCS_REFCNT(o) != 0) {
+    gcs_error("verify %s: %p (%s, %u slots) has count %" PRIdPTR " more than its referrers",
+              gcs_heap.ops->name, (void *)o, o->kind == GCS_ATOM ? "atom" : "container", o->nslots,
+              GCS_REFCNT(o));
+    *bad = 1;
+  }
+}
+#endif
+
+int gcs_rc_verify_counts(void) {
+  int bad = 0;
+#if GCS_DEBUG >= 2
+  intptr_t minus = -1, plus = 1;
+  if (gcs_heap.rc_draining) return 0; /* the counts of queued objects hold links */
+  gcs_heap_walk(adjust_children, &minus);
+  adjust_roots(-1);
+  gcs_heap_walk(check_zero, &bad);
+  adjust_roots(1);
+  gcs_heap_walk(adjust_children, &plus);
+#endif
+  return bad;
 }
 
 int gcs_heap_walk(void (*visit)(gcs_obj *o, void *arg), void *arg) {

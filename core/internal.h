@@ -10,6 +10,12 @@
 
 #include <stdio.h>
 
+/* "heap.c" */
+/* The reference-counting collectors' invariant, which the inline barrier keeps: every count
+** equals the slots of live objects and the roots holding it. Prints each object that breaks
+** it and returns non-zero. Needs the registry (GCS_DEBUG >= 2); 0 without it. */
+int gcs_rc_verify_counts(void);
+
 /* "options.c" */
 /* Validates opts against the core's and c's knob tables and makes the values effective. */
 int gcs_options_resolve(const gcs_collector_ops *c, const gcs_options_t *opts, char *err,
@@ -17,6 +23,13 @@ int gcs_options_resolve(const gcs_collector_ops *c, const gcs_options_t *opts, c
 void gcs_options_clear(void);
 /* Prints every knob of the core, of c and of a workload (either may be NULL) to f. */
 void gcs_options_describe(FILE *f, const gcs_collector_ops *c, const gcs_knob_t *workload_knobs);
+
+/* "rss.c" */
+typedef struct gcs_smaps {
+  uint64_t rss, anonymous, lazyfree;   /* bytes, from /proc/self/smaps_rollup */
+} gcs_smaps_t;
+uint64_t gcs_rss_bytes(void);          /* /proc/self/statm resident * page size; 0 if unreadable */
+int gcs_smaps_read(gcs_smaps_t *s);    /* 0 or an errno */
 
 /* "pause.c" */
 void gcs_pause_reset(bool enabled);
