@@ -28,6 +28,7 @@
 #include <Python.h>   /* first, as the CPython docs require */
 
 #include "core/arena.h"
+#include "core/internal.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -250,15 +251,14 @@ enum { S_ALL, S_RANDOM, S_RUN100, S_RUN1000, NSCEN };
 static const char *const scen_names[NSCEN] = {"free all", "free 90%, one by one at random",
                                               "free 90%, runs of 100", "free 90%, runs of 1000"};
 
+/* core/rss.c's reading: open/read, no stdio buffer malloc'ed under the allocator measured. */
 static uint64_t rss_bytes(void) {
-  FILE *f = fopen("/proc/self/statm", "r");
-  unsigned long long size = 0, resident = 0;
-  if (f == NULL || fscanf(f, "%llu %llu", &size, &resident) != 2) {
+  uint64_t rss = gcs_rss_bytes();
+  if (rss == 0) {
     fprintf(stderr, "allocbench: cannot read /proc/self/statm\n");
     exit(1);
   }
-  fclose(f);
-  return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+  return rss;
 }
 
 /* Whether object i is freed: all, or 90% chosen per object / per run of `run` objects. */

@@ -29,13 +29,7 @@ size_t gcs_pauses_merge(const gcs_pause_t *log, size_t n, gcs_interval_t *out,
 ** run. iv: disjoint, sorted, within [t0, t1]. */
 double gcs_mmu(const gcs_interval_t *iv, size_t n, uint64_t t0, uint64_t t1, uint64_t w);
 
-/* "memory.c" — RSS, smaps_rollup, and a sampler thread. */
-typedef struct gcs_smaps {
-  uint64_t rss, anonymous, lazyfree;   /* bytes, from /proc/self/smaps_rollup */
-} gcs_smaps_t;
-uint64_t gcs_rss_bytes(void);          /* /proc/self/statm resident * page size */
-int gcs_smaps_read(gcs_smaps_t *s);    /* 0 or an errno */
-
+/* "memory.c" — a sampler thread recording RSS over the run. */
 typedef struct gcs_rss_sample {
   uint64_t t_ns, rss;                  /* when, and the RSS then */
 } gcs_rss_sample_t;

@@ -25,12 +25,9 @@ gcs_teardown_t ts_close(void) {
 }
 
 uint64_t ts_rss_bytes(void) {
-  FILE *f = fopen("/proc/self/statm", "r");
-  unsigned long long size = 0, resident = 0;
-  cr_assert(f != NULL);
-  cr_assert(fscanf(f, "%llu %llu", &size, &resident) == 2);
-  fclose(f);
-  return resident * (uint64_t)sysconf(_SC_PAGESIZE);
+  uint64_t rss = gcs_rss_bytes();
+  cr_assert(rss > 0, "cannot read /proc/self/statm");
+  return rss;
 }
 
 const char *ts_write_temp(const char *text) {

@@ -48,19 +48,6 @@ static const gcs_knob_t fragment_knobs[] = {
   {NULL, 0, 0, 0, NULL, NULL},
 };
 
-static uint64_t rss_bytes(void) {
-  char buf[128];
-  int fd = open("/proc/self/statm", O_RDONLY);
-  if (fd < 0) return 0;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return 0;
-  buf[n] = '\0';
-  unsigned long long size = 0, resident = 0;
-  if (sscanf(buf, "%llu %llu", &size, &resident) != 2) return 0;
-  return resident * (uint64_t)sysconf(_SC_PAGESIZE);
-}
-
 /* Knuth's algorithm S: decides, run after run, which `want` of `runs` runs die. */
 typedef struct selection {
   uint64_t rnd;       /* PRNG state */
@@ -94,7 +81,7 @@ static int run_fragment(gcs_wl_ctx *ctx) {
     gcs_safepoint();
   }
   gcs_wl_mark(ctx, "built");
-  const uint64_t rss_built = rss_bytes();
+  const uint64_t rss_built = gcs_rss_bytes();
   const uint64_t live_built = gcs_heap.live_bytes;
   const bool arena = gcs_heap.allocator == GCS_ALLOC_ARENA;
   const gcs_arena_stats_t *as = gcs_arena_stats();
@@ -122,7 +109,7 @@ static int run_fragment(gcs_wl_ctx *ctx) {
   }
   gcs_heap_collect(-1);
   if (arena) gcs_arena_collect(true);
-  const uint64_t rss_after = rss_bytes();
+  const uint64_t rss_after = gcs_rss_bytes();
   const uint64_t freed = live_built - gcs_heap.live_bytes;
   const uint64_t returned = rss_built > rss_after ? rss_built - rss_after : 0;
   gcs_wl_figure(ctx, "freed_bytes", (double)freed);
