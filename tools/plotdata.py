@@ -408,8 +408,10 @@ def data(d):
             kinds = {q[5] for q in mine[-2:]}   # what the longest pauses are at the largest heaps
             titles.append(c + (" (RC free cascade)" if kinds == {"cascade"} else ""))
         write(os.path.join(dd, "scaling.tsv"), "\n\n\n".join(blocks) + "\n")
+        quiet = scaling_quiet(run, pts)
         job(jobs, "scaling.gp", "scaling", data=rel("scaling.tsv"), colls=words(present), titles=words(titles),
-            n=len(present), ttl=gq("Pauses against the live heap (live-heap, churn beside it)"))
+            n=len(present), quiet=words(quiet), quiettitles=words([c + " (never paused once built)" for c in quiet]),
+            nq=len(quiet), ttl=gq("Pauses against the live heap (live-heap, churn beside it)"))
     write(os.path.join(dd, "jobs.txt"), "\n".join(jobs) + "\n")
     for stale in glob.glob(os.path.join(dd, "*.tsv")):   # an earlier drawing's, not redrawn
         if os.path.abspath(stale) not in WRITTEN:
@@ -493,6 +495,21 @@ def scaling_points(run):
     if len({p[1] for p in out}) < 2:
         return []
     return sorted(out, key=lambda p: (corder([q[0] for q in out]).index(p[0]), p[1]))
+
+
+def scaling_quiet(run, pts):
+    """Collectors with scaling runs but no pause once the heap was built (so no point to draw):
+    `none`, and reference counting when the churn beside the heap is acyclic (each object is freed
+    as it dies; for `cpython` count0 = allocations - deallocations then never reaches threshold0)."""
+    seen = set()
+    for prefix in sorted(p[:-5] for p in glob.glob(os.path.join(run.d, "scaling", "*.json"))):
+        try:
+            j = json.load(open(prefix + ".json"))
+        except (OSError, ValueError):
+            continue
+        if j.get("workload") == "live-heap":
+            seen.add(j["collector"])
+    return corder(seen - {p[0] for p in pts})
 
 
 def scaling_table(d):
@@ -758,13 +775,17 @@ def figures_section(run):
              "(`live-heap` at %s objects, with 3 short-lived allocations per live object beside it; "
              "log–log). Only the pauses once the heap is built count. A collector whose collections "
              "traverse the whole live heap rises with it; an incremental one stays near its step size. "
-             "For reference counting (`rc`, and `cpython`'s RC part) the longest pause is the cascade that "
-             "frees the whole structure when the workload drops it; with fewer than 100 pauses the p99 is "
-             "the maximum and the dashed line hides under the solid one." % ", ".join(format(n, ",") for n in ns))
+             "Pauses after the churn (the cascade that frees the heap when the workload drops it) are left "
+             "out. With fewer than 100 pauses the p99 is the maximum and the dashed line hides under the "
+             "solid one." % ", ".join(format(n, ",") for n in ns))
         s += " At %s objects, max pause: %s." % (format(ns[-1], ","), ", ".join(
             "`%s` %s" % (p[0], fmt_ms(p[4])) for p in sorted(big, key=lambda p: corder([q[0] for q in big]).index(p[0]))))
-        if "none" in colls:
-            s += " `none` never pauses and is not drawn."
+        quiet = scaling_quiet(run, pts)
+        if quiet:
+            s += (" Never paused once the heap was built, so named in the key without a line: %s. The churn "
+                  "beside the heap is acyclic, so reference counting frees each object as it dies (no "
+                  "cascade reaches the cut-off) and `cpython`'s count0 = allocations − deallocations never "
+                  "reaches threshold0; `none` never frees." % ", ".join("`%s`" % c for c in quiet))
         img(L, d, "scaling", s)
     else:
         L += ["(No scaling figure: the run has `live-heap` at fewer than two heap sizes.)", ""]
