@@ -38,6 +38,13 @@ int gcs_sampler_start(unsigned period_ms);
 /* Stops it; returns the samples (valid until the next start) and their number. */
 const gcs_rss_sample_t *gcs_sampler_stop(size_t *n);
 
+/* "main.c" — the command line's messages: one line on stderr, exit status 2. */
+/* "gcscope: " + the message + a pointer to --help. */
+int gcs_cli_usage(const char *fmt, ...) GCS_PRINTF(1, 2);
+/* "gcscope: CMD: unknown collector 'NAME' (expected one of: ...)"; CMD may be "". */
+int gcs_cli_unknown_collector(const char *cmd, const char *name);
+int gcs_cli_unknown_workload(const char *cmd, const char *name);
+
 /* "run.c" — `gcscope run`; full_argv is main's argv (re-executed for jemalloc). */
 int gcs_cmd_run(int argc, char **argv, char **full_argv);
 

@@ -38,7 +38,7 @@ static const char help_text[] =
   "(allocated, freed, and leaked: still live once every name is dropped and a full\n"
   "collection has run — for rc, exactly the cyclic garbage), and the effective options.\n";
 
-GCS_PRINTF(1, 2) static int usage_error(const char *fmt, ...) {
+int gcs_cli_usage(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   fputs("gcscope: ", stderr);
@@ -58,9 +58,16 @@ static int cmd_list(void) {
   return 0;
 }
 
-static int unknown_collector(const char *name) {
-  fprintf(stderr, "gcscope: unknown collector '%s' (expected one of:", name);
+int gcs_cli_unknown_collector(const char *cmd, const char *name) {
+  fprintf(stderr, "gcscope: %s%sunknown collector '%s' (expected one of:", cmd, *cmd ? ": " : "", name);
   for (int i = 0; gcs_collectors[i]; i++) fprintf(stderr, " %s", gcs_collectors[i]->name);
+  fprintf(stderr, ")\n");
+  return 2;
+}
+
+int gcs_cli_unknown_workload(const char *cmd, const char *name) {
+  fprintf(stderr, "gcscope: %s%sunknown workload '%s' (expected one of:", cmd, *cmd ? ": " : "", name);
+  for (int i = 0; gcs_workloads[i]; i++) fprintf(stderr, " %s", gcs_workloads[i]->name);
   fprintf(stderr, ")\n");
   return 2;
 }
@@ -73,7 +80,7 @@ static int cmd_knobs(int argc, char **argv) {
     const gcs_workload_t *wi = gcs_workload_find(argv[i]);
     if (ci && !c) c = ci;
     else if (wi && !w) w = wi;
-    else return usage_error("knobs: '%s' is not a collector or workload (or is given twice); see gcscope list", argv[i]);
+    else return gcs_cli_usage("knobs: '%s' is not a collector or workload (or is given twice); see gcscope list", argv[i]);
   }
   printf("knobs of the core%s%s%s%s:\n", c ? ", collector " : "", c ? c->name : "",
          w ? ", workload " : "", w ? w->name : "");
@@ -148,27 +155,27 @@ static int cmd_replay(int argc, char **argv) {
     if (strcmp(a, "--json") == 0) {
       json = true;
     } else if (strcmp(a, "--collector") == 0 || strcmp(a, "--set") == 0 || strcmp(a, "--allocator") == 0) {
-      if (i + 1 == argc) return usage_error("replay: %s expects a value", a);
+      if (i + 1 == argc) return gcs_cli_usage("replay: %s expects a value", a);
       const char *v = argv[++i];
       if (a[2] == 'c') {
         collector = v;
       } else {
         char buf[160];
         if (a[2] == 'a') snprintf(buf, sizeof buf, "allocator=%s", v);
-        if (gcs_options_add(&opts, a[2] == 'a' ? buf : v, err, sizeof err) != 0) return usage_error("%s", err);
+        if (gcs_options_add(&opts, a[2] == 'a' ? buf : v, err, sizeof err) != 0) return gcs_cli_usage("%s", err);
       }
     } else if (a[0] == '-' && a[1] != '\0') {
-      return usage_error("replay: unknown flag '%s'", a);
+      return gcs_cli_usage("replay: unknown flag '%s'", a);
     } else if (path) {
-      return usage_error("replay: expected one FILE, got a second: '%s'", a);
+      return gcs_cli_usage("replay: expected one FILE, got a second: '%s'", a);
     } else {
       path = a;
     }
   }
-  if (!collector) return usage_error("replay: --collector NAME is required");
-  if (!path) return usage_error("replay: expected a trace FILE");
+  if (!collector) return gcs_cli_usage("replay: --collector NAME is required");
+  if (!path) return gcs_cli_usage("replay: expected a trace FILE");
   const gcs_collector_ops *c = gcs_collector_find(collector);
-  if (!c) return unknown_collector(collector);
+  if (!c) return gcs_cli_unknown_collector("", collector);
 
   gcs_trace_t t;
   if (gcs_trace_load(path, &t, err, sizeof err) != 0) {
@@ -177,7 +184,7 @@ static int cmd_replay(int argc, char **argv) {
   }
   if (gcs_heap_open(c, &opts, err, sizeof err) != 0) {
     gcs_trace_free(&t);
-    return usage_error("%s", err);
+    return gcs_cli_usage("%s", err);
   }
   gcs_trace_result_t res;
   int rc = gcs_trace_run(&t, &res, err, sizeof err);
@@ -204,19 +211,19 @@ static int cmd_replay(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) return usage_error("expected a command");
+  if (argc < 2) return gcs_cli_usage("expected a command");
   const char *cmd = argv[1];
   if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
     fputs(help_text, stdout);
     return 0;
   }
   if (strcmp(cmd, "list") == 0) {
-    if (argc > 2) return usage_error("list: unexpected argument '%s'", argv[2]);
+    if (argc > 2) return gcs_cli_usage("list: unexpected argument '%s'", argv[2]);
     return cmd_list();
   }
   if (strcmp(cmd, "knobs") == 0) return cmd_knobs(argc - 2, argv + 2);
   if (strcmp(cmd, "replay") == 0) return cmd_replay(argc - 2, argv + 2);
   if (strcmp(cmd, "run") == 0) return gcs_cmd_run(argc - 2, argv + 2, argv);
   if (strcmp(cmd, "tune") == 0) return gcs_cmd_tune(argc - 2, argv + 2, argv);
-  return usage_error("unknown command '%s'", cmd);
+  return gcs_cli_usage("unknown command '%s'", cmd);
 }

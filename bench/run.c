@@ -117,16 +117,6 @@ static uint64_t thread_cpu_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-GCS_PRINTF(1, 2) static int usage(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("gcscope: run: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputs("\n(try gcscope --help)\n", stderr);
-  va_end(ap);
-  return 2;
-}
-
 /* Writes buf to path through a temporary file and a rename. */
 static int write_whole(const char *path, const char *buf, size_t len) {
   char tmp[4096];
@@ -384,57 +374,47 @@ int gcs_cmd_run(int argc, char **argv, char **full_argv) {
     int k = -1;
     for (int n = 0; with_value[n]; n++)
       if (strcmp(a, with_value[n]) == 0) k = n;
-    if (k < 0) return usage("unknown argument '%s'", a);
-    if (i + 1 == argc) return usage("%s expects a value", a);
+    if (k < 0) return gcs_cli_usage("run: unknown argument '%s'", a);
+    if (i + 1 == argc) return gcs_cli_usage("run: %s expects a value", a);
     const char *v = argv[++i];
     char *end;
     switch (k) {
     case 0: cname = v; break;
     case 1: wname = v; break;
     case 2:
-      if (gcs_options_add(&opts, v, err, sizeof err) != 0) return usage("%s", err);
+      if (gcs_options_add(&opts, v, err, sizeof err) != 0) return gcs_cli_usage("run: %s", err);
       break;
     case 3:
       if (strcmp(v, "arena") && strcmp(v, "system") && strcmp(v, "jemalloc"))
-        return usage("--allocator %s: expected arena, system or jemalloc", v);
+        return gcs_cli_usage("run: --allocator %s: expected arena, system or jemalloc", v);
       allocator = v;
       break;
     case 4:
       errno = 0;
       seed = strtoull(v, &end, 10);
-      if (errno || *end || end == v || *v == '-') return usage("--seed %s: expected a non-negative integer", v);
+      if (errno || *end || end == v || *v == '-') return gcs_cli_usage("run: --seed %s: expected a non-negative integer", v);
       break;
     case 5: out_prefix = v; break;
     case 6: trace = v; break;
     case 8:
-      if (strcmp(v, "small") && strcmp(v, "default")) return usage("--size %s: expected small or default", v);
+      if (strcmp(v, "small") && strcmp(v, "default")) return gcs_cli_usage("run: --size %s: expected small or default", v);
       small = strcmp(v, "small") == 0;
       break;
     default:
       errno = 0;
       sample_ms = strtoul(v, &end, 10);
       if (errno || *end || end == v || *v == '-' || sample_ms > 10000)
-        return usage("--sample-ms %s: expected an integer in 0..10000 (0: no sampling)", v);
+        return gcs_cli_usage("run: --sample-ms %s: expected an integer in 0..10000 (0: no sampling)", v);
       break;
     }
   }
-  if (!cname) return usage("--collector NAME is required");
-  if (!wname) return usage("--workload NAME is required");
+  if (!cname) return gcs_cli_usage("run: --collector NAME is required");
+  if (!wname) return gcs_cli_usage("run: --workload NAME is required");
   cell_t cell = {.seed = seed, .allocator_name = allocator};
-  if ((cell.collector = gcs_collector_find(cname)) == NULL) {
-    fprintf(stderr, "gcscope: run: unknown collector '%s' (expected one of:", cname);
-    for (int i = 0; gcs_collectors[i]; i++) fprintf(stderr, " %s", gcs_collectors[i]->name);
-    fprintf(stderr, ")\n");
-    return 2;
-  }
-  if ((cell.workload = gcs_workload_find(wname)) == NULL) {
-    fprintf(stderr, "gcscope: run: unknown workload '%s' (expected one of:", wname);
-    for (int i = 0; gcs_workloads[i]; i++) fprintf(stderr, " %s", gcs_workloads[i]->name);
-    fprintf(stderr, ")\n");
-    return 2;
-  }
-  if (strcmp(cell.workload->name, "trace") == 0 && !trace) return usage("--workload trace needs --trace FILE");
-  if (trace && strcmp(cell.workload->name, "trace") != 0) return usage("--trace is for --workload trace");
+  if ((cell.collector = gcs_collector_find(cname)) == NULL) return gcs_cli_unknown_collector("run", cname);
+  if ((cell.workload = gcs_workload_find(wname)) == NULL) return gcs_cli_unknown_workload("run", wname);
+  if (strcmp(cell.workload->name, "trace") == 0 && !trace) return gcs_cli_usage("run: --workload trace needs --trace FILE");
+  if (trace && strcmp(cell.workload->name, "trace") != 0) return gcs_cli_usage("run: --trace is for --workload trace");
   if (strcmp(allocator, "jemalloc") == 0) {
     if (!getenv("GCSCOPE_JEMALLOC")) return reexec_with_jemalloc(full_argv);
     if (dlsym(RTLD_DEFAULT, "mallctl") == NULL) {
@@ -443,20 +423,20 @@ int gcs_cmd_run(int argc, char **argv, char **full_argv) {
     }
   }
   if (strcmp(allocator, "arena") != 0 && gcs_options_add(&opts, "allocator=system", err, sizeof err) != 0)
-    return usage("%s", err);
+    return gcs_cli_usage("run: %s", err);
   opts.workload_knobs = cell.workload->knobs;
   if (small) { /* the workload's small settings go first: a later --set overrides them */
     gcs_options_t user = opts;
     opts.n = 0;
     for (int i = 0; cell.workload->small && cell.workload->small[i]; i++)
-      if (gcs_options_add(&opts, cell.workload->small[i], err, sizeof err) != 0) return usage("%s", err);
+      if (gcs_options_add(&opts, cell.workload->small[i], err, sizeof err) != 0) return gcs_cli_usage("run: %s", err);
     for (int i = 0; i < user.n; i++) {
       char kv[sizeof user.set[0].name + sizeof user.set[0].value + 2];
       snprintf(kv, sizeof kv, "%s=%s", user.set[i].name, user.set[i].value);
-      if (gcs_options_add(&opts, kv, err, sizeof err) != 0) return usage("%s", err);
+      if (gcs_options_add(&opts, kv, err, sizeof err) != 0) return gcs_cli_usage("run: %s", err);
     }
   }
-  if (gcs_heap_open(cell.collector, &opts, err, sizeof err) != 0) return usage("%s", err);
+  if (gcs_heap_open(cell.collector, &opts, err, sizeof err) != 0) return gcs_cli_usage("run: %s", err);
 
   /* ------------------------------------------------------------------ run */
   figures_t fg = {0};
