@@ -49,13 +49,15 @@
 ** Roots have no barrier (gcs_root_set writes them freely), so atomic() marks them again.
 **
 ** Memory per object: no prefix. Colours live in gcbits; the sweep finds objects through a
-** side table of object pointers in 64 KiB chunks (see marksweep.c for why not Lua's `next`
-** link). At the start of the sweep the table is detached: objects allocated during the
+** side table of object pointers in 64 KiB chunks (core/objtable.h, shared with marksweep.c;
+** see marksweep.c for why not Lua's `next` link). Both tables draw their chunks from one
+** pool, g.pool. At the start of the sweep the table is detached: objects allocated during the
 ** sweep go to a fresh table, so the sweep never chases the allocator (Lua links new objects
 ** at the head of allgc for the same reason), and the two are joined when it ends.
 **
 ** Invariants (checked by verify):
 **   objects in the tables == g.nobjects == gcs_heap.live_objects, each a distinct live one
+**   the tables' structure (core/objtable.h); g.sweeping is empty outside the sweep
 **   GCSpause: every object has the current white; the gray stack is empty
 **   GCSpropagate..GCSatomic (the invariant holds): no black object points to a white one;
 **     every gray object is on the gray stack or on grayagain, and everything on them is gray;
@@ -69,6 +71,8 @@
 #define _GNU_SOURCE /* mremap */
 #include "core/internal.h"
 #include "collectors/collectors.h"
+
+#include "core/objtable.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -97,21 +101,10 @@ enum { GCSpropagate, GCSenteratomic, GCSatomic, GCSswpallgc, GCSswpend, GCSpause
 static const char *const state_names[] = {"propagate", "enteratomic", "atomic", "swpallgc",
                                           "swpend", "pause"};
 
-/* --------------------------------------------------------------------------------------
-** Object tables: chunks of object pointers.
-** ------------------------------------------------------------------------------------ */
-#define CHUNK_BYTES (64 * 1024)
-typedef struct chunk {
-  struct chunk *next;   /* toward the tail; NULL on the last */
-  uint32_t n;           /* entries used: o[0..n) */
-  uint32_t unused;      /* keeps o[] 8-aligned */
-  gcs_obj *o[];         /* CHUNK_CAP entries */
-} chunk;
-#define CHUNK_CAP ((uint32_t)((CHUNK_BYTES - sizeof(chunk)) / sizeof(gcs_obj *)))
-
-typedef struct table {
-  chunk *head, *tail;   /* both NULL when empty; appends go to tail */
-} table;
+/* Object tables (core/objtable.h): chunks of object pointers. */
+typedef gcs_objtable_chunk chunk;
+typedef gcs_objtable table;
+#define CHUNK_CAP GCS_OBJTABLE_CAP
 
 typedef struct graylist {
   gcs_obj **v;          /* its own mapping, grown with mremap */
@@ -124,9 +117,7 @@ static struct {
   uint8_t currentwhite;       /* GCS_WHITE0 or GCS_WHITE1 */
   table all;                  /* every object, except those in the sweep list while sweeping */
   table sweeping;             /* GCSswpallgc: the detached table being swept */
-  chunk *spare;               /* surplus chunks left by compaction, reused by table_grow */
-  uint64_t nspare;            /* chunks on spare */
-  uint64_t nchunks;           /* chunks in the tables */
+  gcs_objtable_pool pool;     /* the tables' chunks, and the surplus left by compaction */
   chunk *sweep_r;             /* read cursor: chunk ... */
   uint32_t sweep_ri;          /* ... and index of the next entry to examine */
   chunk *sweep_w;             /* write cursor (survivors are compacted here): chunk ... */
@@ -145,49 +136,6 @@ static struct {
   bool in_full;               /* inside collect(): steps are not logged separately */
   int64_t pause_pct, pause_min_bytes, step_mul, step_bytes;  /* knobs */
 } g;
-
-static chunk *chunk_new(void) {
-  void *p = mmap(NULL, CHUNK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) gcs_fatal("incremental: cannot map a %d-byte object-table chunk", CHUNK_BYTES);
-  chunk *c = p;
-  c->next = NULL;
-  c->n = 0;
-  return c;
-}
-
-static void chunk_free(chunk *c) {
-  munmap(c, CHUNK_BYTES);
-}
-
-static void chunks_free(chunk *c) {
-  for (chunk *next; c != NULL; c = next) {
-    next = c->next;
-    chunk_free(c);
-  }
-}
-
-static GCS_NOINLINE void table_grow(table *t) {
-  chunk *c = g.spare;
-  if (c != NULL) {
-    g.spare = c->next;
-    g.nspare--;
-    c->next = NULL;
-    c->n = 0;
-  } else {
-    c = chunk_new();
-  }
-  g.nchunks++;
-  if (t->tail)
-    t->tail->next = c;
-  else
-    t->head = c;
-  t->tail = c;
-}
-
-static inline void table_append(table *t, gcs_obj *o) {
-  if (GCS_UNLIKELY(t->tail == NULL || t->tail->n == CHUNK_CAP)) table_grow(t);
-  t->tail->o[t->tail->n++] = o;
-}
 
 /* --------------------------------------------------------------------------------------
 ** Mark
@@ -326,7 +274,7 @@ static bool is_garbage(const gcs_obj *o) {
 /* Detaches the table for sweeping; objects allocated from now on go to a fresh one. */
 static void enter_sweep(void) {
   g.sweeping = g.all;
-  g.all.head = g.all.tail = NULL;
+  gcs_objtable_init(&g.all);
   g.sweep_r = g.sweep_w = g.sweeping.head;
   g.sweep_ri = g.sweep_wj = 0;
   g.estimate = gcs_heap.live_bytes;
@@ -340,28 +288,16 @@ static void enter_sweep(void) {
 ** next cycle (unmapping them all here was a 3 ms pause, and mapping and faulting them in
 ** again a waste); GCSswpend unmaps, one a step, those beyond the number in use. */
 static void finish_sweep(void) {
-  table swept = {NULL, NULL};
-  if (g.sweep_w != NULL) {
-    g.sweep_w->n = g.sweep_wj;
-    for (chunk *c = g.sweep_w->next, *next; c != NULL; c = next) {
-      next = c->next;
-      c->next = g.spare;
-      g.spare = c;
-      g.nspare++;
-      g.nchunks--;
-    }
-    g.sweep_w->next = NULL;
-    swept.head = g.sweeping.head;
-    swept.tail = g.sweep_w;
-  }
-  if (swept.tail == NULL) {
+  table swept = g.sweeping;
+  if (g.sweep_w != NULL) gcs_objtable_truncate(&swept, &g.pool, g.sweep_w, g.sweep_wj, false);
+  if (swept.head == NULL) {
     swept = g.all;
   } else if (g.all.head != NULL) {
     swept.tail->next = g.all.head;
     swept.tail = g.all.tail;
   }
   g.all = swept;
-  g.sweeping.head = g.sweeping.tail = NULL;
+  gcs_objtable_init(&g.sweeping);
   g.sweep_r = g.sweep_w = NULL;
   g.sweep_ri = g.sweep_wj = 0;
 }
@@ -451,11 +387,7 @@ static uint64_t single_step(int64_t budget) {
       work = sweep_step(budget);
       break;
     case GCSswpend:
-      if (g.nspare > g.nchunks) {  /* one surplus table chunk a step */
-        chunk *c = g.spare;
-        g.spare = c->next;
-        g.nspare--;
-        chunk_free(c);
+      if (gcs_objtable_trim_one(&g.pool)) {  /* one surplus table chunk a step */
         work = GCSWEEPMAX;
         break;
       }
@@ -515,14 +447,17 @@ static int init(void) {
   g.step_bytes = gcs_knob("step_bytes");
   g.state = GCSpause;
   g.currentwhite = GCS_WHITE0;
+  gcs_objtable_pool_init(&g.pool, "incremental");
+  gcs_objtable_init(&g.all);
+  gcs_objtable_init(&g.sweeping);
   set_pause();
   return 0;
 }
 
 static void fini(void) {
-  chunks_free(g.all.head);
-  chunks_free(g.sweeping.head);
-  chunks_free(g.spare);
+  gcs_objtable_free(&g.all, &g.pool);
+  gcs_objtable_free(&g.sweeping, &g.pool);
+  gcs_objtable_pool_free(&g.pool);
   if (g.gray.cap) munmap(g.gray.v, g.gray.cap * sizeof *g.gray.v);
   if (g.grayagain.cap) munmap(g.grayagain.v, g.grayagain.cap * sizeof *g.grayagain.v);
   memset(&g, 0, sizeof g);
@@ -540,7 +475,7 @@ static void allocating(size_t block_bytes, int kind) {
 
 static void allocated(gcs_obj *o) {
   o->gcbits = g.currentwhite;
-  table_append(&g.all, o);
+  gcs_objtable_append(&g.all, &g.pool, o);
   g.nobjects++;
   g.since++;
 }
@@ -640,13 +575,10 @@ static void verify_entry(vstate *v, gcs_obj *o, bool swept) {
   }
 }
 
+/* Contract: the tables' structure has been checked (gcs_objtable_verify). */
 static void verify_chunks(vstate *v, chunk *c, chunk *stop, uint32_t stopi, bool swept) {
   for (; c != NULL; c = c->next) {
     uint32_t n = c == stop ? stopi : c->n;
-    if (c->n > CHUNK_CAP) {
-      VFAIL(v, "corrupt object-table chunk %p (n %u)", state_names[g.state], (void *)c, c->n);
-      return;
-    }
     for (uint32_t i = 0; i < n; i++) verify_entry(v, c->o[i], swept);
     if (c == stop) return;
   }
@@ -663,6 +595,14 @@ static void clear_aux(chunk *c, chunk *stop, uint32_t stopi) {
 static int verify(void) {
   vstate v = {0, 0};
   const char *st = state_names[g.state];
+  char who[64];
+  snprintf(who, sizeof who, "verify incremental (%s)", st);
+  const gcs_objtable *tables[2] = {&g.all, &g.sweeping};
+  if (gcs_objtable_verify(&g.pool, tables, 2, who)) return 1;
+  if (!issweepphase() && g.sweeping.head != NULL) {
+    VFAIL(&v, "the sweep table is not empty outside the sweep", st);
+    return 1;
+  }
   graylist *lists[2] = {&g.gray, &g.grayagain};
   for (int l = 0; l < 2; l++) {
     for (size_t i = 0; i < lists[l]->n; i++) {

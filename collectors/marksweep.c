@@ -20,8 +20,9 @@
 ** would push a 2-slot node from 32 to 40 bytes, i.e. into the 48-byte size class — 50% more
 ** heap and cache traffic for the very objects that dominate — while the side table costs the
 ** same 8 bytes, packs densely, and is read sequentially by the sweep (with prefetch).
-** The table is the collector's own memory (mmap'd), not counted in gcs_heap.live_bytes;
-** chunks a sweep empties are kept for it to grow back into (at most as many as in use).
+** The table is core/objtable.h's (shared with incremental.c): the collector's own memory
+** (mmap'd), not counted in gcs_heap.live_bytes; chunks a sweep empties are kept for it to
+** grow back into (at most as many as in use). Here it is never empty: init gives it a chunk.
 **
 ** Colours: Lua's two whites (gcs.h: GCS_WHITE0, GCS_WHITE1), and gray = no colour bit. But a
 ** marked object is not painted GCS_BLACK: it gets the *other* white — the white of the next
@@ -33,6 +34,7 @@
 **
 ** Invariants (checked by verify):
 **   table entries == g.nobjects == gcs_heap.live_objects, each a distinct live object
+**   the table's structure (core/objtable.h); g.table.head != NULL
 **   between collections: every object has g.white, gray stack empty
 **   after marking: no gray object, no root to a white object, no black -> white edge
 **
@@ -42,6 +44,8 @@
 #define _GNU_SOURCE /* mremap */
 #include "core/internal.h"
 #include "collectors/collectors.h"
+
+#include "core/objtable.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -58,25 +62,15 @@
 /* gcaux bit used only inside verify, to find duplicates in the table. */
 #define AUX_SEEN 0x8000u
 
-/* --------------------------------------------------------------------------------------
-** The object table: chunks of object pointers, appended in allocation order.
-** ------------------------------------------------------------------------------------ */
-#define CHUNK_BYTES (64 * 1024)
-typedef struct chunk {
-  struct chunk *next;   /* toward the tail; NULL on the last */
-  uint32_t n;           /* entries used: o[0..n) */
-  uint32_t unused;      /* keeps o[] 8-aligned */
-  gcs_obj *o[];         /* CHUNK_CAP entries */
-} chunk;
-#define CHUNK_CAP ((uint32_t)((CHUNK_BYTES - sizeof(chunk)) / sizeof(gcs_obj *)))
+/* The object table (core/objtable.h): chunks of object pointers, in allocation order. */
+typedef gcs_objtable_chunk chunk;
+#define CHUNK_CAP GCS_OBJTABLE_CAP
 
 enum { PHASE_IDLE, PHASE_MARKED, PHASE_SWEEP };
 
 static struct {
-  chunk *head, *tail;         /* the table; tail->n < CHUNK_CAP unless full; never NULL */
-  chunk *spare;               /* chunks the compaction emptied, reused by table_grow */
-  uint64_t nspare;            /* chunks on spare */
-  uint64_t nchunks;           /* chunks in the table */
+  gcs_objtable table;         /* every object; never empty of chunks (head != NULL) */
+  gcs_objtable_pool pool;     /* its chunks, and the spares the compaction emptied */
   uint64_t nobjects;          /* entries in the table; == gcs_heap.live_objects */
   gcs_obj **gray;             /* the gray stack (its own mapping) */
   size_t ngray;               /* entries on it */
@@ -91,40 +85,6 @@ static struct {
   int64_t pause_pct;          /* knob */
   int64_t pause_min_bytes;    /* knob */
 } g;
-
-static chunk *chunk_new(void) {
-  void *p = mmap(NULL, CHUNK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) gcs_fatal("marksweep: cannot map a %d-byte object-table chunk", CHUNK_BYTES);
-  chunk *c = p;
-  c->next = NULL;
-  c->n = 0;
-  return c;
-}
-
-static void chunk_free(chunk *c) {
-  munmap(c, CHUNK_BYTES);
-}
-
-static GCS_NOINLINE void table_grow(void) {
-  chunk *c = g.spare;
-  if (c != NULL) {
-    g.spare = c->next;
-    g.nspare--;
-    c->next = NULL;
-    c->n = 0;
-  } else {
-    c = chunk_new();
-  }
-  g.nchunks++;
-  g.tail->next = c;
-  g.tail = c;
-}
-
-static inline void table_append(gcs_obj *o) {
-  if (GCS_UNLIKELY(g.tail->n == CHUNK_CAP)) table_grow();
-  g.tail->o[g.tail->n++] = o;
-  g.nobjects++;
-}
 
 /* --------------------------------------------------------------------------------------
 ** Mark
@@ -240,10 +200,10 @@ static void propagate_all(void) {
 ** of objects freed. */
 static uint64_t sweep(void) {
   uint64_t freed = 0;
-  chunk *w = g.head;
+  chunk *w = g.table.head;
   uint32_t j = 0;
   const uint8_t white = g.white;
-  for (chunk *r = g.head; r != NULL; r = r->next) {
+  for (chunk *r = g.table.head; r != NULL; r = r->next) {
     for (uint32_t i = 0, n = r->n; i < n; i++) {
       if (i + SWEEP_PREFETCH < n) __builtin_prefetch(r->o[i + SWEEP_PREFETCH], 1);
       gcs_obj *o = r->o[i];
@@ -262,22 +222,9 @@ static uint64_t sweep(void) {
       j++;
     }
   }
-  w->n = j;
   /* Emptied chunks are kept for the table to grow back into (up to as many as are in use:
   ** mapping and faulting them in again every collection is a waste); the rest is unmapped. */
-  for (chunk *c = w->next, *next; c != NULL; c = next) {
-    next = c->next;
-    g.nchunks--;
-    if (g.nspare < g.nchunks) {
-      c->next = g.spare;
-      g.spare = c;
-      g.nspare++;
-    } else {
-      chunk_free(c);
-    }
-  }
-  w->next = NULL;
-  g.tail = w;
+  gcs_objtable_truncate(&g.table, &g.pool, w, j, true);
   g.nobjects -= freed;
   return freed;
 }
@@ -324,19 +271,16 @@ static int init(void) {
   g.pause_pct = gcs_knob("pause_pct");
   g.pause_min_bytes = gcs_knob("pause_min_bytes");
   g.white = GCS_WHITE0;
-  g.head = g.tail = chunk_new();
-  g.nchunks = 1;
+  gcs_objtable_pool_init(&g.pool, "marksweep");
+  gcs_objtable_init(&g.table);
+  gcs_objtable_grow_(&g.table, &g.pool, NULL);  /* sweep() compacts toward a head chunk */
   set_pause();
   return 0;
 }
 
 static void fini(void) {
-  for (int l = 0; l < 2; l++) {
-    for (chunk *c = l ? g.spare : g.head, *next; c != NULL; c = next) {
-      next = c->next;
-      chunk_free(c);
-    }
-  }
+  gcs_objtable_free(&g.table, &g.pool);
+  gcs_objtable_pool_free(&g.pool);
   if (g.graycap) munmap(g.gray, g.graycap * sizeof *g.gray);
   memset(&g, 0, sizeof g);
 }
@@ -352,7 +296,8 @@ static void allocating(size_t block_bytes, int kind) {
 
 static void allocated(gcs_obj *o) {
   o->gcbits = g.white;
-  table_append(o);
+  gcs_objtable_append(&g.table, &g.pool, o);
+  g.nobjects++;
   g.since++;
 }
 
@@ -418,15 +363,17 @@ static int verify(void) {
   int bad = 0;
   uint64_t n = 0;
   if (g.phase == PHASE_SWEEP) return 0; /* mid-sweep: the table is being rewritten */
-  for (chunk *c = g.head; c != NULL; c = c->next) {
-    if (c->n > CHUNK_CAP || (c->next == NULL && c != g.tail)) {
-      gcs_error("verify marksweep: corrupt object-table chunk %p (n %u)", (void *)c, c->n);
-      return 1;
-    }
+  const gcs_objtable *tables[1] = {&g.table};
+  if (gcs_objtable_verify(&g.pool, tables, 1, "verify marksweep")) return 1;
+  if (g.table.head == NULL) {
+    gcs_error("verify marksweep: the object table has no chunk");
+    return 1;
+  }
+  for (chunk *c = g.table.head; c != NULL; c = c->next) {
     for (uint32_t i = 0; i < c->n; i++, n++)
       if (verify_object(c->o[i], &bad)) return bad;
   }
-  for (chunk *c = g.head; c != NULL; c = c->next)
+  for (chunk *c = g.table.head; c != NULL; c = c->next)
     for (uint32_t i = 0; i < c->n; i++) c->o[i]->gcaux &= (uint16_t)~AUX_SEEN;
   if (n != g.nobjects || n != gcs_heap.live_objects) {
     gcs_error("verify marksweep: object table holds %" PRIu64 " objects, the collector counts %" PRIu64
