@@ -38,7 +38,7 @@ int gcs_sampler_start(unsigned period_ms);
 /* Stops it; returns the samples (valid until the next start) and their number. */
 const gcs_rss_sample_t *gcs_sampler_stop(size_t *n);
 
-/* "main.c" — the command line's messages: one line on stderr, exit status 2. */
+/* "cli.c" — the command line's messages: one line on stderr, exit status 2. */
 /* "gcscope: " + the message + a pointer to --help. */
 int gcs_cli_usage(const char *fmt, ...) GCS_PRINTF(1, 2);
 /* "gcscope: CMD: unknown collector 'NAME' (expected one of: ...)"; CMD may be "". */

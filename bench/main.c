@@ -38,16 +38,6 @@ static const char help_text[] =
   "(allocated, freed, and leaked: still live once every name is dropped and a full\n"
   "collection has run — for rc, exactly the cyclic garbage), and the effective options.\n";
 
-int gcs_cli_usage(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("gcscope: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputs("\n(try gcscope --help)\n", stderr);
-  return 2;
-}
-
 static int cmd_list(void) {
   printf("collectors:\n");
   for (int i = 0; gcs_collectors[i]; i++)
@@ -56,20 +46,6 @@ static int cmd_list(void) {
   for (int i = 0; gcs_workloads[i]; i++)
     printf("  %-14s %s\n", gcs_workloads[i]->name, gcs_workloads[i]->summary);
   return 0;
-}
-
-int gcs_cli_unknown_collector(const char *cmd, const char *name) {
-  fprintf(stderr, "gcscope: %s%sunknown collector '%s' (expected one of:", cmd, *cmd ? ": " : "", name);
-  for (int i = 0; gcs_collectors[i]; i++) fprintf(stderr, " %s", gcs_collectors[i]->name);
-  fprintf(stderr, ")\n");
-  return 2;
-}
-
-int gcs_cli_unknown_workload(const char *cmd, const char *name) {
-  fprintf(stderr, "gcscope: %s%sunknown workload '%s' (expected one of:", cmd, *cmd ? ": " : "", name);
-  for (int i = 0; gcs_workloads[i]; i++) fprintf(stderr, " %s", gcs_workloads[i]->name);
-  fprintf(stderr, ")\n");
-  return 2;
 }
 
 static int cmd_knobs(int argc, char **argv) {
