@@ -937,8 +937,12 @@ class Tune:
         cands = [s for s in self.frontier if not self.defaults_feasible or not self.worse[self.skey(s)]]
         if cands:
             self.best = min(cands, key=lambda s: (geomean(self.score(s)), self.score(s)))
+        elif self.defaults_feasible:
+            # every frontier setting trades one objective (or workload) for another: the
+            # defaults, always measured, stand
+            self.best = self.defaults
         else:
-            self.best = None
+            self.best = None   # the defaults fail a constraint and nothing measured meets them
 
     def worse_than_defaults(self, setting):
         """The objectives on which setting is worse than the defaults: on some workload, a
@@ -1045,7 +1049,7 @@ class Tune:
             return
         b, d = self.best, self.defaults
         same = b == d
-        out.append(f"recommendation: {setting_text(b)}" + ("  (the defaults: no measured setting does better on balance)" if same else "")
+        out.append(f"recommendation: {setting_text(b)}" + ("  (the defaults: no measured setting does better on balance without a trade-off)" if same else "")
                    + ("" if self.defaults_feasible else "  (the defaults fail " + ", ".join(
                        c["text"] for c in self.constraints
                        if any(not holds(c, self.med(d, w, c["metric"]) or 0) for w in self.workloads)) + ")"))
