@@ -20,7 +20,8 @@
 **   time.gc_ns             union of the pause intervals in the run
 **   pauses.*               top-level pauses (nested ones fused), nearest-rank percentiles
 **   mmu[]                  exact minimum mutator utilization, windows 100 µs .. 1 s
-**   memory.returned_bytes  RSS at the "built" mark (else the RSS peak) minus RSS after release
+**   memory.returned_bytes  RSS at the "built" mark (else at the end of the run) minus RSS after
+**                          release
 **   memory.returned_fraction  returned_bytes / (live bytes at "built" − live bytes after
 **                          release): of the bytes the workload freed, the fraction that left
 **                          RSS. Can exceed 1 when the allocator also returns its own
@@ -493,14 +494,11 @@ int gcs_cmd_run(int argc, char **argv, char **full_argv) {
     if (rss[i].rss > fg.rss_peak) fg.rss_peak = rss[i].rss;
   for (int i = 0; i < cell.nmarks; i++)
     if (cell.marks[i].smaps.rss > fg.rss_peak) fg.rss_peak = cell.marks[i].smaps.rss;
-  const mark_t *built = find_mark(&cell, "built");
-  fg.rss_built = built ? built->smaps.rss : fg.rss_peak;
-  fg.live_bytes_built = built ? built->live_bytes : fg.stats.bytes_allocated - fg.stats.bytes_freed;
-  if (!built) { /* no mark: the most the heap held is not known, use the end of the run */
-    const mark_t *end = find_mark(&cell, "end");
-    fg.live_bytes_built = end ? end->live_bytes : 0;
-    fg.rss_built = end ? end->smaps.rss : fg.rss_final;
-  }
+  /* The reference point for what was returned: the workload's "built" mark, else the end. */
+  const mark_t *ref = find_mark(&cell, "built");
+  if (!ref) ref = find_mark(&cell, "end");
+  fg.rss_built = ref ? ref->smaps.rss : fg.rss_final;
+  fg.live_bytes_built = ref ? ref->live_bytes : 0;
   fg.returned_bytes = fg.rss_built > fg.rss_after_release ? fg.rss_built - fg.rss_after_release : 0;
   uint64_t freed = fg.live_bytes_built > fg.live_bytes_after_release ? fg.live_bytes_built - fg.live_bytes_after_release : 0;
   fg.returned_fraction = freed ? (double)fg.returned_bytes / (double)freed : -1.0;
