@@ -105,22 +105,28 @@ static gcs_obj *build_inorder(int depth, gcs_obj **path) {
   return path[0];
 }
 
-/* All nodes first (allocation order = address order), then heap-ordered links over a random
-** permutation. Every node is a root while linking. */
-static gcs_obj *build_shuffled(uint32_t n, gcs_obj **keep) {
-  gcs_obj **r = gcs_frame_push(n);
+/* The random permutation of 0..n-1 (Fisher-Yates, seed 42) that places the shuffled tree's
+** nodes: one function, so that ours and bdwgc's trees have exactly the same shape. */
+static uint32_t *shuffled_order(uint32_t n) {
   uint32_t *perm = malloc(n * sizeof *perm);
   uint64_t s = 42;
-  for (uint32_t i = 0; i < n; i++) {
-    gcs_root_set(&r[i], gcs_new(2, 0));
-    perm[i] = i;
-  }
+  if (!perm) gcs_fatal("out of memory for a %u-entry permutation", n);
+  for (uint32_t i = 0; i < n; i++) perm[i] = i;
   for (uint32_t i = n - 1; i > 0; i--) {
     uint32_t j = (uint32_t)(splitmix(&s) % (i + 1));
     uint32_t t = perm[i];
     perm[i] = perm[j];
     perm[j] = t;
   }
+  return perm;
+}
+
+/* All nodes first (allocation order = address order), then heap-ordered links over a random
+** permutation. Every node is a root while linking. */
+static gcs_obj *build_shuffled(uint32_t n, gcs_obj **keep) {
+  gcs_obj **r = gcs_frame_push(n);
+  for (uint32_t i = 0; i < n; i++) gcs_root_set(&r[i], gcs_new(2, 0));
+  uint32_t *perm = shuffled_order(n);
   for (uint32_t i = 0; 2 * i + 1 < n; i++) {
     gcs_store(r[perm[i]], 0, r[perm[2 * i + 1]]);
     if (2 * i + 2 < n) gcs_store(r[perm[i]], 1, r[perm[2 * i + 2]]);
@@ -195,18 +201,8 @@ static int cmd_tree_boehm(bool shuffled, int log2n) {
   GC_disable();  /* nothing is collected while the tree is built (the array is malloc'd) */
   if (shuffled) {
     bnode **r = malloc(n * sizeof *r);
-    uint32_t *perm = malloc(n * sizeof *perm);
-    uint64_t s = 42;
-    for (uint32_t i = 0; i < n; i++) {
-      r[i] = bnew();
-      perm[i] = i;
-    }
-    for (uint32_t i = n - 1; i > 0; i--) {
-      uint32_t j = (uint32_t)(splitmix(&s) % (i + 1));
-      uint32_t t = perm[i];
-      perm[i] = perm[j];
-      perm[j] = t;
-    }
+    for (uint32_t i = 0; i < n; i++) r[i] = bnew();
+    uint32_t *perm = shuffled_order(n);
     for (uint32_t i = 0; 2 * i + 1 < n; i++) {
       r[perm[i]]->slots[0] = r[perm[2 * i + 1]];
       if (2 * i + 2 < n) r[perm[i]]->slots[1] = r[perm[2 * i + 2]];
