@@ -59,8 +59,8 @@ static uint32_t names_intern(names_map *m, gcs_trace_t *t, const char *name) {
     if (strcmp(t->names[m->slot[j] - 1], name) == 0) return m->slot[j] - 1;
     j = (j + 1) & (m->cap - 1);
   }
-  if ((t->nnames & (t->nnames - 1)) == 0) { /* grow the array at powers of two */
-    char **nn = realloc(t->names, (t->nnames ? t->nnames * 2 : 16) * sizeof *nn);
+  if ((t->nnames & (t->nnames - 1)) == 0) { /* full at 0 and at each power of two: double */
+    char **nn = realloc(t->names, (t->nnames ? 2 * t->nnames : 1) * sizeof *nn);
     if (!nn) return UINT32_MAX;
     t->names = nn;
   }
@@ -297,7 +297,7 @@ static int slot_ok(replay *r, const gcs_trace_op_t *op, gcs_obj *o, uint32_t slo
 
 static int push_u64(uint64_t **v, size_t *n, uint64_t x) {
   if ((*n & (*n - 1)) == 0) {
-    uint64_t *nv = realloc(*v, (*n ? *n * 2 : 16) * sizeof *nv);
+    uint64_t *nv = realloc(*v, (*n ? 2 * *n : 1) * sizeof *nv);
     if (!nv) return ENOMEM;
     *v = nv;
   }
