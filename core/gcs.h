@@ -210,8 +210,8 @@ extern const gcs_collector_ops *const gcs_collectors[];   /* NULL-terminated */
 const gcs_collector_ops *gcs_collector_find(const char *name);
 
 /* --------------------------------------------------------------------------------------
-** Statistics: one X-macro list expands into the struct, the reset and the writers
-** (mimalloc-stats.h). A new figure is one line.
+** Statistics: one X-macro list (mimalloc-stats.h) expands into the struct; the heap resets it
+** on open. (No writer expands it yet: gcscope run writes the objects figures by hand.)
 ** ------------------------------------------------------------------------------------ */
 #define GCS_STATS(X)                                                              \
   X(objects_allocated, "objects allocated")                                       \
