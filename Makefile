@@ -17,11 +17,11 @@ LINK_debug   := -fsanitize=address,undefined
 LINK_stress  := -fsanitize=undefined
 LIBS    := -lm -lpthread -ldl
 
-MAINS   := bench/main.c bench/allocbench.c bench/matrix.c bench/cpython_bench.c bench/tracebench.c
-LIBSRC  := $(filter-out $(MAINS),$(wildcard core/*.c collectors/*.c workloads/*.c bench/*.c))
+MAINS   := cli/main.c
+LIBSRC  := $(filter-out $(MAINS),$(wildcard core/*.c collectors/*.c workloads/*.c measure/*.c cli/*.c))
 TESTSRC := $(wildcard tests/test_*.c)
 TESTS   := $(notdir $(TESTSRC:.c=))
-HDRS    := $(wildcard core/*.h collectors/*.h workloads/*.h bench/*.h tests/*.h)
+HDRS    := $(wildcard core/*.h collectors/*.h workloads/*.h measure/*.h cli/*.h driver/*.h tests/*.h)
 
 .PHONY: all deps deps-check test test-unit test-cli bench bench-alloc bench-return clean fidelity \
         bench-marksweep bench-incremental
@@ -48,7 +48,7 @@ build/$(1)/obj/%.o: %.c $(HDRS) | build/.deps-ok
 	@$(if $(Q),echo "  CC [$(1)] $$<")
 	$(Q)$$(CC) $$(BASE) $$(MODE_$(1)) -c $$< -o $$@
 LIBOBJ_$(1) := $$(LIBSRC:%.c=build/$(1)/obj/%.o)
-build/$(1)/gcscope: build/$(1)/obj/bench/main.o $$(LIBOBJ_$(1))
+build/$(1)/gcscope: build/$(1)/obj/cli/main.o $$(LIBOBJ_$(1))
 	@$(if $(Q),echo "  LD [$(1)] $$@")
 	$(Q)$$(CC) $$(LINK_$(1)) -o $$@ $$^ $$(LIBS)
 build/$(1)/tests/%: build/$(1)/obj/tests/%.o build/$(1)/obj/tests/support.o $$(LIBOBJ_$(1))
@@ -61,17 +61,17 @@ $(foreach m,release debug stress,$(eval $(call mode_rules,$(m))))
 build/gcscope: build/release/gcscope
 	cp $< $@
 
-# The matrix through Google Benchmark (C++; a thin C-callable wrapper in bench/gbench.cc).
-build/release/obj/bench/gbench.o: bench/gbench.cc bench/gbench.h | build/.deps-ok
+# The matrix through Google Benchmark (C++; a thin C-callable wrapper in driver/gbench.cc).
+build/release/obj/driver/gbench.o: driver/gbench.cc driver/gbench.h | build/.deps-ok
 	@mkdir -p $(dir $@)
 	$(Q)$(CXX) -std=c++17 -O2 -g -I. -Wall -Wextra -Werror -c $< -o $@
-build/gcscope-bench: build/release/obj/bench/matrix.o build/release/obj/bench/gbench.o $(LIBOBJ_release) build/gcscope
-	$(Q)$(CXX) -o $@ build/release/obj/bench/matrix.o build/release/obj/bench/gbench.o $(LIBOBJ_release) -lbenchmark $(LIBS)
+build/gcscope-bench: build/release/obj/driver/matrix.o build/release/obj/driver/gbench.o $(LIBOBJ_release) build/gcscope
+	$(Q)$(CXX) -o $@ build/release/obj/driver/matrix.o build/release/obj/driver/gbench.o $(LIBOBJ_release) -lbenchmark $(LIBS)
 
 # The allocator benchmark links CPython's pymalloc (PyObject_Malloc) from libpython3.11.
 PY_CFLAGS := $(shell pkg-config --cflags python3-embed 2>/dev/null)
 PY_LIBS   := $(shell pkg-config --libs python3-embed 2>/dev/null)
-build/allocbench: bench/allocbench.c $(LIBOBJ_release) | build/.deps-ok
+build/allocbench: peers/pymalloc/allocbench.c $(LIBOBJ_release) | build/.deps-ok
 	$(CC) $(BASE) $(MODE_release) $(PY_CFLAGS) -o $@ $^ $(PY_LIBS) $(LIBS)
 
 # --- tests ------------------------------------------------------------------------------
@@ -83,9 +83,9 @@ test: build/.deps-ok build/gcscope build/debug/gcscope build/stress/gcscope $(TE
 # --- benchmarks ---------------------------------------------------------------------------
 BENCH_ARGS ?=
 bench: all build/gcscope-bench
-	@tools/bench.sh $(BENCH_ARGS)
+	@driver/bench.sh $(BENCH_ARGS)
 bench-replay: all
-	@tools/bench-replay.sh
+	@driver/bench-replay.sh
 bench-alloc: build/allocbench
 	build/allocbench speed
 bench-return: build/allocbench
@@ -105,7 +105,7 @@ clean:
 # bench-marksweep: full collection of a live 1M-node binary tree, in order and shuffled,
 #   marksweep against bdwgc (GC_gcollect). bench-incremental: incremental against marksweep
 #   on a live 2^20-node tree while 5M short-lived objects are allocated (pauses, MMU, time).
-build/tracebench: build/release/obj/bench/tracebench.o $(LIBOBJ_release)
+build/tracebench: build/release/obj/peers/bdwgc/tracebench.o $(LIBOBJ_release)
 	$(CC) -o $@ $^ -lgc $(LIBS)
 bench-marksweep: build/tracebench
 	@for shape in inorder shuffled; do for c in marksweep boehm; do \
@@ -115,8 +115,8 @@ bench-incremental: build/tracebench
 
 # --- the cpython collector: fidelity against CPython 3.11 itself, and its benchmark -------
 fidelity: build/.deps-ok build/gcscope build/debug/gcscope
-	$(PYTHON) tools/fidelity.py --full
-build/cpython_bench: build/release/obj/bench/cpython_bench.o $(LIBOBJ_release)
+	$(PYTHON) peers/cpython/fidelity.py --full
+build/cpython_bench: build/release/obj/peers/cpython/cpython_bench.o $(LIBOBJ_release)
 	$(CC) -o $@ $^ $(LIBS)
 bench-cpython: build/cpython_bench
-	$(PYTHON) tools/cpython_bench.py
+	$(PYTHON) peers/cpython/cpython_bench.py

@@ -4,7 +4,7 @@
 # Inputs (gnuplot -e): data (block i = collector i: live_objects live_mib p99_ms max_ms pauses),
 # colls, titles (word lists), n, quiet, quiettitles, nq (collectors that never paused once the
 # heap was built: named in the key, nothing to draw), ttl, out. Data: tools/plotdata.py, from results/<run>/scaling/
-# (the scaling step of tools/bench.sh) and any live-heap cells of the matrix.
+# (the scaling step of driver/bench.sh) and any live-heap cells of the matrix.
 load 'plots/style.gp'
 W = 960; H = 600
 do for [fmt in "png svg"] {

@@ -2,7 +2,7 @@
 ** test_cpython.c — the `cpython` collector: count0 as CPython keeps it, when collections
 ** start, what they find, the long_lived_pending rule, freeze, untracking, delete_garbage
 ** with objects freed under its feet, and verify catching a broken list.
-** (tools/fidelity.py checks the same collector against CPython 3.11 itself, on traces.)
+** (peers/cpython/fidelity.py checks the same collector against CPython 3.11 itself, on traces.)
 **
 ** The stress build collects at every allocation, so tests of exact counts skip there.
 */

@@ -2,7 +2,7 @@
 ** test_pausestats.c — percentiles and exact MMU, against hand-worked cases and brute force.
 */
 #include "tests/support.h"
-#include "bench/bench.h"
+#include "measure/measure.h"
 
 #include <criterion/criterion.h>
 #include <math.h>

@@ -6,7 +6,7 @@
                               SCRIPT<TAB>IMAGE<TAB>gnuplot -e assignments
                             tools/plots.sh runs each as `gnuplot -e "...; out='...'" plots/SCRIPT`.
   plotdata.py scaling DIR   write DIR/scaling.tsv: pause p99 and max against the live heap, from
-                            DIR/scaling/ (tools/scaling.sh) and the matrix's live-heap cells.
+                            DIR/scaling/ (driver/scaling.sh) and the matrix's live-heap cells.
   plotdata.py report DIR    write DIR/report.md: what ran, where, with which options, the
                             summary tables and every image in DIR/plots/ with what it shows.
 
@@ -462,7 +462,7 @@ def steady_pauses(prefix, j):
 def scaling_points(run):
     """(collector, live_objects, live_mib, p99_ms, max_ms, pauses, kind of the longest pause) per
     collector and heap size,
-    medians over repetitions, from DIR/scaling/ (tools/scaling.sh) and the matrix's own live-heap
+    medians over repetitions, from DIR/scaling/ (driver/scaling.sh) and the matrix's own live-heap
     cells; pauses as steady_pauses counts them, p99 nearest-rank. Collectors that never pause in
     the steady phase (none) have nothing to draw and are left out; fewer than two heap sizes
     are no curve, and give []."""
@@ -567,7 +567,7 @@ def report(d):
     sc = sorted(glob.glob(os.path.join(d, "scaling", "*.json")))
     if sc:
         ns = sorted({int(os.path.basename(x).rsplit(".", 2)[-2]) for x in sc if os.path.basename(x).rsplit(".", 2)[-2].isdigit()})
-        L += ["Scaling step (`tools/scaling.sh`): `live-heap` with `objects=N`, `churn=3N`, `collections=0`, "
+        L += ["Scaling step (`driver/scaling.sh`): `live-heap` with `objects=N`, `churn=3N`, `collections=0`, "
               "`shape=shuffled-tree` for N = %s, one run per collector and N (%d runs), in `scaling/`; "
               "the points are in `scaling.tsv`." % (", ".join(format(n, ",") for n in ns), len(sc)), ""]
     L += ["Sections: [Options](#options) · [Summary](#summary) · [Figures](#figures).", ""]

@@ -19,8 +19,8 @@ for bin in "$@"; do
   fi
 done
 # Suites that are programs: each ends with a line "NAME: N passed, N failed".
-suites=("tools/test-cli.sh")
-[ -f tools/fidelity.py ] && suites+=("/usr/bin/python3 tools/fidelity.py --quick")
+suites=("tests/test-cli.sh")
+[ -f peers/cpython/fidelity.py ] && suites+=("/usr/bin/python3 peers/cpython/fidelity.py --quick")
 [ -f tests/test-tune.sh ] && suites+=("tests/test-tune.sh")
 for suite in "${suites[@]}"; do
   echo "== $suite"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """tune.py — `gcscope tune`: find the knob settings that fit a workload (docs/tune.md).
 
-Invoked by `gcscope tune ...` (bench/tune.c execs it with GCSCOPE_BIN = the gcscope binary);
+Invoked by `gcscope tune ...` (cli/tune.c execs it with GCSCOPE_BIN = the gcscope binary);
 it can also be run directly. Python 3 standard library only.
 
 What it does, in order:

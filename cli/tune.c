@@ -11,7 +11,7 @@
 ** this function does not return (exec); otherwise it prints one line and returns 2.
 */
 #define _GNU_SOURCE
-#include "bench/bench.h"
+#include "cli/cli.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -5,7 +5,7 @@
 #   cells/           each cell's own JSON, pause log and RSS timeline
 #   *.tsv            one TSV per figure, '#' header line (tools/summarize.py)
 #   run.json         the machine, the commit, the command
-#   scaling/         live-heap at a few heap sizes (tools/scaling.sh), scaling.tsv
+#   scaling/         live-heap at a few heap sizes (driver/scaling.sh), scaling.tsv
 #   plots/, report.md  the figures and the report (tools/plots.sh)
 # Extra arguments go to gcscope-bench (e.g. --workloads churn --benchmark_repetitions=3).
 set -euo pipefail
@@ -39,7 +39,7 @@ build/gcscope-bench --out "$dir" --benchmark_out="$dir/gbench.json" --benchmark_
   --benchmark_counters_tabular=false "$@" > "$dir/gbench.txt"
 status=0   # a failed cell fails the run, but what did run is still summarized and drawn
 /usr/bin/python3 tools/summarize.py "$dir" || status=$?
-tools/scaling.sh "$dir" "$@" || status=1   # live-heap at a few sizes (≤ ~1 min), for the plots
+driver/scaling.sh "$dir" "$@" || status=1   # live-heap at a few sizes (≤ ~1 min), for the plots
 if [ -x tools/plots.sh ] && [ -f "$dir/cells.tsv" ]; then tools/plots.sh "$dir" || status=1; fi
 echo "gcscope: results in $dir" >&2
 exit $status

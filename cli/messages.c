@@ -2,7 +2,7 @@
 ** cli.c — the command line's messages, shared by every command (main.c, run.c): one line on
 ** stderr naming what was wrong, and exit status 2.
 */
-#include "bench/bench.h"
+#include "cli/cli.h"
 #include "collectors/collectors.h"
 #include "workloads/workloads.h"
 

@@ -1,8 +1,9 @@
 /*
-** bench.h — the driver's pieces, grouped by the file that defines them.
+** measure.h — figures from a run: the pause log's statistics and MMU, and the RSS sampler.
+** Grouped by the file that defines them.
 */
-#ifndef GCS_BENCH_H
-#define GCS_BENCH_H
+#ifndef GCS_MEASURE_H
+#define GCS_MEASURE_H
 
 #include "core/internal.h"
 
@@ -29,7 +30,7 @@ size_t gcs_pauses_merge(const gcs_pause_t *log, size_t n, gcs_interval_t *out,
 ** run. iv: disjoint, sorted, within [t0, t1]. */
 double gcs_mmu(const gcs_interval_t *iv, size_t n, uint64_t t0, uint64_t t1, uint64_t w);
 
-/* "memory.c" — a sampler thread recording RSS over the run. */
+/* "sampler.c" — a sampler thread recording RSS over the run. */
 typedef struct gcs_rss_sample {
   uint64_t t_ns, rss;                  /* when, and the RSS then */
 } gcs_rss_sample_t;
@@ -37,18 +38,5 @@ typedef struct gcs_rss_sample {
 int gcs_sampler_start(unsigned period_ms);
 /* Stops it; returns the samples (valid until the next start) and their number. */
 const gcs_rss_sample_t *gcs_sampler_stop(size_t *n);
-
-/* "cli.c" — the command line's messages: one line on stderr, exit status 2. */
-/* "gcscope: " + the message + a pointer to --help. */
-int gcs_cli_usage(const char *fmt, ...) GCS_PRINTF(1, 2);
-/* "gcscope: CMD: unknown collector 'NAME' (expected one of: ...)"; CMD may be "". */
-int gcs_cli_unknown_collector(const char *cmd, const char *name);
-int gcs_cli_unknown_workload(const char *cmd, const char *name);
-
-/* "run.c" — `gcscope run`; full_argv is main's argv (re-executed for jemalloc). */
-int gcs_cmd_run(int argc, char **argv, char **full_argv);
-
-/* "tune.c" — `gcscope tune`: execs tools/tune.py (docs/tune.md). */
-int gcs_cmd_tune(int argc, char **argv, char **full_argv);
 
 #endif

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """cpython_oracle.py -- replay a gcscope trace on CPython itself (the system python3, 3.11).
 
-    /usr/bin/python3 tools/cpython_oracle.py [--threshold T0,T1,T2] [--disabled]
+    /usr/bin/python3 peers/cpython/cpython_oracle.py [--threshold T0,T1,T2] [--disabled]
                                              [--freeze-after-allocs N] TRACE
 
 prints one JSON object with the fields of `gcscope replay --json` that CPython can report:

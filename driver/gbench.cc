@@ -1,5 +1,5 @@
 // gbench.cc — the C-callable wrapper around Google Benchmark (see gbench.h).
-#include "bench/gbench.h"
+#include "driver/gbench.h"
 
 #include <benchmark/benchmark.h>
 

@@ -10,7 +10,7 @@
 ** Pauses may nest (an RC cascade inside a collection): they are merged into disjoint intervals
 ** first, and a nested pause is not counted again in the percentiles.
 */
-#include "bench/bench.h"
+#include "measure/measure.h"
 
 #include <stdlib.h>
 #include <string.h>

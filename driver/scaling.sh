@@ -11,7 +11,7 @@
 # so the step stays within about a minute on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dir=${1:?usage: tools/scaling.sh RESULTS_DIR [gcscope-bench arguments]}
+dir=${1:?usage: driver/scaling.sh RESULTS_DIR [gcscope-bench arguments]}
 shift
 collectors="" workloads="" sizes="default"
 while [ $# -gt 0 ]; do

@@ -1,6 +1,6 @@
 /*
 ** cpython_bench.c — one heap shape, built in this (fresh) process under the `cpython`
-** collector, and its collections timed. tools/cpython_bench.py runs it beside the same
+** collector, and its collections timed. peers/cpython/cpython_bench.py runs it beside the same
 ** shapes built from lists in CPython 3.11 and prints the comparison (docs/cpython.md).
 **
 **   cpython_bench full chain|tree|shuffled [N [REPS]]   REPS full collections of N live containers

@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 """fidelity.py -- the `cpython` collector against CPython 3.11 itself, field for field.
 
-    tools/fidelity.py [--quick | --full] [--jobs N] [--gcscope BIN] [--keep DIR] [--only STYLE]
+    peers/cpython/fidelity.py [--quick | --full] [--jobs N] [--gcscope BIN] [--keep DIR] [--only STYLE]
 
 First a few small traces whose results were worked out by hand (checking the oracle
-itself as much as the collector). Then for each case (style, seed, ops, thresholds) it generates a trace (tools/gentrace.py),
-replays it with `BIN replay --collector cpython --json` and with tools/cpython_oracle.py on
+itself as much as the collector). Then for each case (style, seed, ops, thresholds) it generates a trace (peers/cpython/gentrace.py),
+replays it with `BIN replay --collector cpython --json` and with peers/cpython/cpython_oracle.py on
 the system python3, and compares collects, stats, count, live_after_full and live_at_end.
 On a difference it names the case, the first differing field and element, the trace line of
 the `collect` op concerned (collects, live_after_full), and -- for the fields read at the end
@@ -31,7 +31,7 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+ROOT = os.path.dirname(os.path.dirname(HERE))
 PYTHON = "/usr/bin/python3"
 STYLES = ("graph", "cycles", "growth", "chain", "mixed")
 FIELDS = ("collects", "stats", "count", "live_after_full", "live_at_end")

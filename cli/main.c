@@ -7,7 +7,7 @@
 ** prints no half result.
 */
 #include "core/internal.h"
-#include "bench/bench.h"
+#include "cli/cli.h"
 #include "collectors/collectors.h"
 #include "workloads/trace.h"
 #include "workloads/workloads.h"

@@ -14,7 +14,7 @@
 ** workload runs on the arena. Each cell's own files land in DIR/cells/.
 */
 #define _GNU_SOURCE
-#include "bench/gbench.h"
+#include "driver/gbench.h"
 #include "collectors/collectors.h"
 #include "core/internal.h"
 #include "workloads/workloads.h"

@@ -25,7 +25,7 @@
 #define _GNU_SOURCE
 #include "core/internal.h"
 #include "collectors/collectors.h"
-#include "bench/bench.h"
+#include "measure/measure.h"
 
 #include <gc/gc.h>
 #include <stdio.h>

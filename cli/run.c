@@ -39,7 +39,8 @@
 ** and renamed, so a crash never leaves half a result.
 */
 #define _GNU_SOURCE
-#include "bench/bench.h"
+#include "cli/cli.h"
+#include "measure/measure.h"
 #include "collectors/collectors.h"
 #include "workloads/workloads.h"
 

@@ -6,7 +6,7 @@
 ** period: at 5 ms that is ~0.1% of one core.
 */
 #define _GNU_SOURCE
-#include "bench/bench.h"
+#include "measure/measure.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -2,9 +2,9 @@
 """cpython_bench.py -- full and generation-0 collection times, our `cpython` collector beside
 CPython 3.11's own gc, on the same heap shapes (`make bench-cpython`).
 
-    tools/cpython_bench.py [--objects N] [--reps R] [--procs P] [--json FILE]
+    peers/cpython/cpython_bench.py [--objects N] [--reps R] [--procs P] [--json FILE]
 
-For each shape (chain, tree, shuffled: see bench/cpython_bench.c) and each side, P fresh
+For each shape (chain, tree, shuffled: see peers/cpython/cpython_bench.c) and each side, P fresh
 processes each build the heap (N containers), run one untimed full collection (everything
 to the oldest generation), then R timed ones; the figure is the median of all P*R, in ns per
 object examined. Then the generation-0 case: 700 young 2-slot containers over an N-node old
@@ -28,7 +28,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+ROOT = os.path.dirname(os.path.dirname(HERE))
 SHAPES = ("chain", "tree", "shuffled")
 
 

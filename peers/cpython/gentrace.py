@@ -7,8 +7,8 @@ writes a trace of about M ops (it stops at the first op boundary at or after M, 
 nothing: the names still bound at the end are part of what is compared). The same
 (style, seed, ops) gives the same bytes on any machine (random.Random with an int seed).
 
-Styles (tools/fidelity.py runs them under `gcscope replay --collector cpython` and under
-tools/cpython_oracle.py, which must agree field for field):
+Styles (peers/cpython/fidelity.py runs them under `gcscope replay --collector cpython` and under
+peers/cpython/cpython_oracle.py, which must agree field for field):
 
   graph    random graphs over a small pool of names: containers of 0..4 slots, atoms, random
            stores (cycles of every shape), loads that walk the graph, drops, rare explicit
