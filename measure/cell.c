@@ -1,17 +1,51 @@
 /*
-** cell.c — the figures of one cell, declared once (GCS_CELL_FIGURES and the families in
-** measure.h), and what derives from that declaration: the figure table of
-** `gcscope list --json`.
+** cell.c — one cell (collector × workload × options) in this process, measured; and its
+** figures, declared once (GCS_CELL_FIGURES and the families in measure.h), with everything
+** that derives from that declaration: the cell's JSON, its counters TSV (the matrix's Google
+** Benchmark counters), the figure table of `gcscope list --json`.
+**
+** The phases of a cell, and what each measures:
+**   run       t0..t1: the workload. wall and thread-CPU time, the pause log, RSS sampled
+**             every sample_ms by a thread, checkpoints (statm + smaps_rollup) at the
+**             workload's marks.
+**   release   after the workload has dropped its data: one full collection, then (release=pool)
+**             a wait of purge_delay_ms and a purge. RSS after it, and what the allocator says
+**             it returned.
+**   teardown  the heap closes: what is still live is the leak.
+**
+** Figures (every one with its doc in the table; `gcscope list --json` prints them):
+**   time.gc_ns             union of the pause intervals in the run
+**   pauses.*               top-level pauses (nested ones fused), nearest-rank percentiles
+**   mmu[]                  exact minimum mutator utilization, windows 100 µs .. 1 s
+**   memory.returned_bytes  RSS at the "built" mark (else at the end of the run) minus RSS after
+**                          release
+**   memory.returned_fraction  returned_bytes / (live bytes at "built" − live bytes after
+**                          release): of the bytes the workload freed, the fraction that left
+**                          RSS. Can exceed 1 when the allocator also returns its own
+**                          overhead, and is null when nothing was freed.
+**
+** The pause log written to PREFIX.pauses.tsv holds every pause from the run's start, the
+** release phase's collection included (after the run's end time); the JSON's pause figures
+** and MMU count only the run.
 **
 ** Invariants: the table lists every figure of the cell's JSON in the JSON's order; a figure's
 ** path is its section and key joined by a dot, except the MMU's, which name their window
-** ("mmu[window_ns=N].mmu"); paths are unique.
+** ("mmu[window_ns=N].mmu"); paths are unique. Output is rendered in memory; files are written
+** whole (a temporary name, then a rename), so a crash never leaves half a result.
 */
+#define _GNU_SOURCE
 #include "measure/measure.h"
+#include "collectors/collectors.h"
+#include "workloads/workloads.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #define GCS_MMU_WINDOW_NS(NS, COUNTER) NS,
 const uint64_t gcs_mmu_windows_ns[GCS_MMU_NWINDOWS] = {GCS_MMU_WINDOWS(GCS_MMU_WINDOW_NS)};
@@ -56,7 +90,7 @@ static void families_after(const char *s) {
                             "exact minimum mutator utilization over the run for this window");
       f->window_ns = gcs_mmu_windows_ns[i];
       f->counter = f->column = counters[i];
-      f->scale = 1;
+      f->scale = counters[i] ? 1 : 0;
       snprintf(f->path, sizeof f->path, "mmu[window_ns=%llu].mmu", (unsigned long long)f->window_ns);
     }
   } else if (strcmp(s, "memory") == 0) {
@@ -151,4 +185,353 @@ void gcs_cell_figures_json(gcs_json_t *j, const char *key) {
     gcs_json_end(j);
   }
   gcs_json_end(j);
+}
+
+double gcs_cell_mmu(const gcs_cell_result_t *r, uint64_t window_ns) {
+  for (int i = 0; i < GCS_MMU_NWINDOWS; i++)
+    if (gcs_mmu_windows_ns[i] == window_ns) return r->mmu[i];
+  gcs_fatal("gcs_cell_mmu: %llu ns is not a window of GCS_MMU_WINDOWS", (unsigned long long)window_ns);
+}
+
+/* --------------------------------------------------------------------------------------- */
+/* The run. */
+
+static void on_mark(gcs_wl_ctx *ctx, const char *label) {
+  gcs_cell_t *c = ctx->driver;
+  if (c->nmarks == GCS_CELL_MAX_MARKS) return;
+  gcs_cell_mark_t *m = &c->marks[c->nmarks++];
+  snprintf(m->label, sizeof m->label, "%s", label);
+  m->t_ns = gcs_now_ns() - c->t0;
+  m->live_bytes = gcs_heap.live_bytes;
+  m->live_objects = gcs_heap.live_objects;
+  gcs_smaps_read(&m->smaps);
+}
+
+static void on_figure(gcs_wl_ctx *ctx, const char *name, double value) {
+  gcs_cell_t *c = ctx->driver;
+  for (int i = 0; i < c->nfigures; i++) {
+    if (strcmp(c->figures[i].name, name) == 0) {
+      c->figures[i].value = value;
+      return;
+    }
+  }
+  if (c->nfigures == GCS_CELL_MAX_FIGURES) return;
+  snprintf(c->figures[c->nfigures].name, sizeof c->figures[0].name, "%s", name);
+  c->figures[c->nfigures++].value = value;
+}
+
+static const gcs_cell_mark_t *find_mark(const gcs_cell_t *c, const char *label) {
+  for (int i = 0; i < c->nmarks; i++)
+    if (strcmp(c->marks[i].label, label) == 0) return &c->marks[i];
+  return NULL;
+}
+
+static uint64_t thread_cpu_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t vm_hwm_bytes(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  unsigned long long kb = 0;
+  if (!f) return 0;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "VmHWM: %llu kB", &kb) == 1) break;
+  fclose(f);
+  return kb * 1024;
+}
+
+/* The pause log as TSV, times relative to the run's start: rendered before teardown, whose
+** collections may move the log. */
+static char *render_pauses(const gcs_cell_t *c, size_t *len) {
+  size_t nlog;
+  const gcs_pause_t *log = gcs_pause_log(&nlog);
+  char *buf = NULL;
+  FILE *m = open_memstream(&buf, len);
+  if (!m) gcs_fatal("out of memory");
+  fprintf(m, "# start_ms\tend_ms\tduration_ns\tkind\tgeneration\tvisited\tfreed\n");
+  for (size_t i = 0; i < nlog; i++) {
+    if (log[i].start_ns < c->t0) continue;
+    fprintf(m, "%.6f\t%.6f\t%llu\t%s\t%d\t%llu\t%llu\n", (log[i].start_ns - c->t0) / 1e6,
+            (log[i].end_ns - c->t0) / 1e6, (unsigned long long)(log[i].end_ns - log[i].start_ns),
+            gcs_pause_kind_names[log[i].kind], log[i].generation, (unsigned long long)log[i].visited,
+            (unsigned long long)log[i].freed);
+  }
+  fclose(m);
+  return buf;
+}
+
+static void render_json(FILE *out, const gcs_cell_t *c);
+
+int gcs_cell_run(gcs_cell_t *c) {
+  gcs_cell_result_t *r = &c->r;
+  /* ------------------------------------------------------------------ run */
+  gcs_wl_ctx ctx = {.seed = c->seed, .path = c->trace, .mark = on_mark, .figure = on_figure, .driver = c};
+  if (c->sample_ms && gcs_sampler_start(c->sample_ms) != 0) gcs_fatal("cannot start the RSS sampler");
+  r->rss_start = gcs_rss_bytes();
+  uint64_t cpu0 = thread_cpu_ns();
+  c->t0 = gcs_now_ns();
+  int rc = c->workload->run(&ctx);
+  uint64_t t1 = gcs_now_ns();
+  r->cpu_ns = thread_cpu_ns() - cpu0;
+  r->wall_ns = t1 - c->t0;
+  on_mark(&ctx, "end");
+  r->rss_final = gcs_rss_bytes();
+  if (gcs_heap.roots_top != gcs_heap.roots_base) {
+    gcs_error("run: workload %s returned with %td roots still pushed", c->workload->name,
+              gcs_heap.roots_top - gcs_heap.roots_base);
+    rc = 1;
+  }
+
+  /* ------------------------------------------------------------------ release */
+  size_t nlog;
+  const gcs_pause_t *log = gcs_pause_log(&nlog);
+  size_t nrun = 0;
+  while (nrun < nlog && log[nrun].start_ns < t1) nrun++;
+  gcs_interval_t *iv = malloc((nrun ? nrun : 1) * sizeof *iv);
+  if (!iv) gcs_fatal("out of memory");
+  size_t niv = gcs_pauses_merge(log, nrun, iv, &r->pauses);
+  for (size_t i = 0; i < niv; i++)
+    if (iv[i].end > t1) iv[i].end = t1;
+  for (int i = 0; i < GCS_MMU_NWINDOWS; i++) r->mmu[i] = gcs_mmu(iv, niv, c->t0, t1, gcs_mmu_windows_ns[i]);
+  free(iv);
+  r->gc_fraction = r->wall_ns ? (double)r->pauses.total / (double)r->wall_ns : 0;
+
+  gcs_heap_collect(-1);
+  if (gcs_heap.allocator == GCS_ALLOC_ARENA && gcs_knob("release") == GCS_RELEASE_POOL) {
+    struct timespec ts = {0, (long)(gcs_knob("purge_delay_ms") + 1) * 1000000L};
+    while (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+    nanosleep(&ts, NULL);
+    gcs_arena_collect(false);
+  }
+  on_mark(&ctx, "after_release");
+  r->rss_after_release = gcs_rss_bytes();
+  uint64_t live_after_release = gcs_heap.live_bytes;
+  r->stats = gcs_heap.stats;
+  if (gcs_heap.allocator == GCS_ALLOC_ARENA) {
+    r->arena = *gcs_arena_stats();
+    r->mapped_peak = r->arena.bytes_mapped_peak;
+    r->have_arena = true;
+  }
+  c->rss = c->sample_ms ? gcs_sampler_stop(&c->nrss) : NULL;
+  r->hwm = vm_hwm_bytes();
+  r->rss_peak = r->rss_final > r->rss_start ? r->rss_final : r->rss_start;
+  for (size_t i = 0; i < c->nrss; i++)
+    if (c->rss[i].rss > r->rss_peak) r->rss_peak = c->rss[i].rss;
+  for (int i = 0; i < c->nmarks; i++)
+    if (c->marks[i].smaps.rss > r->rss_peak) r->rss_peak = c->marks[i].smaps.rss;
+  /* The reference point for what was returned: the workload's "built" mark, else the end. */
+  const gcs_cell_mark_t *ref = find_mark(c, "built");
+  if (!ref) ref = find_mark(c, "end");
+  r->rss_built = ref ? ref->smaps.rss : r->rss_final;
+  uint64_t live_built = ref ? ref->live_bytes : 0;
+  r->returned_bytes = r->rss_built > r->rss_after_release ? r->rss_built - r->rss_after_release : 0;
+  r->freed_bytes = live_built > live_after_release ? live_built - live_after_release : 0;
+  r->returned_fraction = r->freed_bytes ? (double)r->returned_bytes / (double)r->freed_bytes : -1.0;
+  double secs = (double)r->wall_ns / 1e9;
+  r->allocated_per_s = secs > 0 ? (double)r->stats.objects_allocated / secs : 0;
+  r->bytes_allocated_per_s = secs > 0 ? (double)r->stats.bytes_allocated / secs : 0;
+
+  c->pauses_tsv = render_pauses(c, &c->pauses_len);
+  gcs_heap_close(&r->teardown);
+  FILE *m = open_memstream(&c->json, &c->json_len);
+  if (!m) gcs_fatal("out of memory");
+  render_json(m, c);
+  fclose(m);
+  return rc;
+}
+
+void gcs_cell_free(gcs_cell_t *c) {
+  free(c->json);
+  free(c->pauses_tsv);
+  c->json = c->pauses_tsv = NULL;
+}
+
+/* --------------------------------------------------------------------------------------- */
+/* The writers: each walks the figure table. */
+
+/* The series the cell writes itself (GCS_FIG_SERIES rows). */
+static void write_series(gcs_json_t *j, const gcs_cell_t *c, const gcs_figure_t *f) {
+  if (strcmp(f->key, "checkpoints") == 0) {
+    gcs_json_array(j, f->key);
+    for (int i = 0; i < c->nmarks; i++) {
+      const gcs_cell_mark_t *m = &c->marks[i];
+      gcs_json_object(j, NULL);
+      gcs_json_str(j, "label", m->label);
+      gcs_json_uint(j, "t_ns", m->t_ns);
+      gcs_json_uint(j, "rss_bytes", m->smaps.rss);
+      gcs_json_uint(j, "anonymous_bytes", m->smaps.anonymous);
+      gcs_json_uint(j, "lazyfree_bytes", m->smaps.lazyfree);
+      gcs_json_uint(j, "live_bytes", m->live_bytes);
+      gcs_json_uint(j, "live_objects", m->live_objects);
+      gcs_json_end(j);
+    }
+    gcs_json_end(j);
+  } else if (strcmp(f->key, "figures") == 0) {
+    gcs_json_object(j, f->key);
+    for (int i = 0; i < c->nfigures; i++) gcs_json_double(j, c->figures[i].name, c->figures[i].value);
+    gcs_json_end(j);
+  } else {
+    gcs_fatal("cell.c: no writer for the series %s", f->path);
+  }
+}
+
+/* Splits a section path "a.b" into its components; returns their number. */
+static int split(const char *section, char parts[4][32]) {
+  int n = 0;
+  for (const char *p = section; *p && n < 4;) {
+    const char *e = strchr(p, '.');
+    size_t len = e ? (size_t)(e - p) : strlen(p);
+    snprintf(parts[n++], sizeof parts[0], "%.*s", (int)len, p);
+    p += len + (e != NULL);
+  }
+  return n;
+}
+
+static void write_figures(gcs_json_t *j, const gcs_cell_t *c) {
+  size_t n;
+  const gcs_figure_t *t = gcs_cell_figures(&n);
+  char open[4][32], want[4][32];
+  int nopen = 0;
+  for (size_t i = 0; i < n; i++) {
+    const gcs_figure_t *f = &t[i];
+    if (f->type == GCS_FIG_ARENA_ONLY && !c->r.have_arena) continue;
+    int nwant = split(f->section, want), same = 0;
+    while (same < nopen && same < nwant && strcmp(open[same], want[same]) == 0) same++;
+    for (; nopen > same; nopen--) gcs_json_end(j);
+    for (; nopen < nwant; nopen++) {
+      snprintf(open[nopen], sizeof open[0], "%s", want[nopen]);
+      if (f->window_ns) gcs_json_array(j, want[nopen]); /* the MMU: a list of windows */
+      else gcs_json_object(j, want[nopen]);
+    }
+    uint64_t u;
+    memcpy(&u, (const char *)&c->r + f->offset, sizeof u);
+    if (f->window_ns) {
+      gcs_json_object(j, NULL);
+      gcs_json_uint(j, "window_ns", f->window_ns);
+      gcs_json_double(j, f->key, gcs_cell_figure_value(f, &c->r));
+      gcs_json_end(j);
+    } else if (f->type == GCS_FIG_SERIES) {
+      write_series(j, c, f);
+    } else if (f->type == GCS_FIG_U64 || f->type == GCS_FIG_ARENA_ONLY || (f->type == GCS_FIG_ARENA && c->r.have_arena)) {
+      gcs_json_uint(j, f->key, u);
+    } else { /* a double, or null */
+      gcs_json_double(j, f->key, gcs_cell_figure_value(f, &c->r));
+    }
+  }
+  for (; nopen > 0; nopen--) gcs_json_end(j);
+}
+
+static void render_json(FILE *out, const gcs_cell_t *c) {
+  gcs_json_t j;
+  gcs_json_open(&j, out, true);
+  gcs_json_object(&j, NULL);
+  gcs_json_str(&j, "collector", c->collector->name);
+  gcs_json_str(&j, "workload", c->workload->name);
+  gcs_json_str(&j, "allocator", c->allocator_name);
+  gcs_json_uint(&j, "seed", c->seed);
+  gcs_json_object(&j, "params");
+  gcs_heap_write_options(&j);
+  gcs_json_end(&j);
+  write_figures(&j, c);
+  gcs_json_end(&j);
+  gcs_json_close(&j);
+}
+
+/* name TAB value, a line per figure with a counter, then the workload's figures. */
+static void write_counters(FILE *out, const gcs_cell_t *c) {
+  size_t n;
+  const gcs_figure_t *t = gcs_cell_figures(&n);
+  fprintf(out, "# name\tvalue\n");
+  for (size_t i = 0; i < n; i++) {
+    const gcs_figure_t *f = &t[i];
+    if (!f->counter) continue;
+    const char *p = (const char *)&c->r + f->offset;
+    uint64_t u;
+    double d;
+    switch (f->type) {
+    case GCS_FIG_U64:
+    case GCS_FIG_ARENA:
+    case GCS_FIG_ARENA_ONLY:
+      memcpy(&u, p, sizeof u);
+      fprintf(out, "%s\t%llu\n", f->counter, (unsigned long long)u);
+      break;
+    case GCS_FIG_DOUBLE:
+    case GCS_FIG_FRACTION:
+      memcpy(&d, p, sizeof d);
+      fprintf(out, "%s\t%.6f\n", f->counter, f->type == GCS_FIG_FRACTION && d < 0 ? -1.0 : d);
+      break;
+    case GCS_FIG_SERIES:
+      break;
+    }
+  }
+  for (int i = 0; i < c->nfigures; i++) fprintf(out, "%s\t%.9g\n", c->figures[i].name, c->figures[i].value);
+}
+
+void gcs_cell_write_summary(FILE *out, const gcs_cell_t *c) {
+  const gcs_cell_result_t *r = &c->r;
+  fprintf(out, "%s × %s (%s, seed %llu)\n", c->collector->name, c->workload->name, c->allocator_name,
+          (unsigned long long)c->seed);
+  fprintf(out, "  time     wall %.3f s, cpu %.3f s, in pauses %.3f s (%.1f%%)\n", r->wall_ns / 1e9,
+          r->cpu_ns / 1e9, r->pauses.total / 1e9, 100.0 * r->gc_fraction);
+  fprintf(out, "  pauses   %llu: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n", (unsigned long long)r->pauses.count,
+          r->pauses.p50 / 1e6, r->pauses.p99 / 1e6, r->pauses.max / 1e6);
+  fprintf(out, "  mmu      1 ms %.3f, 10 ms %.3f, 100 ms %.3f\n", gcs_cell_mmu(r, 1000000),
+          gcs_cell_mmu(r, 10000000), gcs_cell_mmu(r, 100000000));
+  fprintf(out, "  memory   peak RSS %.1f MiB, after release %.1f MiB, returned %.1f MiB", r->rss_peak / 1048576.0,
+          r->rss_after_release / 1048576.0, r->returned_bytes / 1048576.0);
+  if (r->returned_fraction >= 0) fprintf(out, " (%.1f%% of what was freed)", 100 * r->returned_fraction);
+  fprintf(out, "\n  objects  %llu allocated, %llu freed, %llu leaked\n", (unsigned long long)r->stats.objects_allocated,
+          (unsigned long long)r->stats.objects_freed, (unsigned long long)r->teardown.leaked_objects);
+  for (int i = 0; i < c->nfigures; i++) fprintf(out, "  %-8s %g\n", c->figures[i].name, c->figures[i].value);
+}
+
+/* Writes buf to path through a temporary file and a rename. */
+static int write_whole(const char *path, const char *buf, size_t len) {
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+  FILE *f = fopen(tmp, "w");
+  if (!f) {
+    gcs_error("cannot write %s: %s", tmp, strerror(errno));
+    return 1;
+  }
+  size_t w = fwrite(buf, 1, len, f);
+  if (fclose(f) != 0 || w != len || rename(tmp, path) != 0) {
+    gcs_error("cannot write %s: %s", path, strerror(errno));
+    unlink(tmp);
+    return 1;
+  }
+  return 0;
+}
+
+int gcs_cell_write_files(const gcs_cell_t *c, const char *prefix) {
+  char path[4096], *buf = NULL;
+  size_t len = 0;
+  int bad = 0;
+  snprintf(path, sizeof path, "%s.json", prefix);
+  bad |= write_whole(path, c->json, c->json_len);
+  snprintf(path, sizeof path, "%s.pauses.tsv", prefix);
+  bad |= write_whole(path, c->pauses_tsv, c->pauses_len);
+
+  FILE *m = open_memstream(&buf, &len);
+  if (!m) gcs_fatal("out of memory");
+  fprintf(m, "# t_ms\trss_bytes\n");
+  for (size_t i = 0; i < c->nrss; i++)
+    if (c->rss[i].t_ns >= c->t0)
+      fprintf(m, "%.3f\t%llu\n", (c->rss[i].t_ns - c->t0) / 1e6, (unsigned long long)c->rss[i].rss);
+  fclose(m);
+  snprintf(path, sizeof path, "%s.rss.tsv", prefix);
+  bad |= write_whole(path, buf, len);
+  free(buf);
+
+  m = open_memstream(&buf, &len);
+  if (!m) gcs_fatal("out of memory");
+  write_counters(m, c);
+  fclose(m);
+  snprintf(path, sizeof path, "%s.counters.tsv", prefix);
+  bad |= write_whole(path, buf, len);
+  free(buf);
+  return bad;
 }

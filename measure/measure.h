@@ -169,6 +169,55 @@ typedef struct gcs_figure {
   const char *doc;                /* one line */
 } gcs_figure_t;
 
+/* One cell (collector × workload × options) run in this process: what it is, and what was
+** measured. */
+#define GCS_CELL_MAX_MARKS 32
+#define GCS_CELL_MAX_FIGURES 32
+
+typedef struct gcs_cell_mark {
+  char label[32];                 /* the workload's name for the point */
+  uint64_t t_ns;                  /* since the run's start */
+  uint64_t live_bytes;            /* heap block bytes live then */
+  uint64_t live_objects;          /* heap objects live then */
+  gcs_smaps_t smaps;              /* RSS, anonymous, LazyFree then */
+} gcs_cell_mark_t;
+
+typedef struct gcs_cell {
+  const gcs_collector_ops *collector;  /* what runs: set by the caller */
+  const struct gcs_workload *workload; /* ... */
+  const char *allocator_name;     /* ... arena | system | jemalloc */
+  uint64_t seed;                  /* ... --seed */
+  const char *trace;              /* ... --trace FILE, or NULL */
+  unsigned sample_ms;             /* ... RSS sampling period, 0: none */
+  uint64_t t0;                    /* run start, ns (CLOCK_MONOTONIC) */
+  gcs_cell_mark_t marks[GCS_CELL_MAX_MARKS]; /* the workload's marks, then "end", "after_release" */
+  int nmarks;                     /* marks[0..nmarks) */
+  struct { char name[48]; double value; } figures[GCS_CELL_MAX_FIGURES]; /* the workload's */
+  int nfigures;                   /* figures[0..nfigures) */
+  gcs_cell_result_t r;            /* the figures of the table */
+  char *json;                     /* the cell's JSON, rendered (malloc'd) */
+  size_t json_len;                /* its length */
+  char *pauses_tsv;               /* the pause log as TSV, rendered before teardown (malloc'd) */
+  size_t pauses_len;              /* its length */
+  const gcs_rss_sample_t *rss;    /* the sampler's samples (the sampler's buffer) */
+  size_t nrss;                    /* their number */
+} gcs_cell_t;
+
+/* Runs the cell whose "set by the caller" fields are filled, in this process, on the heap the
+** caller opened (gcs_heap_open, for c->collector with the cell's options): the run, the release
+** phase, the heap's close, and renders the JSON. Returns 0, or 1 when the workload failed its
+** self-check (a message was printed; the figures are still filled). */
+int gcs_cell_run(gcs_cell_t *c);
+/* Writes PREFIX.json, .pauses.tsv, .rss.tsv, .counters.tsv, each whole (a temporary file,
+** then a rename). 0, or 1 after a message naming the file. */
+int gcs_cell_write_files(const gcs_cell_t *c, const char *prefix);
+/* The human summary of `gcscope run`. */
+void gcs_cell_write_summary(FILE *out, const gcs_cell_t *c);
+/* Frees what gcs_cell_run rendered. */
+void gcs_cell_free(gcs_cell_t *c);
+/* The MMU of r for a window of the table (GCS_MMU_WINDOWS); aborts on another window. */
+double gcs_cell_mmu(const gcs_cell_result_t *r, uint64_t window_ns);
+
 /* The allocators a cell runs on (--allocator), NULL-ended: the arena, malloc, and malloc
 ** with jemalloc preloaded. */
 extern const char *const gcs_cell_allocators[];
