@@ -24,9 +24,17 @@
 **                          RSS. Can exceed 1 when the allocator also returns its own
 **                          overhead, and is null when nothing was freed.
 **
+** Phases: the workload's marks split the run into phases (split_phases): "build" from the
+** start to "built", "steady" from "built" to the next mark or the run's end (the state a
+** collector is judged on), then one phase per later mark, named after it, and "release" when
+** the release phase pauses. Each has the pause figures of the pauses that start in it and
+** the exact MMU over it (every pause clipped to it); tests/check-phases.py recomputes the
+** steady phase's from the files alone. Every pause also says who asked for it (origin): the
+** collector on its own, or an explicit gcs_heap_collect.
+**
 ** The pause log written to PREFIX.pauses.tsv holds every pause from the run's start, the
 ** release phase's collection included (after the run's end time); the JSON's pause figures
-** and MMU count only the run.
+** and MMU count only the run (whole), or one phase.
 **
 ** Invariants: the table lists every figure of the cell's JSON in the JSON's order; a figure's
 ** path is its section and key joined by a dot, except the MMU's, which name their window
@@ -79,6 +87,12 @@ static void families_after(const char *s) {
       add("pauses.by_kind", gcs_pause_kind_names[k], GCS_FIG_U64,
           offsetof(gcs_cell_result_t, pauses.by_kind) + (size_t)k * sizeof(uint64_t), "pauses",
           "top-level pauses of this kind");
+    for (int k = 0; k < GCS_PAUSE_NORIGINS; k++)
+      add("pauses.by_origin", gcs_pause_origin_names[k], GCS_FIG_U64,
+          offsetof(gcs_cell_result_t, pauses.by_origin) + (size_t)k * sizeof(uint64_t), "pauses",
+          k ? "top-level pauses inside an explicit collect (the workload's; in the release phase, "
+              "the cell's)"
+            : "top-level pauses the collector started on its own");
     static const char *const counters[] = {
 #define GCS_MMU_COUNTER(NS, COUNTER) COUNTER,
       GCS_MMU_WINDOWS(GCS_MMU_COUNTER)
@@ -107,6 +121,11 @@ static void families_after(const char *s) {
   add("stats", #name, GCS_FIG_U64, offsetof(gcs_cell_result_t, stats.name), unit_of(#name), doc);
     GCS_STATS(GCS_STATS_FIGURE)
 #undef GCS_STATS_FIGURE
+    add("", "phases", GCS_FIG_SERIES, 0, "list",
+        "the run split at the workload's marks: name (build: start to \"built\"; steady: \"built\" "
+        "to the next mark or the end; then one per later mark, named after it; release, when it "
+        "pauses), from, to, start_ns, end_ns, pauses (as the run's, of the pauses that start in "
+        "the phase) and mmu (exact, over the phase, pauses clipped to it)");
     add("", "figures", GCS_FIG_SERIES, 0, "",
         "the workload's own figures, by name (also lines of the counters TSV)");
   }
@@ -251,19 +270,73 @@ static char *render_pauses(const gcs_cell_t *c, size_t *len) {
   char *buf = NULL;
   FILE *m = open_memstream(&buf, len);
   if (!m) gcs_fatal("out of memory");
-  fprintf(m, "# start_ms\tend_ms\tduration_ns\tkind\tgeneration\tvisited\tfreed\n");
+  fprintf(m, "# start_ms\tend_ms\tduration_ns\tkind\tgeneration\tvisited\tfreed\torigin\n");
   for (size_t i = 0; i < nlog; i++) {
     if (log[i].start_ns < c->t0) continue;
-    fprintf(m, "%.6f\t%.6f\t%llu\t%s\t%d\t%llu\t%llu\n", (log[i].start_ns - c->t0) / 1e6,
+    fprintf(m, "%.6f\t%.6f\t%llu\t%s\t%d\t%llu\t%llu\t%s\n", (log[i].start_ns - c->t0) / 1e6,
             (log[i].end_ns - c->t0) / 1e6, (unsigned long long)(log[i].end_ns - log[i].start_ns),
             gcs_pause_kind_names[log[i].kind], log[i].generation, (unsigned long long)log[i].visited,
-            (unsigned long long)log[i].freed);
+            (unsigned long long)log[i].freed, gcs_pause_origin_names[log[i].origin & 1]);
   }
   fclose(m);
   return buf;
 }
 
 static void render_json(FILE *out, const gcs_cell_t *c);
+
+/* Adds a phase [a, b] (since t0) and measures it: the pauses of log[0..n) that start in [a, b)
+** summarised, the MMU over [a, b] with every merged pause interval iv[0..niv) clipped to it. */
+static void add_phase(gcs_cell_t *c, const char *name, const char *from, const char *to, uint64_t a,
+                      uint64_t b, const gcs_pause_t *log, size_t n, const gcs_interval_t *iv, size_t niv) {
+  gcs_cell_phase_t *ph = &c->phases[c->nphases++];
+  *ph = (gcs_cell_phase_t){.name = name, .from = from, .to = to, .start_ns = a, .end_ns = b};
+  uint64_t t0 = c->t0 + a, t1 = c->t0 + b;
+  gcs_pause_t *sub = malloc((n ? n : 1) * sizeof *sub);
+  gcs_interval_t *clip = malloc(((n > niv ? n : niv) + 1) * sizeof *clip);
+  if (!sub || !clip) gcs_fatal("out of memory");
+  size_t nsub = 0, nclip = 0;
+  for (size_t i = 0; i < n; i++)
+    if (log[i].start_ns >= t0 && log[i].start_ns < t1) sub[nsub++] = log[i];
+  gcs_pauses_merge(sub, nsub, clip, &ph->pauses);
+  for (size_t i = 0; i < niv; i++) {
+    if (iv[i].end <= t0 || iv[i].start >= t1) continue;
+    clip[nclip++] = (gcs_interval_t){iv[i].start < t0 ? t0 : iv[i].start, iv[i].end > t1 ? t1 : iv[i].end};
+  }
+  for (int i = 0; i < GCS_MMU_NWINDOWS; i++) ph->mmu[i] = gcs_mmu(clip, nclip, t0, t1, gcs_mmu_windows_ns[i]);
+  free(sub);
+  free(clip);
+}
+
+/* The phases: the workload's marks split the run [0, wall] into intervals. The one that ends at
+** "built" is "build", the one that starts there "steady"; one before another first mark is
+** "start"; every later one is named after the mark it starts at. The release phase (from "end"
+** to "after_release") is one more, "release", when pauses happen in it. A run without marks has
+** no phases. */
+static void split_phases(gcs_cell_t *c) {
+  size_t n;
+  const gcs_pause_t *log = gcs_pause_log(&n);
+  gcs_interval_t *iv = malloc((n ? n : 1) * sizeof *iv);
+  if (!iv) gcs_fatal("out of memory");
+  gcs_pause_summary_t all;
+  size_t niv = gcs_pauses_merge(log, n, iv, &all);
+  int k = c->nwl_marks;
+  for (int i = 0; k > 0 && i <= k; i++) {
+    const char *from = i ? c->marks[i - 1].label : NULL, *to = i < k ? c->marks[i].label : NULL;
+    uint64_t a = i ? c->marks[i - 1].t_ns : 0, b = i < k ? c->marks[i].t_ns : c->r.wall_ns;
+    if (b > c->r.wall_ns) b = c->r.wall_ns; /* a mark is taken before the run ends */
+    if (a > b) a = b;
+    const char *name = to && strcmp(to, "built") == 0 ? "build"
+                       : from && strcmp(from, "built") == 0 ? "steady"
+                       : from ? from : "start";
+    add_phase(c, name, from, to, a, b, log, n, iv, niv);
+  }
+  const gcs_cell_mark_t *rel = find_mark(c, "after_release");
+  if (rel && rel->t_ns > c->r.wall_ns) {
+    add_phase(c, "release", "end", "after_release", c->r.wall_ns, rel->t_ns, log, n, iv, niv);
+    if (c->phases[c->nphases - 1].pauses.count == 0) c->nphases--;
+  }
+  free(iv);
+}
 
 int gcs_cell_run(gcs_cell_t *c) {
   gcs_cell_result_t *r = &c->r;
@@ -275,6 +348,7 @@ int gcs_cell_run(gcs_cell_t *c) {
   c->t0 = gcs_now_ns();
   int rc = c->workload->run(&ctx);
   uint64_t t1 = gcs_now_ns();
+  c->nwl_marks = c->nmarks;
   r->cpu_ns = thread_cpu_ns() - cpu0;
   r->wall_ns = t1 - c->t0;
   on_mark(&ctx, "end");
@@ -334,6 +408,7 @@ int gcs_cell_run(gcs_cell_t *c) {
   r->allocated_per_s = secs > 0 ? (double)r->stats.objects_allocated / secs : 0;
   r->bytes_allocated_per_s = secs > 0 ? (double)r->stats.bytes_allocated / secs : 0;
 
+  split_phases(c);
   c->pauses_tsv = render_pauses(c, &c->pauses_len);
   gcs_heap_close(&r->teardown);
   FILE *m = open_memstream(&c->json, &c->json_len);
@@ -352,6 +427,30 @@ void gcs_cell_free(gcs_cell_t *c) {
 /* --------------------------------------------------------------------------------------- */
 /* The writers: each walks the figure table. */
 
+/* A phase's pauses, as the whole run's: the pauses.* rows of the table, by_kind included. */
+static void write_pauses(gcs_json_t *j, const char *key, const gcs_pause_summary_t *p) {
+  size_t n;
+  const gcs_figure_t *t = gcs_cell_figures(&n);
+  gcs_json_object(j, key);
+  const char *sub = NULL; /* the open object inside "pauses" (by_kind, by_origin), or NULL */
+  for (size_t i = 0; i < n; i++) {
+    const char *s = t[i].section;
+    bool mine = strncmp(s, "pauses", 6) == 0 && (s[6] == '\0' || s[6] == '.');
+    const char *want = mine && s[6] == '.' ? s + 7 : NULL;
+    if (sub && (!want || strcmp(sub, want) != 0)) {
+      gcs_json_end(j);
+      sub = NULL;
+    }
+    if (!mine) continue;
+    if (want && !sub) gcs_json_object(j, sub = want);
+    uint64_t v;
+    memcpy(&v, (const char *)p + (t[i].offset - offsetof(gcs_cell_result_t, pauses)), sizeof v);
+    gcs_json_uint(j, t[i].key, v);
+  }
+  if (sub) gcs_json_end(j);
+  gcs_json_end(j);
+}
+
 /* The series the cell writes itself (GCS_FIG_SERIES rows). */
 static void write_series(gcs_json_t *j, const gcs_cell_t *c, const gcs_figure_t *f) {
   if (strcmp(f->key, "checkpoints") == 0) {
@@ -366,6 +465,30 @@ static void write_series(gcs_json_t *j, const gcs_cell_t *c, const gcs_figure_t 
       gcs_json_uint(j, "lazyfree_bytes", m->smaps.lazyfree);
       gcs_json_uint(j, "live_bytes", m->live_bytes);
       gcs_json_uint(j, "live_objects", m->live_objects);
+      gcs_json_end(j);
+    }
+    gcs_json_end(j);
+  } else if (strcmp(f->key, "phases") == 0) {
+    gcs_json_array(j, f->key);
+    for (int i = 0; i < c->nphases; i++) {
+      const gcs_cell_phase_t *ph = &c->phases[i];
+      gcs_json_object(j, NULL);
+      gcs_json_str(j, "name", ph->name);
+      if (ph->from) gcs_json_str(j, "from", ph->from);
+      else gcs_json_double(j, "from", NAN);
+      if (ph->to) gcs_json_str(j, "to", ph->to);
+      else gcs_json_double(j, "to", NAN);
+      gcs_json_uint(j, "start_ns", ph->start_ns);
+      gcs_json_uint(j, "end_ns", ph->end_ns);
+      write_pauses(j, "pauses", &ph->pauses);
+      gcs_json_array(j, "mmu");
+      for (int w = 0; w < GCS_MMU_NWINDOWS; w++) {
+        gcs_json_object(j, NULL);
+        gcs_json_uint(j, "window_ns", gcs_mmu_windows_ns[w]);
+        gcs_json_double(j, "mmu", ph->mmu[w]);
+        gcs_json_end(j);
+      }
+      gcs_json_end(j);
       gcs_json_end(j);
     }
     gcs_json_end(j);

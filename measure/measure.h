@@ -16,10 +16,16 @@ typedef struct gcs_interval {
   uint64_t start, end;          /* ns, start <= end */
 } gcs_interval_t;
 
+/* The names of gcs_pause_t.origin's values: "collector" (its own decision), "workload" (an
+** explicit gcs_heap_collect: the workload's; in a cell's release phase, the cell's). */
+#define GCS_PAUSE_NORIGINS 2
+extern const char *const gcs_pause_origin_names[GCS_PAUSE_NORIGINS];
+
 typedef struct gcs_pause_summary {
   uint64_t count;               /* top-level pauses (one nested in another counts once) */
   uint64_t p50, p90, p99, p999, max, total;   /* ns; total = union of the intervals */
   uint64_t by_kind[GCS_PAUSE_NKINDS];         /* top-level pauses of each kind */
+  uint64_t by_origin[GCS_PAUSE_NORIGINS];     /* ... of each origin (gcs_pause_t.origin) */
 } gcs_pause_summary_t;
 
 /* Merges a log into disjoint sorted intervals (nested and overlapping pauses fuse) and
@@ -182,6 +188,15 @@ typedef struct gcs_cell_mark {
   gcs_smaps_t smaps;              /* RSS, anonymous, LazyFree then */
 } gcs_cell_mark_t;
 
+/* A phase of the run between two marks (gcs_cell_run's phases; cell.c's header). */
+typedef struct gcs_cell_phase {
+  const char *name;               /* "build", "steady", a mark's label, "release" */
+  const char *from, *to;          /* the marks that bound it; NULL: the run's start / end */
+  uint64_t start_ns, end_ns;      /* since the run's start, start <= end */
+  gcs_pause_summary_t pauses;     /* the pauses that start in [start, end) */
+  double mmu[GCS_MMU_NWINDOWS];   /* exact MMU over [start, end], every pause clipped to it */
+} gcs_cell_phase_t;
+
 typedef struct gcs_cell {
   const gcs_collector_ops *collector;  /* what runs: set by the caller */
   const struct gcs_workload *workload; /* ... */
@@ -192,6 +207,9 @@ typedef struct gcs_cell {
   uint64_t t0;                    /* run start, ns (CLOCK_MONOTONIC) */
   gcs_cell_mark_t marks[GCS_CELL_MAX_MARKS]; /* the workload's marks, then "end", "after_release" */
   int nmarks;                     /* marks[0..nmarks) */
+  int nwl_marks;                  /* marks[0..nwl_marks) are the workload's */
+  gcs_cell_phase_t phases[GCS_CELL_MAX_MARKS + 2]; /* the run split at the workload's marks */
+  int nphases;                    /* phases[0..nphases) */
   struct { char name[48]; double value; } figures[GCS_CELL_MAX_FIGURES]; /* the workload's */
   int nfigures;                   /* figures[0..nfigures) */
   gcs_cell_result_t r;            /* the figures of the table */

@@ -62,3 +62,23 @@ Test(cell, values_by_type) {
   cr_assert_str_eq(w->counter, "wall_ns");
   cr_assert_str_eq(w->column, "wall_s");
 }
+
+/* gcs_heap_collect marks its pauses as the workload's; the collector's own are the collector's. */
+Test(cell, pause_origin) {
+  static const char *const knobs[] = {"threshold0=10", NULL};
+  ts_open("cpython", knobs);
+  gcs_pause_reset(true);
+  gcs_obj **r = gcs_frame_push(64);
+  for (int i = 0; i < 64; i++) gcs_root_set(&r[i], gcs_new(1, 0)); /* over threshold0: collects */
+  size_t n0;
+  gcs_pause_log(&n0);
+  cr_assert_gt(n0, 0, "no automatic collection");
+  gcs_heap_collect(-1);
+  size_t n;
+  const gcs_pause_t *log = gcs_pause_log(&n);
+  cr_assert_gt(n, n0);
+  for (size_t i = 0; i < n0; i++) cr_assert_eq(log[i].origin, 0, "pause %zu", i);
+  for (size_t i = n0; i < n; i++) cr_assert_eq(log[i].origin, 1, "pause %zu", i);
+  gcs_frame_pop(r);
+  ts_close();
+}
