@@ -17,12 +17,9 @@
 **   time.gc_ns             union of the pause intervals in the run
 **   pauses.*               top-level pauses (nested ones fused), nearest-rank percentiles
 **   mmu[]                  exact minimum mutator utilization, windows 100 µs .. 1 s
-**   memory.returned_bytes  RSS at the "built" mark (else at the end of the run) minus RSS after
-**                          release
-**   memory.returned_fraction  returned_bytes / (live bytes at "built" − live bytes after
-**                          release): of the bytes the workload freed, the fraction that left
-**                          RSS. Can exceed 1 when the allocator also returns its own
-**                          overhead, and is null when nothing was freed.
+**   memory.returned_*      what left RSS between two readings ("built", else the run's end;
+**                          "freed", else after release), against what the allocator held for
+**                          the blocks freed between them: one definition, docs/memory.md.
 **
 ** Phases: the workload's marks split the run into phases (split_phases): "build" from the
 ** start to "built", "steady" from "built" to the next mark or the run's end (the state a
@@ -46,7 +43,9 @@
 #include "collectors/collectors.h"
 #include "workloads/workloads.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -115,7 +114,8 @@ static void families_after(const char *s) {
 #undef GCS_ARENA_FIGURE
     add("memory", "checkpoints", GCS_FIG_SERIES, 0, "list",
         "one entry per workload mark, then \"end\" and \"after_release\": label, t_ns, rss_bytes, "
-        "anonymous_bytes, lazyfree_bytes (smaps_rollup), live_bytes, live_objects");
+        "anonymous_bytes, lazyfree_bytes (smaps_rollup), live_bytes, live_objects, held_bytes, "
+        "instrumentation_bytes, arena_returned_bytes (arena only)");
   } else if (strcmp(s, "objects") == 0) {
 #define GCS_STATS_FIGURE(name, doc) \
   add("stats", #name, GCS_FIG_U64, offsetof(gcs_cell_result_t, stats.name), unit_of(#name), doc);
@@ -215,6 +215,29 @@ double gcs_cell_mmu(const gcs_cell_result_t *r, uint64_t window_ns) {
 /* --------------------------------------------------------------------------------------- */
 /* The run. */
 
+/* What the allocator holds for live blocks: the arena's own count (size classes and collector
+** prefixes included); under malloc, jemalloc's stats.allocated when it is preloaded, else
+** glibc's mallinfo2 (bytes in chunks in use, their headers included, and mmap'ed chunks). */
+static uint64_t held_bytes(void) {
+  if (gcs_heap.allocator == GCS_ALLOC_ARENA) return gcs_arena_stats()->bytes_in_use;
+  typedef int mallctl_fn(const char *, void *, size_t *, void *, size_t);
+  mallctl_fn *mallctl = (mallctl_fn *)(uintptr_t)dlsym(RTLD_DEFAULT, "mallctl");
+  if (mallctl) {
+    uint64_t epoch = 1;
+    size_t allocated = 0, len = sizeof allocated;
+    mallctl("epoch", NULL, NULL, &epoch, sizeof epoch);
+    if (mallctl("stats.allocated", &allocated, &len, NULL, 0) == 0) return allocated;
+  }
+  struct mallinfo2 mi = mallinfo2();
+  return (uint64_t)mi.uordblks + (uint64_t)mi.hblkhd;
+}
+
+/* A mark's RSS as the memory-return figures read it: Rss - LazyFree - the measurement's own. */
+static uint64_t resident(const gcs_cell_mark_t *m) {
+  uint64_t off = m->smaps.lazyfree + m->instrumentation_bytes;
+  return m->smaps.rss > off ? m->smaps.rss - off : 0;
+}
+
 static void on_mark(gcs_wl_ctx *ctx, const char *label) {
   gcs_cell_t *c = ctx->driver;
   if (c->nmarks == GCS_CELL_MAX_MARKS) return;
@@ -223,6 +246,13 @@ static void on_mark(gcs_wl_ctx *ctx, const char *label) {
   m->t_ns = gcs_now_ns() - c->t0;
   m->live_bytes = gcs_heap.live_bytes;
   m->live_objects = gcs_heap.live_objects;
+  size_t npauses;
+  gcs_pause_log(&npauses);
+  uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+  m->instrumentation_bytes = (npauses * sizeof(gcs_pause_t) + page - 1) / page * page + gcs_sampler_resident_bytes();
+  m->held_bytes = held_bytes();
+  if (gcs_heap.allocator == GCS_ALLOC_ARENA)
+    m->arena_returned_bytes = gcs_arena_stats()->bytes_returned_munmap + gcs_arena_stats()->bytes_returned_madvise;
   gcs_smaps_read(&m->smaps);
 }
 
@@ -396,14 +426,24 @@ int gcs_cell_run(gcs_cell_t *c) {
     if (c->rss[i].rss > r->rss_peak) r->rss_peak = c->rss[i].rss;
   for (int i = 0; i < c->nmarks; i++)
     if (c->marks[i].smaps.rss > r->rss_peak) r->rss_peak = c->marks[i].smaps.rss;
-  /* The reference point for what was returned: the workload's "built" mark, else the end. */
-  const gcs_cell_mark_t *ref = find_mark(c, "built");
+  /* Memory returned (docs/memory.md): two readings, the workload's "built" mark (else the
+  ** run's end) and its "freed" mark (else after release), each smaps_rollup's Rss less its
+  ** LazyFree and less the measurement's own pages; against what the allocator held for the
+  ** blocks freed in between. */
+  const gcs_cell_mark_t *ref = find_mark(c, "built"), *sec = find_mark(c, "freed");
   if (!ref) ref = find_mark(c, "end");
+  if (!sec) sec = find_mark(c, "after_release");
   r->rss_built = ref ? ref->smaps.rss : r->rss_final;
   uint64_t live_built = ref ? ref->live_bytes : 0;
-  r->returned_bytes = r->rss_built > r->rss_after_release ? r->rss_built - r->rss_after_release : 0;
   r->freed_bytes = live_built > live_after_release ? live_built - live_after_release : 0;
-  r->returned_fraction = r->freed_bytes ? (double)r->returned_bytes / (double)r->freed_bytes : -1.0;
+  if (ref && sec) {
+    uint64_t before = resident(ref), after = resident(sec);
+    r->returned_bytes = before > after ? before - after : 0;
+    r->freed_held_bytes = ref->held_bytes > sec->held_bytes ? ref->held_bytes - sec->held_bytes : 0;
+    r->allocator_returned = sec->arena_returned_bytes - ref->arena_returned_bytes;
+    r->instrumentation_bytes = sec->instrumentation_bytes;
+  }
+  r->returned_fraction = r->freed_held_bytes ? (double)r->returned_bytes / (double)r->freed_held_bytes : -1.0;
   double secs = (double)r->wall_ns / 1e9;
   r->allocated_per_s = secs > 0 ? (double)r->stats.objects_allocated / secs : 0;
   r->bytes_allocated_per_s = secs > 0 ? (double)r->stats.bytes_allocated / secs : 0;
@@ -465,6 +505,9 @@ static void write_series(gcs_json_t *j, const gcs_cell_t *c, const gcs_figure_t 
       gcs_json_uint(j, "lazyfree_bytes", m->smaps.lazyfree);
       gcs_json_uint(j, "live_bytes", m->live_bytes);
       gcs_json_uint(j, "live_objects", m->live_objects);
+      gcs_json_uint(j, "held_bytes", m->held_bytes);
+      gcs_json_uint(j, "instrumentation_bytes", m->instrumentation_bytes);
+      if (c->r.have_arena) gcs_json_uint(j, "arena_returned_bytes", m->arena_returned_bytes);
       gcs_json_end(j);
     }
     gcs_json_end(j);

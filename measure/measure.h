@@ -45,6 +45,9 @@ typedef struct gcs_rss_sample {
 int gcs_sampler_start(unsigned period_ms);
 /* Stops it; returns the samples (valid until the next start) and their number. */
 const gcs_rss_sample_t *gcs_sampler_stop(size_t *n);
+/* The bytes of its buffer the samples so far have touched (whole pages): RSS that is the
+** measurement's own. */
+uint64_t gcs_sampler_resident_bytes(void);
 
 /* "cell.c" — the figures of one cell, declared once: the table below expands into the
 ** cell's JSON writer, its counters TSV (the Google Benchmark counters of the matrix) and
@@ -69,9 +72,13 @@ typedef struct gcs_cell_result {
   gcs_pause_summary_t pauses;     /* the run's pauses (the release phase's excluded) */
   double mmu[GCS_MMU_NWINDOWS];   /* exact MMU, window gcs_mmu_windows_ns[i] */
   uint64_t rss_start, rss_peak, rss_built, rss_final, rss_after_release, hwm; /* bytes */
-  uint64_t returned_bytes;        /* rss_built - rss_after_release, >= 0 */
-  double returned_fraction;       /* returned_bytes / freed_bytes; < 0: undefined */
-  uint64_t freed_bytes;           /* live bytes at the reference mark - after release */
+  uint64_t returned_bytes;        /* what left RSS from "built" to "freed" (else after release):
+                                     smaps_rollup Rss - LazyFree - instrumentation, >= 0 */
+  double returned_fraction;       /* returned_bytes / freed_held_bytes; < 0: undefined */
+  uint64_t freed_bytes;           /* live block bytes at "built" - at the second reading */
+  uint64_t freed_held_bytes;      /* the allocator-held bytes of what was freed (same readings) */
+  uint64_t allocator_returned;    /* the arena's own account of what it returned (arena only) */
+  uint64_t instrumentation_bytes; /* the pause log and RSS samples, resident at the 2nd reading */
   uint64_t mapped_peak;           /* the arena's bytes_mapped_peak (arena only) */
   gcs_arena_stats_t arena;        /* after release (arena only) */
   bool have_arena;                /* allocator=arena: arena, mapped_peak are set */
@@ -135,13 +142,25 @@ typedef enum {
   X("memory", "vm_hwm_bytes", GCS_FIG_U64, hwm, "bytes", NULL, NULL, 0,                         \
     "the kernel's RSS high-water mark (VmHWM) after release")                                   \
   X("memory", "returned_bytes", GCS_FIG_U64, returned_bytes, "bytes", "returned_bytes", NULL,   \
-    0, "built_rss_bytes - rss_after_release_bytes (0 if RSS grew)")                             \
+    0, "what left RSS between the two readings (docs/memory.md): smaps_rollup Rss - LazyFree - "\
+    "instrumentation_bytes at \"built\" (else the run's end) minus the same at \"freed\" (else "\
+    "after release); 0 if it grew")                                                            \
   X("memory", "returned_fraction", GCS_FIG_FRACTION, returned_fraction, "fraction",             \
     "returned_fraction", "returned_fraction", 1,                                                \
-    "returned_bytes / freed_bytes: of the bytes freed, the fraction that left RSS; null when "  \
-    "nothing was freed")                                                                        \
+    "returned_bytes / freed_held_bytes: of the memory the allocator held for what was freed, "  \
+    "the fraction that left RSS; above 1 when more left (the allocator's own overhead, the "     \
+    "collector's tables); null when nothing was freed")                                        \
   X("memory", "freed_bytes", GCS_FIG_U64, freed_bytes, "bytes", NULL, NULL, 0,                  \
-    "live block bytes at the reference mark minus after release")                               \
+    "live block bytes at the first reading minus after release (as requested, not as held)")   \
+  X("memory", "freed_held_bytes", GCS_FIG_U64, freed_held_bytes, "bytes", NULL, NULL, 0,        \
+    "what the allocator held for the blocks freed between the two readings: size classes, "     \
+    "collector prefixes and (glibc, jemalloc) chunk headers included")                           \
+  X("memory", "allocator_returned_bytes", GCS_FIG_ARENA, allocator_returned, "bytes", NULL,     \
+    NULL, 0, "of returned_bytes, what the arena says it gave back (munmap + madvise) between "   \
+    "the readings; the rest is the collector's tables and the C library (null off the arena)")  \
+  X("memory", "instrumentation_bytes", GCS_FIG_U64, instrumentation_bytes, "bytes", NULL, NULL, \
+    0, "resident bytes of the pause log and the RSS samples at the second reading, left out "   \
+    "of returned_bytes")                                                                        \
   X("memory", "mapped_peak_bytes", GCS_FIG_ARENA, mapped_peak, "bytes", NULL, NULL, 0,          \
     "the arena's peak of mapped bytes (null for the system allocator)")                        \
   X("objects", "allocated", GCS_FIG_U64, stats.objects_allocated, "objects", "allocated",       \
@@ -186,6 +205,11 @@ typedef struct gcs_cell_mark {
   uint64_t live_bytes;            /* heap block bytes live then */
   uint64_t live_objects;          /* heap objects live then */
   gcs_smaps_t smaps;              /* RSS, anonymous, LazyFree then */
+  uint64_t held_bytes;            /* what the allocator held for live blocks then: the arena's
+                                     bytes_in_use; glibc's mallinfo2 uordblks + hblkhd;
+                                     jemalloc's stats.allocated */
+  uint64_t instrumentation_bytes; /* resident bytes of the pause log and the RSS samples */
+  uint64_t arena_returned_bytes;  /* the arena's munmap + madvise bytes so far (arena only) */
 } gcs_cell_mark_t;
 
 /* A phase of the run between two marks (gcs_cell_run's phases; cell.c's header). */
