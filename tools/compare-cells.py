@@ -87,19 +87,20 @@ def compare_results(before, after, problems):
             problems.append("%s: missing after" % os.path.basename(p))
         elif header(p) != header(q):
             problems.append("%s: header %r -> %r" % (os.path.basename(p), header(p), header(q)))
-    for p in sorted(glob.glob(os.path.join(before, "cells", "*.counters.tsv"))):
-        q = os.path.join(after, "cells", os.path.basename(p))
-        if not os.path.exists(q):
-            problems.append("cells/%s: missing after" % os.path.basename(p))
-            continue
-        names = lambda f: [l.split("\t")[0] for l in open(f) if not l.startswith("#")]
+    def pairs(pattern):
+        """(before file, after file) for each before file matching pattern; a missing one noted."""
+        for p in sorted(glob.glob(os.path.join(before, "cells", pattern))):
+            q = os.path.join(after, "cells", os.path.basename(p))
+            if os.path.exists(q):
+                yield p, q
+            else:
+                problems.append("cells/%s: missing after" % os.path.basename(p))
+
+    names = lambda f: [l.split("\t")[0] for l in open(f) if not l.startswith("#")]
+    for p, q in pairs("*.counters.tsv"):
         if names(p) != names(q):
             problems.append("cells/%s: counters %s -> %s" % (os.path.basename(p), names(p), names(q)))
-    for p in sorted(glob.glob(os.path.join(before, "cells", "*.json"))):
-        q = os.path.join(after, "cells", os.path.basename(p))
-        if not os.path.exists(q):
-            problems.append("cells/%s: missing after" % os.path.basename(p))
-            continue
+    for p, q in pairs("*.json"):
         b = {generic(k) for k in flatten(json.load(open(p)))}
         a = {generic(k) for k in flatten(json.load(open(q)))}
         for k in sorted(b - a):
@@ -121,7 +122,7 @@ def main(argv):
     problems = []
     if os.path.isdir(os.path.join(before, "cells")):
         compare_results(before, after, problems)
-        what = "results folders"
+        what = "cells of the results folders"
         n = len(glob.glob(os.path.join(before, "cells", "*.json")))
     else:
         files = sorted(glob.glob(os.path.join(before, "*.json")))
