@@ -16,7 +16,7 @@
 **             it returned.
 **   teardown  the heap closes: what is still live is the leak.
 **
-** Figures (the JSON's fields, DESIGN.md and issue 5):
+** Figures (the JSON's fields):
 **   time.gc_ns             union of the pause intervals in the run
 **   pauses.*               top-level pauses (nested ones fused), nearest-rank percentiles
 **   mmu[]                  exact minimum mutator utilization, windows 100 µs .. 1 s

@@ -665,7 +665,7 @@ static int64_t gc_collect_with_callback(int generation) {
 ** addition, the objects that survived generation-1 collections since the last full
 ** collection (long_lived_pending) are at least long_lived_ratio % of those that survived
 ** it (long_lived_total): a full collection then costs time linear in new objects, not
-** quadratic in the heap (3.11's comment; issue #4074). */
+** quadratic in the heap (3.11's comment, citing CPython's bpo-4074). */
 static int64_t gc_collect_generations(void) {
   int64_t n = 0;
   for (int i = NUM_GENERATIONS - 1; i >= 0; i--) {

@@ -2,7 +2,7 @@
 ** churn.c — a web service's shape: a high rate of short-lived cyclic garbage (requests whose
 ** parts point back to them) beside a long-lived heap that keeps growing (sessions retained).
 **
-** Not a port: the pattern (issue 5) under which CPython 3.14's incremental collector was seen
+** Not a port: the pattern under which CPython 3.14's incremental collector was seen
 ** holding far more memory than 3.13's generational one — many young cycles per second while
 ** the old generation grows. Each request is
 **     req        container 4: headers, body, response, NULL (tag = request number)

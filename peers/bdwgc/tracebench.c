@@ -1,5 +1,5 @@
 /*
-** tracebench.c — the tracing collectors' two benchmarks (issue 4, "Measure"). One case a
+** tracebench.c — the tracing collectors' two benchmarks (docs/tracing.md). One case a
 ** process, so every heap starts fresh; `make bench-marksweep` and `make bench-incremental`
 ** run the cases side by side.
 **
