@@ -9,7 +9,10 @@
 **
 ** Values are decimal integers, or for a knob with `choices` one of its names (or the index).
 */
-#include "core/internal.h"
+#include "core/options.h"
+#include "core/arena.h"
+#include "core/error.h"
+#include "core/json.h"
 
 #include <errno.h>
 #include <stdlib.h>

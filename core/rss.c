@@ -4,7 +4,7 @@
 ** taken still count in RSS). Plain reads (open, read, close): no allocation, so a reading
 ** does not disturb the allocator it measures.
 */
-#include "core/internal.h"
+#include "core/rss.h"
 
 #include <errno.h>
 #include <fcntl.h>
