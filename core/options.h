@@ -23,6 +23,8 @@ typedef struct gcs_options {
 
 /* The core's knobs (allocator, release, purge_delay_ms, roots_max, pause_log). */
 extern const gcs_knob_t gcs_core_knobs[];
+/* The choices of every boolean knob: off (0), on (1); 0 and 1 are accepted too. */
+extern const char *const gcs_knob_off_on[];
 /* Values of the core knob `allocator`. */
 enum { GCS_ALLOC_ARENA = 0, GCS_ALLOC_SYSTEM = 1 };
 

@@ -20,7 +20,7 @@ const char *const gcs_pause_kind_names[GCS_PAUSE_NKINDS] = {"collect", "full", "
 static gcs_pause_t *events; /* the log */
 static size_t nevents;      /* events recorded */
 static size_t capacity;     /* events the mapping holds */
-static bool logging = true; /* knob pause_log: 0 measures what logging itself costs */
+static bool logging = true; /* knob pause_log: off measures what logging costs */
 
 void gcs_pause_reset(bool enabled) {
   nevents = 0;

@@ -30,7 +30,7 @@ typedef struct gcs_pause {
 
 void gcs_pause_record(uint64_t start_ns, uint64_t end_ns, gcs_pause_kind kind, int generation,
                       uint64_t visited, uint64_t freed);
-/* Empties the log; `enabled` false (knob pause_log=off) makes gcs_pause_record a no-op. */
+/* Empties the log; `enabled` false (knob pause_log off) makes gcs_pause_record a no-op. */
 void gcs_pause_reset(bool enabled);
 /* The log since the heap opened; *n events. Valid until the next record or reset. */
 const gcs_pause_t *gcs_pause_log(size_t *n);
