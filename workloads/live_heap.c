@@ -138,9 +138,7 @@ static int run_live_heap(gcs_wl_ctx *ctx) {
     GCS_WL_CHECK(found == 0, "collection %llu of a live heap found %llu unreachable",
                  (unsigned long long)i, (unsigned long long)found);
   }
-  if (collections) {
-    gcs_wl_figure(ctx, "ns_per_object", (double)gcs_median_u64(times, collections) / n);
-  }
+  if (collections) gcs_wl_figure(ctx, "ns_per_object", (double)gcs_median_u64(times, collections) / n);
   free(times);
 
   if (check_shape(r[0], n, shape)) return 1;
