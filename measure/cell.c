@@ -275,12 +275,6 @@ static const gcs_cell_mark_t *find_mark(const gcs_cell_t *c, const char *label) 
   return NULL;
 }
 
-static uint64_t thread_cpu_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static uint64_t vm_hwm_bytes(void) {
   FILE *f = fopen("/proc/self/status", "r");
   char line[256];
@@ -374,12 +368,12 @@ int gcs_cell_run(gcs_cell_t *c) {
   gcs_wl_ctx ctx = {.seed = c->seed, .path = c->trace, .mark = on_mark, .figure = on_figure, .driver = c};
   if (c->sample_ms && gcs_sampler_start(c->sample_ms) != 0) gcs_fatal("cannot start the RSS sampler");
   r->rss_start = gcs_rss_bytes();
-  uint64_t cpu0 = thread_cpu_ns();
+  uint64_t cpu0 = gcs_thread_cpu_ns();
   c->t0 = gcs_now_ns();
   int rc = c->workload->run(&ctx);
   uint64_t t1 = gcs_now_ns();
   c->nwl_marks = c->nmarks;
-  r->cpu_ns = thread_cpu_ns() - cpu0;
+  r->cpu_ns = gcs_thread_cpu_ns() - cpu0;
   r->wall_ns = t1 - c->t0;
   on_mark(&ctx, "end");
   r->rss_final = gcs_rss_bytes();
