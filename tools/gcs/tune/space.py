@@ -23,6 +23,13 @@ def either(names):
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
+def split_flag(flag, kv, expected):
+    """NAME=VALUE of a flag's argument, as (NAME, VALUE)."""
+    if "=" not in kv:
+        raise UsageError(f"{flag} {kv}: expected {expected}")
+    return kv.split("=", 1)
+
+
 class Space:
     def __init__(self, args, gcscope):
         self.collector = args["collector"]       # the collector tuned
@@ -71,20 +78,16 @@ class Space:
             return info
 
         for kv in a["knobs"]:
-            if "=" not in kv:
-                raise UsageError(f"--knob {kv}: expected NAME=SPEC, e.g. threshold0=100:100000:log:8")
-            name, spec = kv.split("=", 1)
-            if any(name == ax[0] for ax in self.axes):
+            name, spec = split_flag("--knob", kv, "NAME=SPEC, e.g. threshold0=100:100000:log:8")
+            if name in self.varied():
                 raise UsageError(f"--knob {name}: given twice")
             self.axes.append((name, expand_spec(name, spec, knob(name, f"--knob {kv}")), spec))
         # --set: a knob fixed in every cell whose workload has it (sizes differ between
         # workloads), an error when none has it
         self.fixed = {w: {} for w in self.workloads}
         for kv in a["sets"]:
-            if "=" not in kv:
-                raise UsageError(f"--set {kv}: expected KNOB=VALUE")
-            name, value = kv.split("=", 1)
-            if any(name == ax[0] for ax in self.axes):
+            name, value = split_flag("--set", kv, "KNOB=VALUE")
+            if name in self.varied():
                 raise UsageError(f"--set {name}: also given as a --knob")
             have = [w for w in self.workloads if name in self.knobinfo[w]]
             if not have:
@@ -102,6 +105,10 @@ class Space:
         for name, vals, _ in self.axes:
             grid = [dict(g, **{name: v}) for g in grid for v in vals]
         self.grid = grid
+
+    def varied(self):
+        """The names of the knobs that vary."""
+        return [ax[0] for ax in self.axes]
 
     def knobs_of(self, setting, workload):
         """Every knob a cell of setting on workload sets: the --set ones and the setting's,
