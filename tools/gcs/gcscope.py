@@ -17,6 +17,7 @@ timeout of its own. A knob is {"kind": "int", "lo", "hi", "default"} or
 {"kind": "enum", "values": [...], "default": name}.
 """
 import json
+import math
 import os
 import signal
 import subprocess
@@ -63,10 +64,7 @@ class Gcscope:
 
     def listing(self):
         if self.cached is None:
-            try:
-                self.cached = self.json_of(["list"])
-            except GcscopeError:
-                self.cached = legacy_listing(self.path)     # a binary without `list --json`
+            self.cached = self.json_of(["list"])
         return self.cached
 
     def collectors(self):
@@ -79,10 +77,12 @@ class Gcscope:
     def allocators(self):
         return list(self.listing()["allocators"])
 
+    def figures(self):
+        """Every figure of a cell's JSON as gcscope declares it, by its dotted name."""
+        return {f["name"]: f for f in self.listing().get("figures", [])}
+
     def knobs(self, collector, workload):
         """The knobs `gcscope run --collector C --workload W --set` accepts, by name."""
-        if self.listing().get("legacy"):
-            return legacy_knobs(self.path, collector, workload)
         out = {}
         for k in self.json_of(["knobs", collector, workload])["knobs"]:
             if k.get("choices"):
@@ -93,10 +93,8 @@ class Gcscope:
         return out
 
     def cell_command(self, prefix, timeout_s, run_flags):
-        if self.listing().get("legacy"):
-            # a binary without `gcscope cell`: timeout(1) has the same contract
-            return ["timeout", "-k", "5", f"{timeout_s:g}", self.path, "run"] + list(run_flags) + ["--out", prefix]
-        return [self.path, "cell", "--timeout-s", f"{timeout_s:g}", "--out", prefix] + list(run_flags)
+        """`gcscope cell` takes whole seconds: a fraction rounds up."""
+        return [self.path, "cell", "--timeout-s", str(max(1, math.ceil(timeout_s))), "--out", prefix] + list(run_flags)
 
     def start_cell(self, prefix, timeout_s, run_flags):
         """Starts one cell; the caller polls the Popen. Its own process group, so that stopping
@@ -139,7 +137,7 @@ def cell_failure(prefix, status, timeout_s):
     """One line saying why a cell gave no result: the timeout, else the run's first stderr line
     (PREFIX.log), else the cell's own (PREFIX.err), else its exit status."""
     if status == TIMEOUT_STATUS:
-        return f"timed out after {timeout_s:g} s"
+        return f"timed out after {max(1, math.ceil(timeout_s))} s"
     for ext in (".log", ".err"):
         try:
             with open(prefix + ext) as f:
@@ -158,38 +156,3 @@ def figure(result, path):
         v = v.get(p) if isinstance(v, dict) else None
     return v
 
-
-# ---------------------------------------------------------------------------------------
-# Until the binary has `list --json`, `knobs --json` and `cell`: its human text, read as
-# narrowly as possible. Goes when every gcscope has them.
-
-def legacy_listing(path):
-    p = subprocess.run([path, "list"], capture_output=True, text=True)
-    listed = {"collectors": [], "workloads": []}
-    part = None
-    for line in p.stdout.splitlines():
-        if line.rstrip(":") in listed:
-            part = line.rstrip(":")
-        elif part and line.startswith("  ") and line.split():
-            listed[part].append({"name": line.split()[0]})
-    return {"collectors": listed["collectors"], "workloads": listed["workloads"],
-            "allocators": ["arena", "system", "jemalloc"], "legacy": True}
-
-
-def legacy_knobs(path, collector, workload):
-    import re
-    line_re = re.compile(r"^  (\S+)\s+(?:an integer in (\d+)\.\.(\d+)|(\S+)) \(default (\S+)\)\s*$")
-    p = subprocess.run([path, "knobs", collector, workload], capture_output=True, text=True)
-    if p.returncode != 0:
-        raise GcscopeError(first_line(p.stderr, "failed").replace("gcscope: ", ""))
-    knobs = {}
-    for line in p.stdout.splitlines():
-        m = line_re.match(line)
-        if not m:
-            continue
-        name, lo, hi, enum, default = m.groups()
-        if enum is not None:
-            knobs[name] = {"kind": "enum", "values": enum.split("|"), "default": default}
-        else:
-            knobs[name] = {"kind": "int", "lo": int(lo), "hi": int(hi), "default": int(default)}
-    return knobs

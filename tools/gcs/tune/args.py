@@ -49,7 +49,8 @@ against the collector's defaults, and recommends one.
                        on the frontier, not recommended)
   --jobs N             cells run at a time, each its own process (default 1; more than the idle
                        cores disturbs the timings)
-  --timeout S          a run taking longer is killed and counted as failed (default 600)
+  --timeout S          a run taking longer is killed and counted as failed (default 600; whole
+                       seconds, a fraction rounds up: `gcscope cell --timeout-s`)
   --out DIR            the run directory (default results/tune-<date>-<hash of the arguments>/;
                        a rerun with the same arguments finds and resumes it)
   --fresh              ignore cells stored by an earlier run of the same arguments
@@ -175,10 +176,10 @@ def parse_args(argv):
             elif name == "timeout":
                 try:
                     a["timeout"] = float(v)
-                    if not a["timeout"] > 0:
+                    if not 0 < a["timeout"] <= 86400:
                         raise ValueError
                 except ValueError:
-                    raise UsageError(f"--timeout {v}: expected a number of seconds > 0")
+                    raise UsageError(f"--timeout {v}: expected a number of seconds in (0, 86400]")
             else:
                 a[name] = v
         else:

@@ -15,7 +15,7 @@ import re
 import sys
 
 from gcs.gcscope import GcscopeError
-from gcs.tune.args import PROG, UsageError, parse_constraint
+from gcs.tune.args import METRICS, PROG, UsageError, parse_constraint
 
 
 def either(names):
@@ -63,6 +63,12 @@ class Space:
             raise UsageError("--workload trace needs --trace FILE")
         if a["trace"] is not None and not os.path.isfile(a["trace"]):
             raise UsageError(f"--trace {a['trace']}: no such file")
+        declared = gcscope.figures()
+        for m, (path, dim, _) in METRICS.items():
+            unit = declared.get(path, {}).get("unit")
+            if {"ns": "time", "bytes": "bytes"}.get(unit) != dim:
+                raise UsageError(f"metric {m}: gcscope declares no {dim} figure {path} "
+                                 f"(gcscope list --json; tools/gcs/tune/args.py and the binary disagree)")
         allocators = gcscope.allocators()
         if a["allocator"] is not None and a["allocator"] not in allocators:
             raise UsageError(f"--allocator {a['allocator']}: expected {either(allocators)}")
