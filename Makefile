@@ -79,6 +79,13 @@ PY_CFLAGS := $(shell pkg-config --cflags python3-embed 2>/dev/null)
 PY_LIBS   := $(shell pkg-config --libs python3-embed 2>/dev/null)
 build/allocbench: peers/pymalloc/allocbench.c $(LIBOBJ_release) | build/.deps-ok
 	$(CC) $(BASE) $(MODE_release) $(PY_CFLAGS) -MMD -MP -MF build/allocbench.d -MT $@ -o $@ $^ $(PY_LIBS) $(LIBS)
+# The same with GCS_ARENA_RETAIN=0 (pymalloc exactly): its own arena.o; `allocbench speed` runs it
+# for its retain=0 column. Only allocbench.c calls the allocator in this binary.
+build/noretain/arena.o: core/arena.c | build/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(MODE_release) -DGCS_ARENA_RETAIN=0 -MMD -MP -c $< -o $@
+build/allocbench-noretain: peers/pymalloc/allocbench.c build/noretain/arena.o $(filter-out build/release/obj/core/arena.o,$(LIBOBJ_release)) | build/.deps-ok
+	$(CC) $(BASE) $(MODE_release) -DGCS_ARENA_RETAIN=0 $(PY_CFLAGS) -MMD -MP -MF build/allocbench-noretain.d -MT $@ -o $@ $^ $(PY_LIBS) $(LIBS)
 
 # --- tests ------------------------------------------------------------------------------
 # Release too: the inline fast paths (the arena's among them) are compiled out of the others.
@@ -92,7 +99,7 @@ bench: all build/gcscope-bench
 	@driver/bench.sh $(BENCH_ARGS)
 bench-replay: all
 	@driver/bench-replay.sh
-bench-alloc: build/allocbench
+bench-alloc: build/allocbench build/allocbench-noretain
 	build/allocbench speed
 bench-return: build/allocbench
 	build/allocbench return
@@ -107,13 +114,13 @@ clean:
 	rm -rf build
 
 # --- the tracing collectors (docs/tracing.md): each case a fresh process -----------------
-# bench-marksweep: full collection of a live 1M-node binary tree, in order and shuffled,
+# bench-marksweep: full collection of a live 1M-node binary tree, in order, mirrored, shuffled,
 #   marksweep against bdwgc (GC_gcollect). bench-incremental: incremental against marksweep
 #   on a live 2^20-node tree while 5M short-lived objects are allocated (pauses, MMU, time).
 build/tracebench: build/release/obj/peers/bdwgc/tracebench.o $(LIBOBJ_release)
 	$(CC) -o $@ $^ -lgc $(LIBS)
 bench-marksweep: build/tracebench
-	@for shape in inorder shuffled; do for c in marksweep boehm; do \
+	@for shape in inorder mirrored shuffled; do for c in marksweep boehm; do \
 	  build/tracebench tree $$c $$shape || exit 1; done; done
 bench-incremental: build/tracebench
 	@for c in marksweep incremental; do build/tracebench churn $$c $(TRACE_ARGS) || exit 1; done
@@ -126,4 +133,4 @@ build/cpython_bench: build/release/obj/peers/cpython/cpython_bench.o $(LIBOBJ_re
 bench-cpython: build/cpython_bench
 	$(PYTHON) peers/cpython/cpython_bench.py
 
--include $(wildcard build/*.d build/*/obj/*/*.d build/*/obj/*/*/*.d)
+-include $(wildcard build/*.d build/noretain/*.d build/*/obj/*/*.d build/*/obj/*/*/*.d)
