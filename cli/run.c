@@ -439,6 +439,7 @@ int gcs_cmd_run(int argc, char **argv, char **full_argv) {
     }
   }
   if (gcs_heap_open(cell.collector, &opts, err, sizeof err) != 0) return gcs_cli_usage("run: %s", err);
+  gcs_obj **baseline = gcs_baseline_open(); /* knob baseline_objects: before the workload */
 
   /* ------------------------------------------------------------------ run */
   figures_t fg = {0};
@@ -453,9 +454,9 @@ int gcs_cmd_run(int argc, char **argv, char **full_argv) {
   fg.wall_ns = t1 - cell.t0;
   on_mark(&ctx, "end");
   fg.rss_final = gcs_rss_bytes();
-  if (gcs_heap.roots_top != gcs_heap.roots_base) {
+  if (gcs_heap.roots_top != baseline + 1) {
     gcs_error("run: workload %s returned with %td roots still pushed", cell.workload->name,
-              gcs_heap.roots_top - gcs_heap.roots_base);
+              gcs_heap.roots_top - (baseline + 1));
     rc = 1;
   }
 

@@ -64,4 +64,9 @@ void gcs_json_double(gcs_json_t *j, const char *key, double v);
 void gcs_json_str(gcs_json_t *j, const char *key, const char *s);
 void gcs_json_bool(gcs_json_t *j, const char *key, bool v);
 
+/* "baseline.c" */
+/* Pushes a frame of one root and builds the baseline heap under it (knob baseline_objects,
+** nothing when 0); gcs_heap_close pops it. Returns the frame, the run's lowest. */
+gcs_obj **gcs_baseline_open(void);
+
 #endif /* GCS_INTERNAL_H */
