@@ -23,7 +23,7 @@ TESTSRC := $(wildcard tests/test_*.c)
 TESTS   := $(notdir $(TESTSRC:.c=))
 HDRS    := $(wildcard core/*.h collectors/*.h workloads/*.h measure/*.h cli/*.h driver/*.h tests/*.h)
 
-.PHONY: all deps deps-check test test-unit test-cli bench bench-alloc bench-return clean fidelity \
+.PHONY: all deps deps-check test test-unit test-cli bench bench-alloc bench-return clean fidelity calibrate \
         bench-marksweep bench-incremental
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -120,3 +120,7 @@ build/cpython_bench: build/release/obj/peers/cpython/cpython_bench.o $(LIBOBJ_re
 	$(CC) -o $@ $^ $(LIBS)
 bench-cpython: build/cpython_bench
 	$(PYTHON) peers/cpython/cpython_bench.py
+# the model beside real CPython: every workload under cpython (both walk modes) and py when
+# built, and pyperformance's GC bodies on the system python3 (CALIBRATE: extra flags)
+calibrate: build/gcscope
+	$(PYTHON) peers/cpython/calibrate.py $(CALIBRATE)
