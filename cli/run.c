@@ -114,9 +114,7 @@ static const mark_t *find_mark(const cell_t *c, const char *label) {
 }
 
 static uint64_t thread_cpu_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+  return gcs_thread_cpu_ns();   /* core/clock.h */
 }
 
 /* Writes buf to path through a temporary file and a rename. */

@@ -974,7 +974,6 @@ static int verify(void) {
 /* The ops table                                                                         */
 /* ------------------------------------------------------------------------------------ */
 
-static const char *const off_on[] = {"off", "on", NULL};
 static const char *const walk_names[] = {"3.11", "fused", NULL};
 
 static const gcs_knob_t knobs[] = {
@@ -986,8 +985,8 @@ static const gcs_knob_t knobs[] = {
    "collect generation 2 when more than this many generation-1 collections ran since its last (and the ratio rule allows)"},
   {"long_lived_ratio", 25, 0, 1000, NULL,
    "percent: a full collection also needs long_lived_pending >= this % of long_lived_total (3.11: 25)"},
-  {"enabled", 1, 0, 1, off_on, "automatic collections (gc.enable() / gc.disable()); counts are kept either way"},
-  {"untrack_atom_only", 0, 0, 1, off_on,
+  {"enabled", 1, 0, 1, gcs_knob_off_on, "automatic collections (gc.enable() / gc.disable()); counts are kept either way"},
+  {"untrack_atom_only", 0, 0, 1, gcs_knob_off_on,
    "untrack, at a collection, containers whose slots hold only atoms or nothing (tuples: _PyTuple_MaybeUntrack)"},
   {"freeze_after_allocs", 0, 0, (int64_t)1 << 62, NULL,
    "gc.freeze() right after this many containers have been allocated (all of them frozen); 0 = never"},

@@ -21,7 +21,8 @@
 **
 ** Build macros: none.
 */
-#include "core/internal.h"
+#include "core/baseline.h"
+#include "core/gcs.h"
 
 #define BLOCK_SLOTS 16u     /* members per block + 1 (the next block) */
 #define MEMBER_PAYLOAD 16u  /* payload bytes of a member */

@@ -7,7 +7,7 @@
 ** a FILE and its buffer, fclose frees both — at the cell's marks only, and outside the heap
 ** under allocator=arena.
 */
-#include "core/internal.h"
+#include "core/rss.h"
 
 #include <errno.h>
 #include <fcntl.h>

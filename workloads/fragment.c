@@ -56,7 +56,7 @@ typedef struct selection {
 } selection_t;
 
 static bool next_dies(selection_t *s) {
-  bool dies = gcs_wl_random(&s->rnd) % s->left < s->want;
+  bool dies = gcs_rng_next(&s->rnd) % s->left < s->want;
   s->left--;
   if (dies) s->want--;
   return dies;
