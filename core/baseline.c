@@ -8,6 +8,10 @@
 ** __globals__ or a method's owner points back at its module or class: cycles everywhere,
 ** all of them live), its last slot the next block. Exactly N containers, no atoms.
 **
+** Called by measure/cell.c's gcs_cell_run before the workload (and before the run's RSS and
+** clock are read): every `gcscope run`, hence every cell of the matrix and of tune, has it;
+** `replay` (checked against CPython's own counts) and the benches do not.
+**
 ** Invariants: the frame gcs_baseline_open pushes (one root) holds the first block until
 ** gcs_heap_close pops every frame, so every baseline object stays live through the workload
 ** and the release phase; it is the lowest frame on the shadow stack (pushed before the

@@ -21,6 +21,9 @@ static gcs_pause_t *events; /* the log */
 static size_t nevents;      /* events recorded */
 static size_t capacity;     /* events the mapping holds */
 static bool logging = true; /* knob pause_log: off measures what logging costs */
+static uint32_t origin;     /* of the pauses recorded now: gcs_pause_set_origin */
+
+void gcs_pause_set_origin(uint32_t o) { origin = o; }
 
 void gcs_pause_reset(bool enabled) {
   nevents = 0;
@@ -41,7 +44,7 @@ void gcs_pause_record(uint64_t start_ns, uint64_t end_ns, gcs_pause_kind kind, i
                       uint64_t visited, uint64_t freed) {
   if (!logging) return;
   if (nevents == capacity) grow();
-  events[nevents++] = (gcs_pause_t){start_ns, end_ns, (uint32_t)kind, generation, visited, freed};
+  events[nevents++] = (gcs_pause_t){start_ns, end_ns, (uint32_t)kind, generation, visited, freed, origin};
 }
 
 const gcs_pause_t *gcs_pause_log(size_t *n) {

@@ -26,10 +26,14 @@ typedef struct gcs_pause {
   int32_t generation;          /* collected generation, -1 when not generational */
   uint64_t visited;            /* objects examined */
   uint64_t freed;              /* objects freed (or found unreachable) */
+  uint32_t origin;             /* who asked: 1 an explicit gcs_heap_collect, 0 the collector */
 } gcs_pause_t;
 
 void gcs_pause_record(uint64_t start_ns, uint64_t end_ns, gcs_pause_kind kind, int generation,
                       uint64_t visited, uint64_t freed);
+/* The origin of the pauses recorded from now on: heap.c's gcs_heap_collect sets 1 around an
+** explicit collection, then 0 again. */
+void gcs_pause_set_origin(uint32_t origin);
 /* Empties the log; `enabled` false (knob pause_log off) makes gcs_pause_record a no-op. */
 void gcs_pause_reset(bool enabled);
 /* The log since the heap opened; *n events. Valid until the next record or reset. */
