@@ -29,7 +29,7 @@ TESTS   := $(notdir $(TESTSRC:.c=))
 DEPFLAGS := -MMD -MP
 
 .PHONY: all deps deps-check test bench bench-replay bench-alloc bench-return bench-marksweep \
-        bench-incremental bench-cpython fidelity plots clean
+        bench-incremental bench-cpython fidelity calibrate plots clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 V ?= 0
@@ -132,5 +132,9 @@ build/cpython_bench: build/release/obj/peers/cpython/cpython_bench.o $(LIBOBJ_re
 	$(CC) -o $@ $^ $(LIBS)
 bench-cpython: build/cpython_bench
 	$(PYTHON) peers/cpython/cpython_bench.py
+# the model beside real CPython: every workload under cpython (both walk modes) and py when
+# built, and pyperformance's GC bodies on the system python3 (CALIBRATE: extra flags)
+calibrate: build/gcscope
+	$(PYTHON) peers/cpython/calibrate.py $(CALIBRATE)
 
 -include $(wildcard build/*.d build/noretain/*.d build/*/obj/*/*.d build/*/obj/*/*/*.d)

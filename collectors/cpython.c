@@ -44,10 +44,18 @@
 ** object is in. delete_garbage therefore always takes the head of its list afresh, as
 ** CPython does, holding a reference around the clear (Py_INCREF / Py_DECREF).
 **
-** Three walks are organised differently from 3.11, with the same results and list orders:
-** move_unreachable counts what it keeps (3.11 walks again with gc_list_size), update_refs
-** walks from both ends, subtract_refs walks two halves side by side (docs/cpython.md, "Same
-** results, fewer walks"). move_unreachable, which depends on order, is 3.11's exactly.
+** The knob `walks` chooses how the heap is walked, with the same results and list orders
+** either way (the fidelity test runs both). `3.11` (the default) walks as gcmodule.c is
+** written: update_refs and subtract_refs one chain each, untrack_tuples over the young list
+** at every collection (a type test per object even when nothing is untracked), untrack_dicts
+** and gc_list_size(young) after a full collection, gc_list_size(young) after a generation-1
+** one, handle_weakrefs, finalize_garbage and gc_list_size over the garbage -- six walks of a
+** live heap at a full collection. `fused` walks it three times: move_unreachable counts what
+** it keeps (instead of gc_list_size), update_refs walks from both ends, subtract_refs walks
+** two halves side by side, and the walks that find nothing to do here (untrack_tuples with
+** the knob off, untrack_dicts, handle_weakrefs, finalize_garbage) are skipped
+** (docs/cpython.md, "Same results, fewer walks"). move_unreachable, which depends on order,
+** is 3.11's exactly in both.
 **
 ** What 3.11 has and this model has not: finalizers (tp_del, tp_finalize), weak references,
 ** resurrection, gc.callbacks, DEBUG_SAVEALL, untrack_dicts (no dicts), the free lists cleared
@@ -146,6 +154,9 @@ static struct {
   bool enabled;                 /* knob enabled: automatic collections (gc.enable()) */
   bool untrack_atom_only;       /* knob: untrack containers of atoms (_PyTuple_MaybeUntrack) */
   int64_t freeze_after_allocs;  /* knob: gc.freeze() at this container allocation; 0 never */
+  bool fused;                   /* knob walks=fused: 3 heap walks, not 3.11's 6 (see below) */
+  uint8_t tuple_kind;           /* the kind untrack_tuples tests for (PyTuple_CheckExact):
+                                   GCS_CONTAINER when untrack_atom_only is on, else none */
   uint64_t allocs;              /* containers allocated so far */
   uint64_t examined;            /* objects update_refs saw in the collection under way */
 } gcstate;
@@ -274,14 +285,27 @@ static void validate_list(gc_head *head, enum flagstates flags) {
 /* ------------------------------------------------------------------------------------ */
 
 /* Set all gc_refs = ob_refcnt. After this, gc_refs is > 0 and PREV_MASK_COLLECTING is set
-** for every object in `containers`. Returns how many there are (the pause's "examined"),
-** and in *mid the element where the two walks below met (the list's middle).
+** for every object in `containers`. Returns how many there are (the pause's "examined": 3.11
+** does not count them, but counting costs a register, not a walk). walks=3.11. */
+static int64_t update_refs(gc_head *containers) {
+  int64_t n = 0;
+  for (gc_head *gc = GC_NEXT(containers); gc != containers; gc = GC_NEXT(gc)) {
+    gc_reset_refs(gc, gc->refcnt);
+    /* A count of 0 here would mean an object the cascade should already have freed. */
+    GCS_ASSERT(gc_get_refs(gc) != 0);
+    n++;
+  }
+  return n;
+}
+
+/* update_refs for walks=fused: the same, and in *mid the element where the two walks below
+** met (the list's middle).
 **
 ** The order does not matter here, so the list is walked from both ends at once, forward by
 ** gc_next and backward by gc_prev (read before gc_reset_refs overwrites it), meeting in the
 ** middle: two independent chains of loads instead of one, which halves the time of this
 ** latency-bound walk over a heap scattered in memory. */
-static int64_t update_refs(gc_head *containers, gc_head **mid) {
+static int64_t update_refs_fused(gc_head *containers, gc_head **mid) {
   *mid = containers;
   if (gc_list_is_empty(containers)) return 0;
   int64_t n = 0;
@@ -329,10 +353,15 @@ static inline void traverse_decref(gc_head *gc) {
 /* Subtract internal references from gc_refs. After this, gc_refs is >= 0 for every object
 ** in containers; those with gc_refs > 0 are referenced from outside the generation being
 ** collected (a root, an older generation, an untracked container), so cannot be collected.
-**
-** Decrements commute, so the two halves of the list, split at `mid` by update_refs, are
-** walked side by side: two chains of loads in flight instead of one. */
-static void subtract_refs(gc_head *containers, gc_head *mid) {
+** walks=3.11. */
+static void subtract_refs(gc_head *containers) {
+  for (gc_head *gc = GC_NEXT(containers); gc != containers; gc = GC_NEXT(gc)) traverse_decref(gc);
+}
+
+/* subtract_refs for walks=fused. Decrements commute, so the two halves of the list, split
+** at `mid` by update_refs_fused, are walked side by side: two chains of loads in flight
+** instead of one. */
+static void subtract_refs_fused(gc_head *containers, gc_head *mid) {
   gc_head *a = GC_NEXT(containers), *b = mid;
   while (a != mid && b != containers) {
     gc_head *anext = GC_NEXT(a), *bnext = GC_NEXT(b);
@@ -444,18 +473,23 @@ static inline bool may_be_tracked(gcs_obj *o) {
   return is_gc(o) && is_tracked(o);
 }
 
-/* _PyTuple_MaybeUntrack, for every container when the untrack_atom_only knob is on: a
-** container whose slots hold only atoms, nothing, or untracked containers cannot be part of
-** a cycle, so it leaves the lists. CPython does this to tuples, which are immutable; our
-** containers are not, and nothing retracks one later: a container stored into an untracked
-** one is hidden from the collector, which then treats it as referenced from outside (safe:
-** it may leak a cycle through it, never free a live object). */
+/* The walk of untrack_tuples: every object of young is tested for being a tuple
+** (PyTuple_CheckExact) and a tuple goes through _PyTuple_MaybeUntrack. Containers are tuples
+** here when the untrack_atom_only knob is on (gcstate.tuple_kind is then GCS_CONTAINER,
+** otherwise a kind no object has: the walk and its tests are made, as in 3.11, and untrack
+** nothing). _PyTuple_MaybeUntrack: a container whose slots hold only atoms, nothing, or
+** untracked containers cannot be part of a cycle, so it leaves the lists. CPython does this
+** to tuples, which are immutable; our containers are not, and nothing retracks one later: a
+** container stored into an untracked one is hidden from the collector, which then treats it
+** as referenced from outside (safe: it may leak a cycle through it, never free a live
+** object). Returns how many were untracked. */
 static int64_t untrack_tuples(gc_head *head) {
   int64_t untracked = 0;
   gc_head *next;
   for (gc_head *gc = GC_NEXT(head); gc != head; gc = next) {
     gcs_obj *op = FROM_GC(gc);
     next = GC_NEXT(gc);
+    if (op->kind != gcstate.tuple_kind) continue;
     bool untrack = true;
     for (uint32_t i = 0; i < op->nslots; i++) {
       gcs_obj *c = op->slots[i];
@@ -470,6 +504,43 @@ static int64_t untrack_tuples(gc_head *head) {
     }
   }
   return untracked;
+}
+
+#define DICT_KIND 0xfeu      /* PyDict_CheckExact: no object here is a dict */
+#define WEAKREF_KIND 0xfdu   /* PyWeakref_Check: no object here is a weak reference */
+
+/* untrack_dicts' walk, at a full collection (walks=3.11): every object is tested for being
+** a dict; none is, so nothing is untracked (_PyDict_MaybeUntrack would go here). Returns the
+** dicts seen, 0. */
+static int64_t untrack_dicts(gc_head *head) {
+  int64_t dicts = 0;
+  for (gc_head *gc = GC_NEXT(head); gc != head; gc = GC_NEXT(gc))
+    if (FROM_GC(gc)->kind == DICT_KIND) dicts++;
+  return dicts;
+}
+
+/* handle_weakrefs' walk over the garbage (walks=3.11): each object is tested for being a
+** weak reference (to be cleared) and for its type supporting them; none does here. Returns
+** the weak references freed, 0 (3.11 adds it to m). */
+static int64_t handle_weakrefs(gc_head *unreachable, gc_head *old) {
+  (void)old;
+  int64_t num_freed = 0;
+  for (gc_head *gc = GC_NEXT(unreachable); gc != unreachable; gc = GC_NEXT(gc))
+    if (FROM_GC(gc)->kind == WEAKREF_KIND) num_freed++;
+  return num_freed;
+}
+
+/* finalize_garbage (walks=3.11): every object moves to `seen` and is tested for a
+** tp_finalize not yet called (none has one here); then `seen` goes back, in the same order. */
+static void finalize_garbage(gc_head *collectable) {
+  gc_head seen;
+  gc_list_init(&seen);
+  while (!gc_list_is_empty(collectable)) {
+    gc_head *gc = GC_NEXT(collectable);
+    gc_list_move(gc, &seen);
+    /* (!_PyGCHead_FINALIZED(gc) && Py_TYPE(op)->tp_finalize != NULL: never, here) */
+  }
+  gc_list_merge(&seen, collectable);
 }
 
 /* Return true if object has a pre-PEP 442 finalization method (tp_del). None has here. */
@@ -510,9 +581,15 @@ static void clear_unreachable_mask(gc_head *unreachable) {
 ** how many stay in base (the rest are in unreachable). */
 static int64_t deduce_unreachable(gc_head *base, gc_head *unreachable, int64_t *reachable) {
   validate_list(base, collecting_clear_unreachable_clear);
-  gc_head *mid;
-  int64_t n = update_refs(base, &mid);   /* gc_prev is used for gc_refs */
-  subtract_refs(base, mid);
+  int64_t n;
+  if (gcstate.fused) {
+    gc_head *mid;
+    n = update_refs_fused(base, &mid);   /* gc_prev is used for gc_refs */
+    subtract_refs_fused(base, mid);
+  } else {
+    n = update_refs(base);   /* gc_prev is used for gc_refs */
+    subtract_refs(base);
+  }
   gc_list_init(unreachable);
   *reachable = move_unreachable(base, unreachable);   /* gc_prev is a pointer again */
   validate_list(base, collecting_clear_unreachable_clear);
@@ -598,18 +675,21 @@ static int64_t gc_collect_main(int generation, int64_t *n_collected, int64_t *n_
   gc_head *old = generation < NUM_GENERATIONS - 1 ? GEN_HEAD(generation + 1) : young;
   validate_list(old, collecting_clear_unreachable_clear);
 
-  int64_t young_size;   /* gc_list_size(young), counted by move_unreachable */
+  int64_t young_size;   /* walks=fused: gc_list_size(young), counted by move_unreachable */
   int64_t examined = deduce_unreachable(young, &unreachable, &young_size);
+  const bool fused = gcstate.fused;
 
-  if (gcstate.untrack_atom_only) young_size -= untrack_tuples(young);
+  if (!fused || gcstate.untrack_atom_only) young_size -= untrack_tuples(young);
   /* Move reachable objects to next generation. */
   if (young != old) {
-    if (generation == NUM_GENERATIONS - 2) gcstate.long_lived_pending += young_size;
+    if (generation == NUM_GENERATIONS - 2)
+      gcstate.long_lived_pending += fused ? young_size : gc_list_size(young);
     gc_list_merge(young, old);
   } else {
-    /* (untrack_dicts(young) here in 3.11: there are no dicts.) */
+    /* We only un-track dicts in full collections, to avoid quadratic dict build-up. */
+    if (!fused) untrack_dicts(young);
     gcstate.long_lived_pending = 0;
-    gcstate.long_lived_total = young_size;
+    gcstate.long_lived_total = fused ? young_size : gc_list_size(young);
   }
 
   /* All objects in unreachable are trash, but objects reachable from legacy finalizers
@@ -621,7 +701,12 @@ static int64_t gc_collect_main(int generation, int64_t *n_collected, int64_t *n_
   validate_list(&finalizers, collecting_clear_unreachable_clear);
   validate_list(&unreachable, collecting_set_unreachable_clear);
 
-  /* (handle_weakrefs: no weak references; finalize_garbage: no tp_finalize.) */
+  /* Clear weakrefs (none here), call tp_finalize (none here): walks of the garbage. */
+  if (!fused) {
+    m += handle_weakrefs(&unreachable, old);
+    validate_list(&unreachable, collecting_set_unreachable_clear);
+    finalize_garbage(&unreachable);
+  }
 
   /* Handle any objects that may have resurrected after the call to finalize_garbage and
   ** continue the collection with the objects that are still unreachable. */
@@ -630,7 +715,7 @@ static int64_t gc_collect_main(int generation, int64_t *n_collected, int64_t *n_
 
   /* Call tp_clear on objects in the final_unreachable set. This breaks the reference
   ** cycles; it may also free objects in finalizers. */
-  m += final_size;   /* gc_list_size(&final_unreachable) */
+  m += fused ? final_size : gc_list_size(&final_unreachable);
   delete_garbage(&final_unreachable, old);
 
   /* Collect statistics on uncollectable objects found. */
@@ -745,6 +830,8 @@ static int init(void) {
   gcstate.long_lived_ratio = gcs_knob("long_lived_ratio");
   gcstate.enabled = gcs_knob("enabled") != 0;
   gcstate.untrack_atom_only = gcs_knob("untrack_atom_only") != 0;
+  gcstate.tuple_kind = gcstate.untrack_atom_only ? GCS_CONTAINER : 0xffu;   /* 0xff: none */
+  gcstate.fused = gcs_knob("walks") == 1;
   gcstate.freeze_after_allocs = gcs_knob("freeze_after_allocs");
   return 0;
 }
@@ -887,6 +974,8 @@ static int verify(void) {
 /* The ops table                                                                         */
 /* ------------------------------------------------------------------------------------ */
 
+static const char *const walk_names[] = {"3.11", "fused", NULL};
+
 static const gcs_knob_t knobs[] = {
   {"threshold0", 700, 0, (int64_t)1 << 40, NULL,
    "collect generation 0 when count0 (container allocations - deallocations) exceeds this; 0 = never"},
@@ -901,6 +990,8 @@ static const gcs_knob_t knobs[] = {
    "untrack, at a collection, containers whose slots hold only atoms or nothing (tuples: _PyTuple_MaybeUntrack)"},
   {"freeze_after_allocs", 0, 0, (int64_t)1 << 62, NULL,
    "gc.freeze() right after this many containers have been allocated (all of them frozen); 0 = never"},
+  {"walks", 0, 0, 1, walk_names,
+   "how a collection walks the heap, same results: as 3.11's gcmodule.c (6 walks of a live heap at a full collection), or fused (3)"},
   {NULL, 0, 0, 0, NULL, NULL},
 };
 

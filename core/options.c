@@ -32,6 +32,8 @@ const gcs_knob_t gcs_core_knobs[] = {
    "release=pool: how long a pool stays empty before it is madvise'd away"},
   {"roots_max", 1 << 20, 16, (int64_t)1 << 30, NULL, "shadow-stack capacity, in roots"},
   {"pause_log", 1, 0, 1, gcs_knob_off_on, "log every pause (off: to measure what the logging costs)"},
+  {"baseline_objects", 0, 0, (int64_t)1 << 32, NULL,
+   "long-lived containers every run starts with, held by a root (a process's interpreter and module objects)"},
   {NULL, 0, 0, 0, NULL, NULL},
 };
 

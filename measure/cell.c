@@ -366,6 +366,7 @@ int gcs_cell_run(gcs_cell_t *c) {
   gcs_cell_result_t *r = &c->r;
   /* ------------------------------------------------------------------ run */
   gcs_wl_ctx ctx = {.seed = c->seed, .path = c->trace, .mark = on_mark, .figure = on_figure, .driver = c};
+  gcs_obj **baseline = gcs_baseline_open(); /* knob baseline_objects: before the workload */
   if (c->sample_ms && gcs_sampler_start(c->sample_ms) != 0) gcs_fatal("cannot start the RSS sampler");
   r->rss_start = gcs_rss_bytes();
   uint64_t cpu0 = gcs_thread_cpu_ns();
@@ -377,9 +378,9 @@ int gcs_cell_run(gcs_cell_t *c) {
   r->wall_ns = t1 - c->t0;
   on_mark(&ctx, "end");
   r->rss_final = gcs_rss_bytes();
-  if (gcs_heap.roots_top != gcs_heap.roots_base) {
+  if (gcs_heap.roots_top != baseline + 1) {
     gcs_error("run: workload %s returned with %td roots still pushed", c->workload->name,
-              gcs_heap.roots_top - gcs_heap.roots_base);
+              gcs_heap.roots_top - (baseline + 1));
     rc = 1;
   }
 

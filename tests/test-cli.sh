@@ -182,5 +182,29 @@ expect "$bin" 2 "no knob of that name" run --collector rc --workload binary-tree
 expect "$bin" 2 "needs --trace FILE" run --collector rc --workload trace
 expect "$bin" 2 "--size medium: expected small or default" run --collector rc --workload binary-trees --size medium
 
+# the cpython collector's walks: the same replay under both values (timings aside)
+for w in 3.11 fused; do
+  "$bin" replay --collector cpython --json --set walks=$w traces/small.trace > "$tmp/walks.$w.json" || bad "replay walks=$w"
+done
+if cmp -s "$tmp/walks.3.11.json" <(sed 's/"walks": "fused"/"walks": "3.11"/' "$tmp/walks.fused.json"); then ok
+else bad "replay --set walks=fused differs from walks=3.11"; fi
+expect "$bin" 2 "walks=2.7: expected 3.11\|fused" replay --collector cpython --set walks=2.7 traces/small.trace
+
+# baseline_objects: N containers more allocated, live through the workload, none leaked (rc:
+# all of them, cycles), and the workload's own objects as without it (debug build: heap
+# verified at collections)
+for c in cpython marksweep incremental rc; do
+  if build/debug/gcscope run --collector $c --workload churn --size small --json > "$tmp/b0.json" &&
+     build/debug/gcscope run --collector $c --workload churn --size small --set baseline_objects=3000 --json > "$tmp/b1.json" &&
+     /usr/bin/python3 -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert b["objects"]["allocated"] == a["objects"]["allocated"] + 3000, (a["objects"], b["objects"])
+cyclic = 3000 if sys.argv[3] == "rc" else 0   # rc leaks the baseline: its blocks are cycles
+assert b["objects"]["leaked"] == a["objects"]["leaked"] + cyclic, (a["objects"], b["objects"])
+assert b["params"]["baseline_objects"] == 3000
+' "$tmp/b0.json" "$tmp/b1.json" $c; then ok; else bad "baseline_objects=3000 under $c"; fi
+done
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -2,21 +2,24 @@
 ** rings.c — pyperformance's gc_collect: rings of nodes built, dropped, and collected.
 **
 ** The original (pyperformance bm_gc_collect/run_benchmark.py), CYCLES = 100, LINKS = 20:
-**     class Node: value, next
-**     create_cycle(node, n_links): n_links new nodes after `node`, the last pointing back to it
+**     class Node: next, prev; link_next(n): self.next = n; n.prev = self
+**     create_cycle(node, n_links): n_links new nodes after `node`, each linked to the one
+**               before it by link_next, the last linked back to `node` the same way
 **     per loop: gc.collect(); all_cycles = [a head Node + create_cycle(head, LINKS)] * CYCLES
 **               del all_cycles; t0; collected = gc.collect(); total += now - t0
-**               assert collected is None or collected >= CYCLES * (LINKS + 1)
+**               assert collected >= CYCLES * (LINKS + 1)
 ** Only the second gc.collect() is timed.
 **
-** Here: a Node is a one-slot container (next), its `value` in the tag (CPython caches the
-** small ints the original stores, so they allocate nothing); the list is a container of
-** `rings` slots. A round is one loop of the original. The timed collection is reported as the
-** figure collect_ns_median (median over the rounds). The original's assertion becomes: a
-** collector that frees cycles (found at the start with a two-object probe cycle) must find
-** at least rings * (ring_nodes) objects unreachable and leave the live count where it was
-** before the round; one that does not (none, rc) must have found nothing. Each ring is
-** walked before the drop: ring_nodes nodes, values 0, 0, 1, .. LINKS - 1, back to its head.
+** Here: a Node is a two-slot container (slot 0 next, slot 1 prev), so every ring is linked
+** both ways; its tag is its place in its ring (0 for the head), for the self-check only (the
+** original's nodes hold nothing else). The list is a container of `rings` slots. A round is
+** one loop of the original. The timed collection is reported as the figure
+** collect_ns_median (median over the rounds). The original's assertion becomes: a collector
+** that frees cycles (found at the start with a two-object probe cycle) must find at least
+** rings * (ring_nodes) objects unreachable and leave the live count where it was before the
+** round; one that does not (none, rc) must have found nothing. Each ring is walked before the
+** drop: ring_nodes nodes by next, places 0, 1, .. LINKS, back to its head, every node's
+** next's prev the node itself.
 **
 ** Knobs: rounds (loops), rings (CYCLES), ring_nodes (LINKS + 1). Peak live data ("built"):
 ** the first round's rings, before their drop.
@@ -59,16 +62,18 @@ static int run_rings(gcs_wl_ctx *ctx) {
     const uint64_t live_before = gcs_heap.live_objects;
     gcs_root_set(&r[0], gcs_new(nrings, 0));
     for (uint32_t i = 0; i < nrings; i++) { /* create_gc_cycles */
-      gcs_root_set(&r[1], gcs_new(1, 0)); /* node = Node(0, None) */
+      gcs_root_set(&r[1], gcs_new(2, 0)); /* node = Node() */
       gcs_store(r[0], i, r[1]);           /* cycles.append(node) */
       gcs_obj *current = r[1];            /* create_cycle(node, LINKS) */
-      for (uint32_t k = 0; k + 1 < ring_nodes; k++) {
-        gcs_obj *next = gcs_new(1, 0);    /* Node(k, node) ... */
+      for (uint32_t k = 1; k < ring_nodes; k++) {
+        gcs_obj *next = gcs_new(2, 0);    /* next_node = Node() */
         next->tag = k;
-        gcs_store(current, 0, next);      /* current.next = next_node: next is reachable */
-        gcs_store(next, 0, r[1]);
+        gcs_store(current, 0, next);      /* current.link_next(next_node): next is reachable */
+        gcs_store(next, 1, current);
         current = next;
       }
+      gcs_store(current, 0, r[1]);        /* current.link_next(node) */
+      gcs_store(r[1], 1, current);
       gcs_safepoint();
     }
     gcs_root_set(&r[1], NULL);
@@ -77,11 +82,12 @@ static int run_rings(gcs_wl_ctx *ctx) {
       gcs_obj *head = gcs_load(r[0], i), *n = head;
       uint32_t len = 0;
       do {
-        GCS_WL_CHECK(n->tag == (len == 0 ? 0 : len - 1), "ring %u node %u has value %u", i, len,
-                     n->tag);
-        n = gcs_load(n, 0);
+        GCS_WL_CHECK(n->tag == len, "ring %u node %u has place %u", i, len, n->tag);
+        gcs_obj *next = gcs_load(n, 0);
+        GCS_WL_CHECK(next != NULL && gcs_load(next, 1) == n, "ring %u node %u: next.prev is not it", i, len);
+        n = next;
         len++;
-      } while (n != head && n != NULL && len <= ring_nodes);
+      } while (n != head && len <= ring_nodes);
       GCS_WL_CHECK(n == head && len == ring_nodes, "ring %u: %u nodes, not closed", i, len);
     }
 

@@ -3,9 +3,12 @@
 ** collector, and its collections timed. peers/cpython/cpython_bench.py runs it beside the same
 ** shapes built from lists in CPython 3.11 and prints the comparison (docs/cpython.md).
 **
-**   cpython_bench full chain|tree|shuffled [N [REPS]]   REPS full collections of N live containers
-**   cpython_bench young [N [REPS]]                      REPS generation-0 collections of 700
-**                                                       young containers over an N-node old tree
+**   cpython_bench full chain|tree|shuffled [N [REPS [KNOB=VALUE...]]]
+**                                 REPS full collections of N live containers
+**   cpython_bench young [N [REPS [KNOB=VALUE...]]]
+**                                 REPS generation-0 collections of 700 young containers over
+**                                 an N-node old tree
+** KNOB=VALUE: a knob of the collector, as `--set` takes it (walks=3.11|fused, say).
 **
 ** Shapes (N containers, all reachable from one root):
 **   chain     node k+1 holds node k in its one slot (each new node points to the previous)
@@ -86,8 +89,8 @@ static uint64_t last_pause_visited(void) {
 
 int main(int argc, char **argv) {
   if (argc < 2 || (strcmp(argv[1], "full") != 0 && strcmp(argv[1], "young") != 0)) {
-    fprintf(stderr, "usage: cpython_bench full chain|tree|shuffled [N [REPS]]\n"
-                    "       cpython_bench young [N [REPS]]\n");
+    fprintf(stderr, "usage: cpython_bench full chain|tree|shuffled [N [REPS [KNOB=VALUE...]]]\n"
+                    "       cpython_bench young [N [REPS [KNOB=VALUE...]]]\n");
     return 2;
   }
   bool young = strcmp(argv[1], "young") == 0;
@@ -107,8 +110,17 @@ int main(int argc, char **argv) {
   gcs_options_t opts = {0};
   char err[256];
   if (gcs_options_add(&opts, "enabled=off", err, sizeof err) ||
-      gcs_options_add(&opts, "roots_max=2000000", err, sizeof err) ||
-      gcs_heap_open(&gcs_collector_cpython, &opts, err, sizeof err) != 0) {
+      gcs_options_add(&opts, "roots_max=2000000", err, sizeof err)) {
+    fprintf(stderr, "cpython_bench: %s\n", err);
+    return 1;
+  }
+  for (int i = a + 2; i < argc; i++) {
+    if (gcs_options_add(&opts, argv[i], err, sizeof err) != 0) {
+      fprintf(stderr, "cpython_bench: %s\n", err);
+      return 2;
+    }
+  }
+  if (gcs_heap_open(&gcs_collector_cpython, &opts, err, sizeof err) != 0) {
     fprintf(stderr, "cpython_bench: %s\n", err);
     return 1;
   }

@@ -2,13 +2,16 @@
 """cpython_bench.py -- full and generation-0 collection times, our `cpython` collector beside
 CPython 3.11's own gc, on the same heap shapes (`make bench-cpython`).
 
-    peers/cpython/cpython_bench.py [--objects N] [--reps R] [--procs P] [--json FILE]
+    peers/cpython/cpython_bench.py [--objects N] [--reps R] [--procs P] [--walks 3.11,fused]
+                                   [--json FILE]
 
-For each shape (chain, tree, shuffled: see peers/cpython/cpython_bench.c) and each side, P fresh
-processes each build the heap (N containers), run one untimed full collection (everything
-to the oldest generation), then R timed ones; the figure is the median of all P*R, in ns per
-object examined. Then the generation-0 case: 700 young 2-slot containers over an N-node old
-tree, collected with gc.collect(0), R times per process.
+For each shape (chain, tree, shuffled: see peers/cpython/cpython_bench.c) and each side --
+ours under each value of the collector's `walks` knob, and CPython -- P fresh processes each
+build the heap (N containers), run one untimed full collection (everything to the oldest
+generation), then R timed ones; the figure is the median of all P*R, in ns per object
+examined, with the range of the P processes' own medians beside it. Then the generation-0
+case: 700 young 2-slot containers over an N-node old tree, collected with gc.collect(0), R
+times per process.
 
 The CPython side runs this same file as a child (`--child`): lists as containers ([None] or
 [None, None], the tree linked by index as in the C program, the shuffled one through the same
@@ -115,6 +118,7 @@ def main(argv):
     ap.add_argument("--procs", type=int, default=3)
     ap.add_argument("--bench", default=os.path.join(ROOT, "build", "cpython_bench"))
     ap.add_argument("--json", help="also write every figure here")
+    ap.add_argument("--walks", default="3.11,fused", help="values of the walks knob, comma-separated")
     ap.add_argument("--child", nargs=2, metavar=("WHAT", "SHAPE"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child:
@@ -124,33 +128,37 @@ def main(argv):
         raise SystemExit("%s is not built (make build/cpython_bench)" % a.bench)
     py = "/usr/bin/python3"
     me = os.path.abspath(__file__)
+    walks = a.walks.split(",")
     rows, results = [], {}
     cases = [("full", s) for s in SHAPES] + [("young", "tree")]
     for what, shape in cases:
         n, reps = a.objects, (a.reps if what == "full" else max(a.reps, 51))
-        ours = measure([a.bench, what] + ([shape] if what == "full" else []) + [str(n), str(reps)], a.procs)
-        theirs = measure([py, me, "--objects", str(n), "--reps", str(reps), "--child", what, shape], a.procs)
         key = "young-700" if what == "young" else "full-" + shape
-        results[key] = {"gcscope": ours, "cpython": theirs}
-        rows.append((key, ours, theirs))
+        theirs = measure([py, me, "--objects", str(n), "--reps", str(reps), "--child", what, shape], a.procs)
+        results[key] = {"cpython": theirs}
+        for w in walks:
+            ours = measure([a.bench, what] + ([shape] if what == "full" else [])
+                           + [str(n), str(reps), "walks=" + w], a.procs)
+            results[key]["gcscope walks=" + w] = ours
+            rows.append((key, "gcscope walks=" + w, ours, theirs))
+        rows.append((key, "CPython 3.11", theirs, theirs))
     pyver = subprocess.run([py, "-c", "import sys; print(sys.version.split()[0])"],
                            stdout=subprocess.PIPE, text=True).stdout.strip()
-    print("# %d containers; median of %d fresh processes x %d collections (gen-0: x %d); "
-          "CPython %s; wall clock, and (in brackets) thread CPU time"
+    print("# %d containers; median of %d fresh processes x %d collections (gen-0: x %d), and the "
+          "range of the processes' medians; CPython %s; wall clock, and (in brackets) thread CPU time"
           % (a.objects, a.procs, a.reps, max(a.reps, 51), pyver))
-    print("%-14s %9s  %-17s %-17s %-21s %-21s %s" % (
-        "collection", "examined", "ours ns/object", "CPython ns/object", "ours median",
-        "CPython median", "ours/CPython"))
+    print("%-14s %-20s %9s  %-13s %-17s %-21s %s" % (
+        "collection", "side", "examined", "ns/object", "min-max", "median", "/CPython"))
 
     def fmt(ns):
         return "%.2f ms" % (ns / 1e6) if ns >= 1e6 else "%.2f us" % (ns / 1e3)
-    for key, o, t in rows:
-        print("%-14s %9d  %-17s %-17s %-21s %-21s %.2f (%.2f)" % (
-            key, o["examined"],
+    for key, side, o, t in rows:
+        pm = [m / o["examined"] for m in o["process_medians_ns"]]
+        print("%-14s %-20s %9d  %-13s %-17s %-21s %.2f (%.2f)" % (
+            key, side, o["examined"],
             "%.1f (%.1f)" % (o["ns_per_object"], o["cpu_ns_per_object"]),
-            "%.1f (%.1f)" % (t["ns_per_object"], t["cpu_ns_per_object"]),
+            "%.1f-%.1f" % (min(pm), max(pm)),
             "%s (%s)" % (fmt(o["median_ns"]), fmt(o["median_cpu_ns"])),
-            "%s (%s)" % (fmt(t["median_ns"]), fmt(t["median_cpu_ns"])),
             o["median_ns"] / t["median_ns"], o["median_cpu_ns"] / t["median_cpu_ns"]))
     if a.json:
         with open(a.json, "w") as f:

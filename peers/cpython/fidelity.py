@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """fidelity.py -- the `cpython` collector against CPython 3.11 itself, field for field.
 
-    peers/cpython/fidelity.py [--quick | --full] [--jobs N] [--gcscope BIN] [--keep DIR] [--only STYLE]
+    peers/cpython/fidelity.py [--quick | --full] [--walks 3.11,fused] [--jobs N] [--gcscope BIN]
+                              [--keep DIR] [--only STYLE]
 
 First a few small traces whose results were worked out by hand (checking the oracle
 itself as much as the collector). Then for each case (style, seed, ops, thresholds) it generates a trace (peers/cpython/gentrace.py),
@@ -12,6 +13,9 @@ the `collect` op concerned (collects, live_after_full), and -- for the fields re
 (stats, count, live_at_end) -- bisects over trace prefixes for the first op after which the
 two disagree. The trace of a failing case is kept (--keep, default /tmp). The last line is
 `fidelity: N passed, M failed`; the exit status is 0 only when nothing failed.
+
+Every case runs gcscope once per value of the collector's `walks` knob (--walks, default
+both: `3.11` and `fused`, which must give the same decisions); the oracle runs once.
 
   --quick  (the default; `make test`)  every style x 3 seeds x 50k ops under the release
            build, every style x 20k ops under the debug build (ASan, UBSan, heap verify
@@ -41,6 +45,7 @@ KNOB_NAMES = ("threshold0", "threshold1", "threshold2")
 class Case:
     def __init__(self, style, seed, ops, thresholds=None, gcscope=None, freeze=0, disabled=False):
         self.style, self.seed, self.ops = style, seed, ops
+        self.walks = "3.11"           # the cpython collector's walks knob (run_case sets it)
         self.thresholds = thresholds
         self.gcscope = gcscope
         self.freeze = freeze          # freeze_after_allocs
@@ -56,7 +61,7 @@ class Case:
             s += " enabled=off"
         if os.path.basename(os.path.dirname(self.gcscope)) == "debug":
             s += " build=debug"
-        return s
+        return s + " walks=%s" % self.walks
 
 
 def run(cmd, what):
@@ -67,22 +72,31 @@ def run(cmd, what):
     return p.stdout
 
 
-def replay_both(case, trace):
-    cmd = [case.gcscope, "replay", "--collector", "cpython", "--json"]
-    ocmd = [PYTHON, os.path.join(HERE, "cpython_oracle.py")]
+def replay_ours(case, trace):
+    cmd = [case.gcscope, "replay", "--collector", "cpython", "--json", "--set", "walks=" + case.walks]
     if case.thresholds:
         for k, v in zip(KNOB_NAMES, case.thresholds):
             cmd += ["--set", "%s=%d" % (k, v)]
-        ocmd += ["--threshold", ",".join(map(str, case.thresholds))]
     if case.freeze:
         cmd += ["--set", "freeze_after_allocs=%d" % case.freeze]
-        ocmd += ["--freeze-after-allocs", str(case.freeze)]
     if case.disabled:
         cmd += ["--set", "enabled=off"]
+    return json.loads(run(cmd + [trace], "gcscope replay"))
+
+
+def replay_oracle(case, trace):
+    ocmd = [PYTHON, os.path.join(HERE, "cpython_oracle.py")]
+    if case.thresholds:
+        ocmd += ["--threshold", ",".join(map(str, case.thresholds))]
+    if case.freeze:
+        ocmd += ["--freeze-after-allocs", str(case.freeze)]
+    if case.disabled:
         ocmd += ["--disabled"]
-    ours = json.loads(run(cmd + [trace], "gcscope replay"))
-    theirs = json.loads(run(ocmd + [trace], "cpython_oracle.py"))
-    return ours, theirs
+    return json.loads(run(ocmd + [trace], "cpython_oracle.py"))
+
+
+def replay_both(case, trace):
+    return replay_ours(case, trace), replay_oracle(case, trace)
 
 
 def first_difference(ours, theirs):
@@ -144,16 +158,20 @@ def bisect(case, trace, nops, tmpdir):
     return hi
 
 
-def run_case(case, keep, do_bisect):
-    """Returns (ok, message)."""
+def run_case(case, keep, do_bisect, walks):
+    """Returns (ok, message): gcscope under each value of `walks` against one oracle run."""
     tmpdir = tempfile.mkdtemp(prefix="fidelity-")
     trace = os.path.join(tmpdir, "%s-%d-%d.trace" % (case.style, case.seed, case.ops))
     try:
         run([PYTHON, os.path.join(HERE, "gentrace.py"), "--style", case.style, "--seed",
              str(case.seed), "--ops", str(case.ops), "-o", trace]
             + (["--no-atoms"] if case.freeze else []), "gentrace.py")
-        ours, theirs = replay_both(case, trace)
-        d = first_difference(ours, theirs)
+        theirs = replay_oracle(case, trace)
+        for w in walks:
+            case.walks = w
+            d = first_difference(replay_ours(case, trace), theirs)
+            if d is not None:
+                break
         if d is None:
             return True, ""
         field, idx, a, b = d
@@ -257,7 +275,7 @@ collect
 ]
 
 
-def run_hand_cases(gcscope):
+def run_hand_cases(gcscope, walks):
     """Returns (passed, failed) after printing every mismatch."""
     passed = failed = 0
     tmpdir = tempfile.mkdtemp(prefix="fidelity-hand-")
@@ -268,13 +286,16 @@ def run_hand_cases(gcscope):
                 f.write(text)
             case = Case("hand", i, 0, th, gcscope)
             try:
-                ours, theirs = replay_both(case, trace)
+                got_by = [("cpython", replay_oracle(case, trace))]
+                for w in walks:
+                    case.walks = w
+                    got_by.append(("gcscope walks=" + w, replay_ours(case, trace)))
             except RuntimeError as e:
                 print("FAIL hand case '%s': %s" % (name, e))
                 failed += 1
                 continue
             bad = []
-            for who, got in (("gcscope", ours), ("cpython", theirs)):
+            for who, got in got_by:
                 for f in FIELDS:
                     if got.get(f) != want[f]:
                         bad.append("%s %s = %s, worked out by hand: %s" % (who, f, got.get(f), want[f]))
@@ -337,6 +358,8 @@ def main(argv):
     ap.add_argument("--keep", default=tempfile.gettempdir(), help="where failing traces are kept")
     ap.add_argument("--only", choices=STYLES, help="one style only")
     ap.add_argument("--no-bisect", action="store_true")
+    ap.add_argument("--walks", default="3.11,fused",
+                    help="values of the cpython collector's walks knob to run, comma-separated")
     a = ap.parse_args(argv)
 
     if not os.path.exists(PYTHON):
@@ -357,10 +380,11 @@ def main(argv):
         cases = [c for c in cases if c.style == a.only]
     jobs = a.jobs or (2 if a.full else 1)
     t0 = time.time()
-    passed, failed = run_hand_cases(a.gcscope)
+    walks = a.walks.split(",")
+    passed, failed = run_hand_cases(a.gcscope, walks)
     total_ops = max_ops = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
-        futs = [(c, ex.submit(run_case, c, a.keep, not a.no_bisect)) for c in cases]
+        futs = [(c, ex.submit(run_case, c, a.keep, not a.no_bisect, walks)) for c in cases]
         for c, f in futs:
             ok, msg = f.result()
             if ok:
@@ -371,9 +395,9 @@ def main(argv):
                 failed += 1
                 print(msg, flush=True)
     print("fidelity: %d hand-checked traces, %d generated cases (%d styles, seeds %d..%d), "
-          "%d ops replayed, largest trace %d ops, %.0f s"
+          "%d ops replayed, largest trace %d ops, walks=%s, %.0f s"
           % (len(HAND_CASES), len(cases), len({c.style for c in cases}), min(c.seed for c in cases),
-             max(c.seed for c in cases), total_ops, max_ops, time.time() - t0))
+             max(c.seed for c in cases), total_ops, max_ops, "|".join(walks), time.time() - t0))
     print("fidelity: %d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
 
