@@ -20,8 +20,10 @@ LBO (Cai, Blackburn, Bond, Maas, "Distilling the Real Cost of Production Garbage
 ISPASS 2022): for one workload, size and allocator, a run's distilled cost is its total minus
 its time in pauses; the baseline is the least distilled cost over every run of every collector
 on that work (`none` included); LBO = total / baseline - 1. Wall: wall_ns - gc_ns. CPU: the
-process's cpu_ns minus the pauses' CPU time (the JSON's pause CPU total when it has one; else
-the pauses' wall time stands in for it and Lbo.cpu_exact is False).
+process's cpu_ns minus the pauses' CPU time: the JSON's pause CPU total when it has one; else
+the sum of the pause log's per-pause cpu_ns over the run (exact when the log has as many pauses
+in the run as the JSON counts, i.e. none nested); else the pauses' wall time times the run's
+CPU share (cpu_ns / wall_ns). Results.lbo_exact is False when any run needed an approximation.
 """
 import glob, json, math, os, statistics, subprocess
 
@@ -261,8 +263,8 @@ class Results:
             per = {}
             for c in cells:
                 per[c.key] = []
-                for j in c.jsons():
-                    t = run_costs(j)
+                for _rep, prefix, j in c.reps:
+                    t = run_costs(j, prefix)
                     if t is None:
                         continue
                     if not t["cpu_exact"]:
@@ -286,9 +288,9 @@ class Results:
                     c.stats["lbo_" + m] = Stat(vals)
 
 
-def run_costs(j):
+def run_costs(j, prefix=None):
     """{"wall": (total, distilled), "cpu": (total, distilled), "cpu_exact": bool} of one run, ns;
-    None when the JSON lacks the times."""
+    None when the JSON lacks the times. prefix: the run's files (PREFIX.pauses.tsv)."""
     t = j.get("time") or {}
     wall, gc, cpu = num(t.get("wall_ns")), num(t.get("gc_ns")), num(t.get("cpu_ns"))
     if wall is None or gc is None or cpu is None:
@@ -298,8 +300,15 @@ def run_costs(j):
         gc_cpu = num(lookup(j, path))
         if gc_cpu is not None:
             break
+    if gc_cpu is None and prefix:
+        head = tsv_header(prefix + ".pauses.tsv")
+        if "cpu_ns" in head and "start_ms" in head:
+            s, c = head.index("start_ms"), head.index("cpu_ns")
+            rows = [r for r in read_tsv(prefix + ".pauses.tsv") if len(r) > c and float(r[s]) * 1e6 < wall]
+            gc_cpu = sum(float(r[c]) for r in rows)
+            exact = len(rows) == num(lookup(j, "pauses.count"))
     if gc_cpu is None:
-        gc_cpu, exact = gc, False
+        gc_cpu, exact = (gc * cpu / wall if wall > 0 else gc), False
     return {"wall": (wall, wall - gc), "cpu": (cpu, cpu - min(gc_cpu, cpu)), "cpu_exact": exact}
 
 
