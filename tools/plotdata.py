@@ -120,7 +120,11 @@ def logged_pauses(prefix, j, phase):
     return out
 
 
+ORDER = {}   # allcolls, allallocs: the catalog's orders, given to every script (plots/style.gp)
+
+
 def job(jobs, script, image, **v):
+    v.update(ORDER)
     jobs.append("%s\t%s\t%s" % (script, image, "; ".join("%s=%s" % kv for kv in v.items())))
 
 
@@ -133,6 +137,8 @@ def data(d):
     rel = lambda name: gq(os.path.join(dd, name))
     jobs = []
     colls = res.collectors
+    ORDER.update(allcolls=words(res.cat.order(res.cat.collectors + colls)),
+                 allallocs=words(res.cat.order(res.cat.allocators + res.allocators(), "allocators")))
 
     for wl in res.workloads:
         for size in res.sizes(wl):
