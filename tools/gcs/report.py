@@ -46,8 +46,8 @@ def show_ms(res, key, col):
     s = res.get(key, col)
     if not s or s.med is None:
         return "–"
-    out = P.fmt_ms(s.med)
-    return out if s.n < 2 or s.lo == s.hi else "%s [%s–%s]" % (out, P.fmt_ms(s.lo), P.fmt_ms(s.hi))
+    out, lo, hi = P.fmt_ms(s.med), P.fmt_ms(s.lo), P.fmt_ms(s.hi)
+    return out if lo == hi else "%s [%s–%s]" % (out, lo, hi)
 
 
 def report(d):

@@ -145,10 +145,8 @@ class Stat:
     def show(self, fm, scale=1.0):
         if self.med is None:
             return "–"
-        s = fm % (self.med * scale)
-        if self.n > 1 and self.lo != self.hi:
-            s += " [%s–%s]" % (fm % (self.lo * scale), fm % (self.hi * scale))
-        return s
+        s, lo, hi = fm % (self.med * scale), fm % (self.lo * scale), fm % (self.hi * scale)
+        return s if lo == hi else "%s [%s–%s]" % (s, lo, hi)
 
 
 # --- a results folder ---------------------------------------------------------------------------
