@@ -17,8 +17,11 @@ LINK_debug   := -fsanitize=address,undefined
 LINK_stress  := -fsanitize=undefined
 LIBS    := -lm -lpthread -ldl
 
-MAINS   := cli/main.c
-LIBSRC  := $(filter-out $(MAINS),$(wildcard core/*.c collectors/*.c workloads/*.c measure/*.c cli/*.c))
+# LIBSRC: what every binary links (tests too); cli/ is linked into gcscope only.
+DRIVER_MAINS := driver/matrix.c
+LIBSRC  := $(wildcard core/*.c collectors/*.c workloads/*.c measure/*.c) \
+           $(filter-out $(DRIVER_MAINS),$(wildcard driver/*.c))
+CLISRC  := $(wildcard cli/*.c)
 TESTSRC := $(wildcard tests/test_*.c)
 TESTS   := $(notdir $(TESTSRC:.c=))
 HDRS    := $(wildcard core/*.h collectors/*.h workloads/*.h measure/*.h cli/*.h driver/*.h tests/*.h)
@@ -48,7 +51,8 @@ build/$(1)/obj/%.o: %.c $(HDRS) | build/.deps-ok
 	@$(if $(Q),echo "  CC [$(1)] $$<")
 	$(Q)$$(CC) $$(BASE) $$(MODE_$(1)) -c $$< -o $$@
 LIBOBJ_$(1) := $$(LIBSRC:%.c=build/$(1)/obj/%.o)
-build/$(1)/gcscope: build/$(1)/obj/cli/main.o $$(LIBOBJ_$(1))
+CLIOBJ_$(1) := $$(CLISRC:%.c=build/$(1)/obj/%.o)
+build/$(1)/gcscope: $$(CLIOBJ_$(1)) $$(LIBOBJ_$(1))
 	@$(if $(Q),echo "  LD [$(1)] $$@")
 	$(Q)$$(CC) $$(LINK_$(1)) -o $$@ $$^ $$(LIBS)
 build/$(1)/tests/%: build/$(1)/obj/tests/%.o build/$(1)/obj/tests/support.o $$(LIBOBJ_$(1))
