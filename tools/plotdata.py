@@ -154,7 +154,8 @@ def data(d):
             for k in keys:
                 cell, c = res.cells[k], k[3]
                 durs = [p[1] for _rep, prefix, j in cell.reps for p in logged_pauses(prefix, j, cell.phase)]
-                fused = sum(int(R.num(R.lookup(R.headline(j)[0], "pauses.count")) or 0) for j in cell.jsons())
+                fused = sum(int(R.num(R.lookup(R.steady(j) if cell.phase == "steady" else j, "pauses.count")) or 0)
+                            for j in cell.jsons())
                 pts = cdf_points(durs)
                 rows = ["# %s: pause_ms fraction_of_pauses_at_most (%s)" % (c, PHASE_LABEL[cell.phase])]
                 rows += ["%.6g\t%.6g" % p for p in pts] or ["nan\tnan"]

@@ -49,13 +49,15 @@ class Catalog:
             self.workloads = [w["name"] for w in j["workloads"]]
             self.allocators = list(j["allocators"])
             self.pause_kinds = list(j.get("pause_kinds", []))
-            self.figures = [dict(f) for f in j["figures"]]
-            for f in self.figures:
-                f["name"], f["column"], f["scale"] = str(f["name"]), str(f["column"]), float(f.get("scale", 1))
+            self.all_figures = [dict(f) for f in j["figures"]]
+            for f in self.all_figures:
+                f["name"] = str(f["name"])
+                f["scale"] = float(f["scale"]) if f.get("scale") is not None else 1.0
         except (KeyError, TypeError, ValueError) as e:
             raise SchemaError("`gcscope list --json` lacks %s" % e)
+        self.figures = [f for f in self.all_figures if f.get("column")]   # those with a table column
         self.by_column = {f["column"]: f for f in self.figures}
-        self.by_name = {f["name"]: f for f in self.figures}
+        self.by_name = {f["name"]: f for f in self.all_figures}
 
     def order(self, names, of="collectors"):
         """names in the catalog's order; names it does not know after them, sorted."""
@@ -86,23 +88,19 @@ def catalog(d=None, gcscope="build/gcscope"):
 # --- one value out of a cell's JSON -----------------------------------------------------------
 
 def lookup(j, path):
-    """The value at a figure's path in a cell's JSON: dotted keys; a list is searched by
-    `key=value` ("mmu.window_ns=10000000.mmu") or indexed by a number. None when absent."""
+    """The value at a figure's path in a cell's JSON, as the catalog names it: dotted keys, and
+    a list's element chosen by one of its fields, `mmu[window_ns=10000000].mmu`. None when
+    absent."""
     cur = j
     for part in path.split("."):
-        if isinstance(cur, list):
-            if "=" in part:
-                k, v = part.split("=", 1)
-                cur = next((x for x in cur if isinstance(x, dict) and str(x.get(k)) == v or
-                            isinstance(x, dict) and num(x.get(k)) == num(v)), None)
-            elif part.isdigit() and int(part) < len(cur):
-                cur = cur[int(part)]
-            else:
-                return None
-        elif isinstance(cur, dict):
-            cur = cur.get(part)
-        else:
-            return None
+        key, sel = part, None
+        if part.endswith("]") and "[" in part:
+            key, sel = part[:-1].split("[", 1)
+        cur = cur.get(key) if isinstance(cur, dict) else None
+        if sel is not None and isinstance(cur, list):
+            k, v = sel.split("=", 1)
+            cur = next((x for x in cur if isinstance(x, dict) and
+                        (str(x.get(k)) == v or (num(x.get(k)) is not None and num(x.get(k)) == num(v)))), None)
         if cur is None:
             return None
     return cur
