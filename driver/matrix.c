@@ -9,12 +9,15 @@
 **                 [--allocators arena,system,jemalloc] [--gcscope PATH] [--cell-timeout-s N]
 **                 [--repetitions N] [Google Benchmark flags]
 **
-** Benchmarks are named cell/COLLECTOR/WORKLOAD/SIZE/ALLOCATOR. --repetitions N registers the
-** matrix N times, interleaved: repetition 1 of every cell, then repetition 2, ... (each run a
-** fresh process; names end in /repK when N > 1), so slow drift of the machine spreads over
-** every cell instead of landing on some; --benchmark_repetitions runs one cell's back to back. The system and jemalloc
+** Benchmarks are named cell/COLLECTOR/WORKLOAD/SIZE/ALLOCATOR. The system and jemalloc
 ** allocators are run for the workloads whose story is memory (ALLOCATOR_WORKLOADS); every
-** workload runs on the arena. Each cell's own files land in DIR/cells/.
+** workload runs on the arena. Each cell's own files land in DIR/cells/, PREFIX.rK for its
+** K-th run.
+**
+** --repetitions N registers the matrix N times, interleaved: repetition 1 of every cell, then
+** repetition 2, ... (each run a fresh process; names end in /repK when N > 1), so a slow drift
+** of the machine spreads over every cell instead of landing on a few; Google Benchmark's
+** --benchmark_repetitions runs one cell's repetitions back to back.
 */
 #define _GNU_SOURCE
 #include "driver/gbench.h"
