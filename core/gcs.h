@@ -246,6 +246,7 @@ typedef struct gcs_pause {
   int32_t generation;          /* collected generation, -1 when not generational */
   uint64_t visited;            /* objects examined */
   uint64_t freed;              /* objects freed (or found unreachable) */
+  uint32_t origin;             /* who asked: 1 an explicit gcs_heap_collect, 0 the collector */
 } gcs_pause_t;
 
 /* An RC cascade is logged once it has freed this many objects; the frees before the cut-off
@@ -283,6 +284,7 @@ typedef struct gcs_heap {
   gcs_obj *rc_pending;               /* RC cascade: dead containers whose slots are still to
                                         be released, linked through their count word */
   bool rc_draining;                  /* a cascade is running: new dead objects only queue */
+  bool explicit_collect;             /* gcs_heap_collect is running (the pauses' origin) */
   bool collecting;                   /* a collection is running: set by gcs_heap_collect, and
                                         by a collector around its automatic collections (no
                                         nested collection; cascades are part of its pause) */

@@ -304,11 +304,11 @@ void gcs_heap_close(gcs_teardown_t *out) {
 uint64_t gcs_heap_collect(int generation) {
   const gcs_collector_ops *ops = gcs_heap.ops;
   if (ops->collect == NULL || gcs_heap.collecting) return 0;
-  gcs_heap.collecting = true;
+  gcs_heap.collecting = gcs_heap.explicit_collect = true;
   GCS_VERIFY("before an explicit collection");
   uint64_t found = ops->collect(generation);
   GCS_VERIFY("after an explicit collection");
-  gcs_heap.collecting = false;
+  gcs_heap.collecting = gcs_heap.explicit_collect = false;
   gcs_heap.stats.explicit_collections++;
   if (generation < 0 && gcs_heap.allocator == GCS_ALLOC_ARENA) gcs_arena_collect(false);
   return found;

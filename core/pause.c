@@ -46,7 +46,8 @@ void gcs_pause_record(uint64_t start_ns, uint64_t end_ns, gcs_pause_kind kind, i
                       uint64_t visited, uint64_t freed) {
   if (!on_) return;
   if (n_ == cap_) grow();
-  log_[n_++] = (gcs_pause_t){start_ns, end_ns, (uint32_t)kind, generation, visited, freed};
+  log_[n_++] = (gcs_pause_t){start_ns, end_ns, (uint32_t)kind, generation, visited, freed,
+                             gcs_heap.explicit_collect};
 }
 
 const gcs_pause_t *gcs_pause_log(size_t *n) {

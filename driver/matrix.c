@@ -24,6 +24,7 @@
 #include "driver/runner.h"
 #include "collectors/collectors.h"
 #include "core/internal.h"
+#include "measure/measure.h"
 #include "workloads/workloads.h"
 
 #include <errno.h>
@@ -82,24 +83,35 @@ static int check_list(const char *flag, const char *list, const char *const *kno
   return 0;
 }
 
+/* The cell's counters (PREFIX.counters.tsv): a Google Benchmark counter each. The figures the
+** table gives a counter must all be there (else the cell program is of another schema); the
+** rest are the workload's own. The iteration's time is the table's time.wall_ns. */
 static int read_counters(gcs_bm_state *st, const char *path, double *wall_s, char *err, unsigned errlen) {
   FILE *f = fopen(path, "r");
   if (!f) {
     snprintf(err, errlen, "no counters from the cell (%s): %s", path, strerror(errno));
     return 1;
   }
+  size_t nfig;
+  const gcs_figure_t *fig = gcs_cell_figures(&nfig);
+  const gcs_figure_t *wall = gcs_cell_figure_find("time.wall_ns");
+  bool seen[256] = {false};
   char line[256], name[128];
   double v;
   *wall_s = -1;
   while (fgets(line, sizeof line, f)) {
     if (line[0] == '#' || sscanf(line, "%127s %lf", name, &v) != 2) continue;
     gcs_bm_counter(st, name, v);
-    if (strcmp(name, "wall_ns") == 0) *wall_s = v / 1e9;
+    for (size_t i = 0; i < nfig && i < 256; i++)
+      if (fig[i].counter && strcmp(fig[i].counter, name) == 0) seen[i] = true;
+    if (strcmp(name, wall->counter) == 0) *wall_s = v * wall->scale;
   }
   fclose(f);
-  if (*wall_s < 0) {
-    snprintf(err, errlen, "%s has no wall_ns", path);
-    return 1;
+  for (size_t i = 0; i < nfig && i < 256; i++) {
+    if (fig[i].counter && !seen[i]) {
+      snprintf(err, errlen, "%s has no %s (the figure %s)", path, fig[i].counter, fig[i].path);
+      return 1;
+    }
   }
   return 0;
 }
@@ -221,7 +233,7 @@ int main(int argc, char **argv) {
   for (int i = 0; gcs_workloads[i] && nw < 63; i++) wnames[nw++] = gcs_workloads[i]->name;
   wnames[nw] = NULL;
   static const char *const snames[] = {"default", "small", NULL};
-  static const char *const anames[] = {"arena", "system", "jemalloc", NULL};
+  const char *const *anames = gcs_cell_allocators;
   int rc;
   if ((rc = check_list("--collectors", collectors, cnames)) || (rc = check_list("--workloads", workloads, wnames)) ||
       (rc = check_list("--sizes", sizes, snames)) || (rc = check_list("--allocators", allocators, anames)))

@@ -16,10 +16,16 @@ typedef struct gcs_interval {
   uint64_t start, end;          /* ns, start <= end */
 } gcs_interval_t;
 
+/* The names of gcs_pause_t.origin's values: "collector" (its own decision), "workload" (an
+** explicit gcs_heap_collect: the workload's; in a cell's release phase, the cell's). */
+#define GCS_PAUSE_NORIGINS 2
+extern const char *const gcs_pause_origin_names[GCS_PAUSE_NORIGINS];
+
 typedef struct gcs_pause_summary {
   uint64_t count;               /* top-level pauses (one nested in another counts once) */
   uint64_t p50, p90, p99, p999, max, total;   /* ns; total = union of the intervals */
   uint64_t by_kind[GCS_PAUSE_NKINDS];         /* top-level pauses of each kind */
+  uint64_t by_origin[GCS_PAUSE_NORIGINS];     /* ... of each origin (gcs_pause_t.origin) */
 } gcs_pause_summary_t;
 
 /* Merges a log into disjoint sorted intervals (nested and overlapping pauses fuse) and
@@ -39,6 +45,9 @@ typedef struct gcs_rss_sample {
 int gcs_sampler_start(unsigned period_ms);
 /* Stops it; returns the samples (valid until the next start) and their number. */
 const gcs_rss_sample_t *gcs_sampler_stop(size_t *n);
+/* The bytes of its buffer the samples so far have touched (whole pages): RSS that is the
+** measurement's own. */
+uint64_t gcs_sampler_resident_bytes(void);
 
 /* "cell.c" — the figures of one cell, declared once: the table below expands into the
 ** cell's JSON writer, its counters TSV (the Google Benchmark counters of the matrix) and
@@ -63,9 +72,13 @@ typedef struct gcs_cell_result {
   gcs_pause_summary_t pauses;     /* the run's pauses (the release phase's excluded) */
   double mmu[GCS_MMU_NWINDOWS];   /* exact MMU, window gcs_mmu_windows_ns[i] */
   uint64_t rss_start, rss_peak, rss_built, rss_final, rss_after_release, hwm; /* bytes */
-  uint64_t returned_bytes;        /* rss_built - rss_after_release, >= 0 */
-  double returned_fraction;       /* returned_bytes / freed_bytes; < 0: undefined */
-  uint64_t freed_bytes;           /* live bytes at the reference mark - after release */
+  uint64_t returned_bytes;        /* what left RSS from "built" to "freed" (else after release):
+                                     smaps_rollup Rss - LazyFree - instrumentation, >= 0 */
+  double returned_fraction;       /* returned_bytes / freed_held_bytes; < 0: undefined */
+  uint64_t freed_bytes;           /* live block bytes at "built" - at the second reading */
+  uint64_t freed_held_bytes;      /* the allocator-held bytes of what was freed (same readings) */
+  uint64_t allocator_returned;    /* the arena's own account of what it returned (arena only) */
+  uint64_t instrumentation_bytes; /* the pause log and RSS samples, resident at the 2nd reading */
   uint64_t mapped_peak;           /* the arena's bytes_mapped_peak (arena only) */
   gcs_arena_stats_t arena;        /* after release (arena only) */
   bool have_arena;                /* allocator=arena: arena, mapped_peak are set */
@@ -129,13 +142,25 @@ typedef enum {
   X("memory", "vm_hwm_bytes", GCS_FIG_U64, hwm, "bytes", NULL, NULL, 0,                         \
     "the kernel's RSS high-water mark (VmHWM) after release")                                   \
   X("memory", "returned_bytes", GCS_FIG_U64, returned_bytes, "bytes", "returned_bytes", NULL,   \
-    0, "built_rss_bytes - rss_after_release_bytes (0 if RSS grew)")                             \
+    0, "what left RSS between the two readings (docs/memory.md): smaps_rollup Rss - LazyFree - "\
+    "instrumentation_bytes at \"built\" (else the run's end) minus the same at \"freed\" (else "\
+    "after release); 0 if it grew")                                                            \
   X("memory", "returned_fraction", GCS_FIG_FRACTION, returned_fraction, "fraction",             \
     "returned_fraction", "returned_fraction", 1,                                                \
-    "returned_bytes / freed_bytes: of the bytes freed, the fraction that left RSS; null when "  \
-    "nothing was freed")                                                                        \
+    "returned_bytes / freed_held_bytes: of the memory the allocator held for what was freed, "  \
+    "the fraction that left RSS; above 1 when more left (the allocator's own overhead, the "     \
+    "collector's tables); null when nothing was freed")                                        \
   X("memory", "freed_bytes", GCS_FIG_U64, freed_bytes, "bytes", NULL, NULL, 0,                  \
-    "live block bytes at the reference mark minus after release")                               \
+    "live block bytes at the first reading minus after release (as requested, not as held)")   \
+  X("memory", "freed_held_bytes", GCS_FIG_U64, freed_held_bytes, "bytes", NULL, NULL, 0,        \
+    "what the allocator held for the blocks freed between the two readings: size classes, "     \
+    "collector prefixes and (glibc, jemalloc) chunk headers included")                           \
+  X("memory", "allocator_returned_bytes", GCS_FIG_ARENA, allocator_returned, "bytes", NULL,     \
+    NULL, 0, "of returned_bytes, what the arena says it gave back (munmap + madvise) between "   \
+    "the readings; the rest is the collector's tables and the C library (null off the arena)")  \
+  X("memory", "instrumentation_bytes", GCS_FIG_U64, instrumentation_bytes, "bytes", NULL, NULL, \
+    0, "resident bytes of the pause log and the RSS samples at the second reading, left out "   \
+    "of returned_bytes")                                                                        \
   X("memory", "mapped_peak_bytes", GCS_FIG_ARENA, mapped_peak, "bytes", NULL, NULL, 0,          \
     "the arena's peak of mapped bytes (null for the system allocator)")                        \
   X("objects", "allocated", GCS_FIG_U64, stats.objects_allocated, "objects", "allocated",       \
@@ -168,6 +193,72 @@ typedef struct gcs_figure {
   double scale;                   /* column value = figure value × scale */
   const char *doc;                /* one line */
 } gcs_figure_t;
+
+/* One cell (collector × workload × options) run in this process: what it is, and what was
+** measured. */
+#define GCS_CELL_MAX_MARKS 32
+#define GCS_CELL_MAX_FIGURES 32
+
+typedef struct gcs_cell_mark {
+  char label[32];                 /* the workload's name for the point */
+  uint64_t t_ns;                  /* since the run's start */
+  uint64_t live_bytes;            /* heap block bytes live then */
+  uint64_t live_objects;          /* heap objects live then */
+  gcs_smaps_t smaps;              /* RSS, anonymous, LazyFree then */
+  uint64_t held_bytes;            /* what the allocator held for live blocks then: the arena's
+                                     bytes_in_use; glibc's mallinfo2 uordblks + hblkhd;
+                                     jemalloc's stats.allocated */
+  uint64_t instrumentation_bytes; /* resident bytes of the pause log and the RSS samples */
+  uint64_t arena_returned_bytes;  /* the arena's munmap + madvise bytes so far (arena only) */
+} gcs_cell_mark_t;
+
+/* A phase of the run between two marks (gcs_cell_run's phases; cell.c's header). */
+typedef struct gcs_cell_phase {
+  const char *name;               /* "build", "steady", a mark's label, "release" */
+  const char *from, *to;          /* the marks that bound it; NULL: the run's start / end */
+  uint64_t start_ns, end_ns;      /* since the run's start, start <= end */
+  gcs_pause_summary_t pauses;     /* the pauses that start in [start, end) */
+  double mmu[GCS_MMU_NWINDOWS];   /* exact MMU over [start, end], every pause clipped to it */
+} gcs_cell_phase_t;
+
+typedef struct gcs_cell {
+  const gcs_collector_ops *collector;  /* what runs: set by the caller */
+  const struct gcs_workload *workload; /* ... */
+  const char *allocator_name;     /* ... arena | system | jemalloc */
+  uint64_t seed;                  /* ... --seed */
+  const char *trace;              /* ... --trace FILE, or NULL */
+  unsigned sample_ms;             /* ... RSS sampling period, 0: none */
+  uint64_t t0;                    /* run start, ns (CLOCK_MONOTONIC) */
+  gcs_cell_mark_t marks[GCS_CELL_MAX_MARKS]; /* the workload's marks, then "end", "after_release" */
+  int nmarks;                     /* marks[0..nmarks) */
+  int nwl_marks;                  /* marks[0..nwl_marks) are the workload's */
+  gcs_cell_phase_t phases[GCS_CELL_MAX_MARKS + 2]; /* the run split at the workload's marks */
+  int nphases;                    /* phases[0..nphases) */
+  struct { char name[48]; double value; } figures[GCS_CELL_MAX_FIGURES]; /* the workload's */
+  int nfigures;                   /* figures[0..nfigures) */
+  gcs_cell_result_t r;            /* the figures of the table */
+  char *json;                     /* the cell's JSON, rendered (malloc'd) */
+  size_t json_len;                /* its length */
+  char *pauses_tsv;               /* the pause log as TSV, rendered before teardown (malloc'd) */
+  size_t pauses_len;              /* its length */
+  const gcs_rss_sample_t *rss;    /* the sampler's samples (the sampler's buffer) */
+  size_t nrss;                    /* their number */
+} gcs_cell_t;
+
+/* Runs the cell whose "set by the caller" fields are filled, in this process, on the heap the
+** caller opened (gcs_heap_open, for c->collector with the cell's options): the run, the release
+** phase, the heap's close, and renders the JSON. Returns 0, or 1 when the workload failed its
+** self-check (a message was printed; the figures are still filled). */
+int gcs_cell_run(gcs_cell_t *c);
+/* Writes PREFIX.json, .pauses.tsv, .rss.tsv, .counters.tsv, each whole (a temporary file,
+** then a rename). 0, or 1 after a message naming the file. */
+int gcs_cell_write_files(const gcs_cell_t *c, const char *prefix);
+/* The human summary of `gcscope run`. */
+void gcs_cell_write_summary(FILE *out, const gcs_cell_t *c);
+/* Frees what gcs_cell_run rendered. */
+void gcs_cell_free(gcs_cell_t *c);
+/* The MMU of r for a window of the table (GCS_MMU_WINDOWS); aborts on another window. */
+double gcs_cell_mmu(const gcs_cell_result_t *r, uint64_t window_ns);
 
 /* The allocators a cell runs on (--allocator), NULL-ended: the arena, malloc, and malloc
 ** with jemalloc preloaded. */

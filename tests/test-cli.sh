@@ -151,6 +151,30 @@ grep -q "unknown workload 'nope'" "$tmp/badcell.log" && ok || bad "cell: the run
 expect "$bin" 2 'cell: --out PREFIX is required' cell --collector rc --workload churn
 expect "$bin" 2 'cell: --timeout-s 0: expected' cell --timeout-s 0 --out "$tmp/x" --collector rc --workload churn
 
+# Phases: the steady phase's max pause and MMU equal an independent computation from the pause
+# log and the checkpoints (tests/check-phases.py), for the live-heap cell whose build-phase
+# pauses would otherwise hide the steady state's.
+for c in incremental cpython; do
+  $bin run --collector $c --workload live-heap --set shape=tree --set objects=32768 --set churn=200000 \
+    --set collections=0 --out "$tmp/phases.$c" > /dev/null 2>&1 || bad "run live-heap for phases ($c)"
+  out=$(/usr/bin/python3 tests/check-phases.py "$tmp/phases.$c" 2>&1) && ok || bad "check-phases $c: $out"
+done
+if /usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+names = [p["name"] for p in d["phases"]]
+assert names[:3] == ["build", "steady", "churned"], names
+b, s = d["phases"][0], d["phases"][1]
+assert b["from"] is None and b["to"] == "built" and s["from"] == "built" and s["to"] == "churned", (b, s)
+assert b["start_ns"] == 0 and b["end_ns"] == s["start_ns"] <= s["end_ns"] <= d["time"]["wall_ns"]
+for p in d["phases"]:
+    assert set(p["pauses"]["by_kind"]) == set(d["pauses"]["by_kind"]), p
+    assert sum(p["pauses"]["by_origin"].values()) == p["pauses"]["count"], p
+    assert [m["window_ns"] for m in p["mmu"]] == [m["window_ns"] for m in d["mmu"]]
+run = [p for p in d["phases"] if p["name"] != "release"]
+assert sum(p["pauses"]["count"] for p in run) >= d["pauses"]["count"] - 1, (run, d["pauses"])
+' "$tmp/phases.incremental.json"; then ok; else bad "phases of live-heap"; fi
+
 expect "$bin" 2 "unknown workload 'nope'" run --collector rc --workload nope
 expect "$bin" 2 "unknown argument '--frob'" run --collector rc --workload trace --frob
 expect "$bin" 2 "--seed x: expected a non-negative integer" run --collector rc --workload binary-trees --seed x
