@@ -108,7 +108,7 @@ def summary(res):
     print("median [min–max] over %s repetition(s); LBO: total / least distilled cost of the work - 1%s; "
           "p99/max/mmu10ms: the `pauses of` phase (steady: from the mark `built` on)." %
           ("/".join(map(str, reps)), "" if res.lbo_exact else
-           " (CPU LBO approximate: the cells carry no pause CPU time, the pauses' wall time stands in)"))
+           " (CPU LBO approximate: no pause CPU time in the cells; the pauses' wall time times the run's CPU share stands in)"))
 
 
 def main(d):

@@ -117,7 +117,7 @@ def report(d):
           "also returns its own overhead); *leaked* the objects still live at teardown (for `none` "
           "everything, for `rc` the cyclic garbage)." % (
               "" if res.lbo_exact else " — approximate: these cells carry no pause CPU time, so the pauses' "
-              "wall time stands in for it",
+              "wall time times the run's CPU share (cpu / wall) stands in for it",
               "" if phases != {"run"} else " (no cell of this run has one: every pause figure is whole-run)"), ""]
     head = ["collector", "wall s", "LBO wall", "LBO cpu", "GC %", "pauses of", "pauses", "p50", "p99", "max",
             "MMU 1 ms", "MMU 10 ms", "peak RSS MiB", "after release MiB", "returned", "leaked"]
