@@ -11,8 +11,8 @@
 #   scaling/         live-heap at a few heap sizes (driver/scaling.sh), scaling.tsv
 #   plots/, report.md  the figures and the report (tools/plots.sh)
 # Extra arguments go to gcscope-bench (e.g. --workloads churn --repetitions 5); without
-# --repetitions, REPS (default 3) repetitions. The whole run takes about 3.5 minutes on 2 idle
-# cores, and says how long it took.
+# --repetitions, REPS (default 3) repetitions. It prints how long the whole run took (the
+# budget: 5 minutes on 2 idle cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 began=$SECONDS
