@@ -7,11 +7,17 @@
 **
 **   gcscope-bench --out DIR [--collectors a,b] [--workloads x,y] [--sizes default,small]
 **                 [--allocators arena,system,jemalloc] [--gcscope PATH] [--cell-timeout-s N]
-**                 [Google Benchmark flags]
+**                 [--repetitions N] [Google Benchmark flags]
 **
 ** Benchmarks are named cell/COLLECTOR/WORKLOAD/SIZE/ALLOCATOR. The system and jemalloc
 ** allocators are run for the workloads whose story is memory (ALLOCATOR_WORKLOADS); every
-** workload runs on the arena. Each cell's own files land in DIR/cells/.
+** workload runs on the arena. Each cell's own files land in DIR/cells/, PREFIX.rK for its
+** K-th run.
+**
+** --repetitions N registers the matrix N times, interleaved: repetition 1 of every cell, then
+** repetition 2, ... (each run a fresh process; names end in /repK when N > 1), so a slow drift
+** of the machine spreads over every cell instead of landing on a few; Google Benchmark's
+** --benchmark_repetitions runs one cell's repetitions back to back.
 */
 #define _GNU_SOURCE
 #include "driver/gbench.h"
@@ -35,12 +41,14 @@ typedef struct cell {
   const char *collector, *workload, *size, *allocator;  /* what runs */
   const gcs_workload_t *w;                               /* its table (for `small`) */
   char name[192];                                        /* the benchmark's name */
-  int runs;                                              /* iterations so far (file suffix) */
+  int rep;                                               /* its repetition, 0..repetitions-1 */
+  int runs;                                              /* iterations so far */
 } cell_t;
 
 static const char *out_dir;          /* --out */
 static char gcscope_path[PATH_MAX];  /* the cell runner */
 static unsigned cell_timeout_s = 300;
+static int repetitions = 1;          /* --repetitions: the matrix registered this many times */
 static int cells_registered, cells_done;
 static uint64_t started_ns;
 
@@ -113,7 +121,7 @@ static int run_cell(gcs_bm_state *st, void *arg, double *seconds, char *err, uns
   char prefix[PATH_MAX - 32], *argv[64];
   int n = 0;
   snprintf(prefix, sizeof prefix, "%s/cells/%s.%s.%s.%s.r%d", out_dir, c->collector, c->workload, c->size,
-           c->allocator, c->runs++);
+           c->allocator, c->rep + repetitions * c->runs++);   /* .rK: K unique per run */
   char store[4096];   /* posix_spawn wants char *const argv[]: writable copies */
   size_t used = 0;
   const char *args[64];
@@ -169,6 +177,7 @@ static int usage(const char *msg, const char *arg) {
   fprintf(stderr,
           "usage: gcscope-bench --out DIR [--collectors a,b] [--workloads x,y] [--sizes default,small]\n"
           "                     [--allocators arena,system,jemalloc] [--gcscope PATH] [--cell-timeout-s N]\n"
+          "                     [--repetitions N]\n"
           "                     [Google Benchmark flags: --benchmark_filter=RE, --benchmark_repetitions=N,\n"
           "                      --benchmark_out=FILE, --benchmark_list_tests, ...]\n");
   return 2;
@@ -194,6 +203,14 @@ int main(int argc, char **argv) {
       unsigned long v = strtoul(argv[++i], &end, 10);
       if (*end || end == argv[i] || v == 0 || v > 86400) return usage("--cell-timeout-s: expected 1..86400, got ", argv[i]);
       cell_timeout_s = (unsigned)v;
+      continue;
+    }
+    if (slot == NULL && strcmp(a, "--repetitions") == 0) {
+      char *end;
+      if (i + 1 == argc) return usage("--repetitions expects a value", "");
+      long v = strtol(argv[++i], &end, 10);
+      if (*end || end == argv[i] || v < 1 || v > 100) return usage("--repetitions: expected 1..100, got ", argv[i]);
+      repetitions = (int)v;
       continue;
     }
     if (slot == NULL) {
@@ -242,6 +259,7 @@ int main(int argc, char **argv) {
 
   static cell_t cells[4096];
   int n = 0;
+  for (int rep = 0; rep < repetitions; rep++)
   for (int wi = 0; gcs_workloads[wi]; wi++) {
     const gcs_workload_t *w = gcs_workloads[wi];
     if (strcmp(w->name, "trace") == 0 || !in_list(workloads, w->name)) continue;
@@ -254,8 +272,9 @@ int main(int argc, char **argv) {
         for (int ci = 0; gcs_collectors[ci]; ci++) {
           if (!in_list(collectors, gcs_collectors[ci]->name) || n == 4096) continue;
           cell_t *c = &cells[n++];
-          *c = (cell_t){gcs_collectors[ci]->name, w->name, snames[si], anames[ai], w, "", 0};
-          snprintf(c->name, sizeof c->name, "cell/%s/%s/%s/%s", c->collector, c->workload, c->size, c->allocator);
+          *c = (cell_t){gcs_collectors[ci]->name, w->name, snames[si], anames[ai], w, "", rep, 0};
+          int len = snprintf(c->name, sizeof c->name, "cell/%s/%s/%s/%s", c->collector, c->workload, c->size, c->allocator);
+          if (repetitions > 1) snprintf(c->name + len, sizeof c->name - (size_t)len, "/rep%d", rep + 1);
           gcs_bm_register(c->name, run_cell, c);
         }
       }

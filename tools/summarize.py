@@ -1,123 +1,137 @@
 #!/usr/bin/env python3
 """summarize.py DIR — the tables of a results folder, from its cells' JSON (standard library only).
 
+The figures, their columns and the collector/workload order are the catalog's (`gcscope list
+--json`, kept as DIR/list.json); values, percentiles and MMU are the cells' own (tools/gcs/results.py).
 Writes, each whole (temporary file, then rename), with a '#' header line for gnuplot:
-  cells.tsv             one row per cell (medians over its repetitions), every figure
-  <figure>.tsv          one per figure: rows workload/size/allocator, a column per collector
-  mmu.tsv               collector workload size allocator window_ms mmu
-and prints the summary table. Overhead is wall time over the `none` floor's on the same
-workload, size and allocator: a lower bound on what the collector costs.
+  cells.tsv      one row per cell: the repetition count; the median over the repetitions of every
+                 figure of the catalog, of lbo_wall and lbo_cpu, and of the headline pause figures
+                 (phase_*: the `steady` phase, or the whole run where a cell has none; the column
+                 `phase` says which); then COLUMN_min and COLUMN_max of each of them
+  <column>.tsv   one per figure: rows workload/size/allocator, a column per collector (medians)
+  mmu.tsv        collector workload size allocator window_ms mmu mmu_min mmu_max phase phase_mmu
+                 phase_mmu_min phase_mmu_max (whole run, then the headline phase)
+and prints the summary table: median [min–max] over the repetitions.
+LBO (lbo_wall, lbo_cpu) is the collector's cost over the lower bound of the same work (see
+tools/gcs/results.py): 0 = no cost measured beyond the cheapest distilled run.
 """
-import glob, json, math, os, statistics, sys
+import os, sys
 
-FIGURES = [  # (file/column name, how to read it from a cell's JSON, format)
-    ("wall_s", lambda d: d["time"]["wall_ns"] / 1e9, "%.3f"),
-    ("gc_fraction", lambda d: d["time"]["gc_fraction"], "%.3f"),
-    ("pauses", lambda d: d["pauses"]["count"], "%d"),
-    ("pause_p50_ms", lambda d: d["pauses"]["p50_ns"] / 1e6, "%.6g"),
-    ("pause_p99_ms", lambda d: d["pauses"]["p99_ns"] / 1e6, "%.6g"),
-    ("pause_max_ms", lambda d: d["pauses"]["max_ns"] / 1e6, "%.6g"),
-    ("mmu_1ms", lambda d: mmu_at(d, 1e6), "%.3f"),
-    ("mmu_10ms", lambda d: mmu_at(d, 1e7), "%.3f"),
-    ("peak_rss_mib", lambda d: d["memory"]["peak_rss_bytes"] / 2**20, "%.1f"),
-    ("rss_after_release_mib", lambda d: d["memory"]["rss_after_release_bytes"] / 2**20, "%.1f"),
-    ("returned_fraction", lambda d: d["memory"]["returned_fraction"], "%.3f"),
-    ("allocated_per_s", lambda d: d["objects"]["allocated_per_s"], "%.0f"),
-    ("leaked", lambda d: d["objects"]["leaked"], "%d"),
-]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gcs import results as R   # noqa: E402
 
-def mmu_at(d, window_ns):
-    for m in d["mmu"]:
-        if m["window_ns"] == window_ns: return m["mmu"]
-    return None
 
-def med(values):
-    values = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
-    return statistics.median(values) if values else None
+def fmt(v):
+    if v is None:
+        return "nan"
+    if isinstance(v, str):
+        return v
+    if float(v).is_integer() and abs(v) < 1e15:
+        return "%d" % v
+    return "%.6g" % v if abs(v) < 1e6 else "%.0f" % v
 
-def write(path, text):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f: f.write(text)
-    os.replace(tmp, path)
 
-def fmt(fm, v):
-    return "nan" if v is None else fm % v
+def mmu_curve(j):
+    """[(window_ns, mmu)] of a cell's JSON or of one of its phases (computed in C)."""
+    return [(m["window_ns"], R.num(m["mmu"])) for m in (j or {}).get("mmu") or []]
+
+
+def tables(res):
+    d = res.d
+    cols = res.columns()
+    numeric = [c for c in cols if c != "phase"]
+    head = ["workload", "size", "allocator", "collector", "repetitions"] + cols
+    head += ["%s_%s" % (c, e) for c in numeric for e in ("min", "max")]
+    lines = ["# " + "\t".join(head)]
+    for r in res.rows():
+        for coll in res.collectors:
+            c = res.cells.get(r + (coll,))
+            if not c:
+                continue
+            vals = [c.phase if col == "phase" else fmt(c.stats[col].med) for col in cols]
+            for col in numeric:
+                vals += [fmt(c.stats[col].lo), fmt(c.stats[col].hi)]
+            lines.append("\t".join(list(r) + [coll, str(len(c.reps))] + vals))
+    R.write(os.path.join(d, "cells.tsv"), "\n".join(lines) + "\n")
+    for col in numeric:
+        out = ["# workload\tsize\tallocator\t" + "\t".join(res.collectors)]
+        for r in res.rows():
+            out.append("\t".join(r) + "\t" + "\t".join(fmt(res.med(r + (c,), col)) for c in res.collectors))
+        R.write(os.path.join(d, col + ".tsv"), "\n".join(out) + "\n")
+    mmu = ["# collector\tworkload\tsize\tallocator\twindow_ms\tmmu\tmmu_min\tmmu_max\tphase\tphase_mmu\t"
+           "phase_mmu_min\tphase_mmu_max"]
+    for r in res.rows():
+        for coll in res.collectors:
+            c = res.cells.get(r + (coll,))
+            if not c:
+                continue
+            js = c.jsons()
+            whole = [dict(mmu_curve(j)) for j in js]
+            phase = [dict(mmu_curve(R.steady(j) if c.phase == "steady" else j)) for j in js]
+            for w, _ in mmu_curve(js[0]):
+                a, b = R.Stat(x.get(w) for x in whole), R.Stat(x.get(w) for x in phase)
+                mmu.append("\t".join([coll] + list(r[:3]) + ["%g" % (w / 1e6)] + [fmt(v) for v in (a.med, a.lo, a.hi)] +
+                                     [c.phase] + [fmt(v) for v in (b.med, b.lo, b.hi)]))
+    R.write(os.path.join(d, "mmu.tsv"), "\n".join(mmu) + "\n")
+
+
+# The summary's columns: (title, column of cells.tsv, format, scale); a column the catalog
+# lacks is left out.
+SUMMARY = [("wall s", "wall_s", "%.3f", 1), ("LBO wall", "lbo_wall", "%.2f", 1), ("LBO cpu", "lbo_cpu", "%.2f", 1),
+           ("gc%", "gc_fraction", "%.1f", 100), ("p99 ms", "phase_pause_p99_ms", "%.3g", 1),
+           ("max ms", "phase_pause_max_ms", "%.3g", 1), ("mmu10ms", "phase_mmu_10ms", "%.2f", 1),
+           ("peak MiB", "peak_rss_mib", "%.1f", 1), ("return%", "returned_fraction", "%.0f", 100),
+           ("leaked", "leaked", "%d", 1)]
+
+
+def summary(res):
+    have = {c for cell in res.cells.values() for c in cell.stats}
+    cols = [s for s in SUMMARY if s[1] in have]
+    table = [["workload", "allocator", "collector", "pauses of"] + [s[0] for s in cols]]
+    for r in res.rows():
+        for coll in res.collectors:
+            c = res.cells.get(r + (coll,))
+            if not c:
+                continue
+            table.append([r[0] if r[1] == "default" else r[0] + "/" + r[1], r[2], coll, c.phase] +
+                         [c.stats[col].show(fm, sc) for _t, col, fm, sc in cols])
+        table.append(None)
+    width = [max(len(row[i]) for row in table if row) for i in range(len(table[0]))]
+    for n, row in enumerate(table):
+        if row is None:
+            print()
+            continue
+        print("  ".join(("%-*s" if i < 4 else "%*s") % (width[i], v) for i, v in enumerate(row)))
+        if n == 0:
+            print("-" * (sum(width) + 2 * (len(width) - 1)))
+    reps = sorted({len(c.reps) for c in res.cells.values()})
+    print("median [min–max] over %s repetition(s); LBO: total / least distilled cost of the work - 1%s; "
+          "p99/max/mmu10ms: the `pauses of` phase (steady: from the mark `built` on)." %
+          ("/".join(map(str, reps)), "" if res.lbo_exact else
+           " (CPU LBO approximate: no pause CPU time in the cells; the pauses' wall time times the run's CPU share stands in)"))
+
 
 def main(d):
-    cells = {}
-    for p in sorted(glob.glob(os.path.join(d, "cells", "*.json"))):
-        coll, wl, size, alloc, _rep = os.path.basename(p)[:-5].rsplit(".", 4)
-        try:
-            cells.setdefault((wl, size, alloc, coll), []).append(json.load(open(p)))
-        except (OSError, ValueError) as e:
-            sys.exit("summarize: %s: %s" % (p, e))
-    if not cells:
-        sys.exit("summarize: no cells in %s/cells" % d)
-    collectors = []
-    for (_, _, _, c) in cells:
-        if c not in collectors: collectors.append(c)
-    order = ["none", "rc", "cpython", "cpython-inc", "marksweep", "incremental"]
-    collectors.sort(key=lambda c: (order.index(c) if c in order else len(order), c))
-    rows = sorted({k[:3] for k in cells})
-    fig = {}
-    for key, runs in cells.items():
-        fig[key] = {name: med([get(r) for r in runs]) for name, get, _ in FIGURES}
-        fig[key]["repetitions"] = len(runs)
-    for key in fig:
-        floor = fig.get(key[:3] + ("none",))
-        w, f = fig[key]["wall_s"], floor and floor["wall_s"]
-        fig[key]["overhead"] = (w / f) if (w is not None and f) else None
-    figures = FIGURES + [("overhead", None, "%.2f")]
-
-    lines = ["# workload\tsize\tallocator\tcollector\trepetitions\t" + "\t".join(n for n, _, _ in figures)]
-    for key in sorted(fig):
-        lines.append("\t".join(key[:3] + (key[3], str(fig[key]["repetitions"]))) + "\t" +
-                     "\t".join(fmt(fm, fig[key][n]) for n, _, fm in figures))
-    write(os.path.join(d, "cells.tsv"), "\n".join(lines) + "\n")
-    for name, _, fm in figures:
-        out = ["# workload\tsize\tallocator\t" + "\t".join(collectors)]
-        for r in rows:
-            out.append("\t".join(r) + "\t" + "\t".join(fmt(fm, fig.get(r + (c,), {}).get(name)) for c in collectors))
-        write(os.path.join(d, name + ".tsv"), "\n".join(out) + "\n")
-    mmu = ["# collector\tworkload\tsize\tallocator\twindow_ms\tmmu"]
-    for (wl, size, alloc, coll), runs in sorted(cells.items()):
-        for m in runs[0]["mmu"]:
-            mmu.append("%s\t%s\t%s\t%s\t%g\t%s" % (coll, wl, size, alloc, m["window_ns"] / 1e6,
-                       fmt("%.4f", med([mm["mmu"] for r in runs for mm in r["mmu"] if mm["window_ns"] == m["window_ns"]]))))
-    write(os.path.join(d, "mmu.tsv"), "\n".join(mmu) + "\n")
-
-    head = "%-16s %-9s %-12s %9s %8s %6s %9s %9s %8s %9s %8s %8s" % (
-        "workload", "allocator", "collector", "wall_s", "overhead", "gc%", "p99_ms", "max_ms", "mmu10ms",
-        "peakMiB", "return%", "leaked")
-    print(head)
-    print("-" * len(head))
-    for r in rows:
-        for c in collectors:
-            f = fig.get(r + (c,))
-            if not f: continue
-            g = lambda n, fm: fmt(fm, f[n])
-            print("%-16s %-9s %-12s %9s %8s %6s %9s %9s %8s %9s %8s %8s" % (
-                r[0] if r[1] == "default" else r[0] + "/" + r[1], r[2], c, g("wall_s", "%.3f"),
-                g("overhead", "%.2f"), fmt("%.1f", f["gc_fraction"] * 100 if f["gc_fraction"] is not None else None),
-                g("pause_p99_ms", "%.3f"), g("pause_max_ms", "%.3f"), g("mmu_10ms", "%.3f"),
-                g("peak_rss_mib", "%.1f"), fmt("%.0f", f["returned_fraction"] * 100 if f["returned_fraction"] is not None else None),
-                g("leaked", "%d")))
-        print()
-
-def failures(d):
-    """The cells Google Benchmark reported as failed (from gbench.json), as (name, message)."""
     try:
-        gb = json.load(open(os.path.join(d, "gbench.json")))
-    except (OSError, ValueError):
-        return []
-    return [(b["name"], b.get("error_message", "")) for b in gb.get("benchmarks", []) if b.get("error_occurred")]
+        res = R.Results(d)
+    except R.SchemaError as e:
+        sys.exit("summarize: %s" % e)
+    for p, e in res.errors:
+        print("summarize: %s: %s" % (p, e), file=sys.stderr)
+    if not res.cells:
+        sys.exit("summarize: no cells in %s/cells" % d)
+    tables(res)
+    summary(res)
+    return 1 if res.errors else 0
+
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit("usage: summarize.py RESULTS_DIR")
-    main(sys.argv[1])
-    failed = failures(sys.argv[1])
+    status = main(sys.argv[1])
+    failed = R.failures(sys.argv[1])
     for name, msg in failed:
         print("FAILED %s: %s" % (name, msg), file=sys.stderr)
     if failed:
         sys.exit("summarize: %d cell(s) failed" % len(failed))
+    sys.exit(status)
