@@ -10,7 +10,8 @@
                             process, its stderr to PREFIX.log, kills it after T seconds and
                             exits 124 then); the result is PREFIX.json
   read_cell(prefix)         a finished cell's JSON, or None
-  figure(result, path)      one figure of a cell's JSON by its dotted name ("time.cpu_ns")
+  lookup(result, path)      one figure of a cell's JSON by its catalog name ("time.cpu_ns",
+                            "mmu[window_ns=10000000].mmu"); num(v): a finite float or None
 
 Invariants: tools read gcscope's JSON, never its human text; no caller spawns a cell with a
 timeout of its own. A knob is {"kind": "int", "lo", "hi", "default"} or
@@ -149,10 +150,31 @@ def cell_failure(prefix, status, timeout_s):
     return f"exit status {status}, no JSON"
 
 
-def figure(result, path):
-    """The figure at the dotted path ("pauses.p99_ns") of a cell's JSON, or None."""
-    v = result
-    for p in path.split("."):
-        v = v.get(p) if isinstance(v, dict) else None
-    return v
+def lookup(j, path):
+    """The value at a figure's path in a cell's JSON, as the catalog names it: dotted keys, and
+    a list's element chosen by one of its fields, `mmu[window_ns=10000000].mmu`. None when
+    absent."""
+    cur = j
+    for part in path.split("."):
+        key, sel = part, None
+        if part.endswith("]") and "[" in part:
+            key, sel = part[:-1].split("[", 1)
+        cur = cur.get(key) if isinstance(cur, dict) else None
+        if sel is not None and isinstance(cur, list):
+            k, v = sel.split("=", 1)
+            cur = next((x for x in cur if isinstance(x, dict) and
+                        (str(x.get(k)) == v or (num(x.get(k)) is not None and num(x.get(k)) == num(v)))), None)
+        if cur is None:
+            return None
+    return cur
 
+
+def num(v):
+    """A float, or None for what is not a finite number."""
+    if isinstance(v, bool) or v is None:
+        return None
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(x) else x

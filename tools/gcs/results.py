@@ -25,7 +25,10 @@ the sum of the pause log's per-pause cpu_ns over the run (exact when the log has
 in the run as the JSON counts, i.e. none nested); else the pauses' wall time times the run's
 CPU share (cpu_ns / wall_ns). Results.lbo_exact is False when any run needed an approximation.
 """
-import glob, json, math, os, statistics, subprocess
+import glob, json, os, statistics
+
+from gcs import gcscope as G
+from gcs.gcscope import lookup, num
 
 PAUSE_ROOTS = ("pauses", "mmu")   # the figures a phase has too (its own pauses and MMU)
 # where a cell's JSON may hold the pauses' CPU time (ns), first found wins
@@ -79,43 +82,12 @@ def catalog(d=None, gcscope="build/gcscope"):
             except ValueError as e:
                 raise SchemaError("%s: %s" % (p, e))
     try:
-        out = subprocess.run([gcscope, "list", "--json"], capture_output=True, text=True, check=True).stdout
-        return Catalog(json.loads(out))
-    except (OSError, subprocess.CalledProcessError, ValueError) as e:
+        return Catalog(G.Gcscope(gcscope).listing())
+    except (G.GcscopeError, OSError) as e:
         raise SchemaError("cannot read `%s list --json` (%s): build it with make" % (gcscope, e))
 
 
 # --- one value out of a cell's JSON -----------------------------------------------------------
-
-def lookup(j, path):
-    """The value at a figure's path in a cell's JSON, as the catalog names it: dotted keys, and
-    a list's element chosen by one of its fields, `mmu[window_ns=10000000].mmu`. None when
-    absent."""
-    cur = j
-    for part in path.split("."):
-        key, sel = part, None
-        if part.endswith("]") and "[" in part:
-            key, sel = part[:-1].split("[", 1)
-        cur = cur.get(key) if isinstance(cur, dict) else None
-        if sel is not None and isinstance(cur, list):
-            k, v = sel.split("=", 1)
-            cur = next((x for x in cur if isinstance(x, dict) and
-                        (str(x.get(k)) == v or (num(x.get(k)) is not None and num(x.get(k)) == num(v)))), None)
-        if cur is None:
-            return None
-    return cur
-
-
-def num(v):
-    """A float, or None for what is not a finite number."""
-    if isinstance(v, bool) or v is None:
-        return None
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(x) else x
-
 
 def value(j, f):
     """Figure f (a catalog entry) of one cell's JSON, scaled to its column's unit."""

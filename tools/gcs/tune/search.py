@@ -87,7 +87,7 @@ class Search:
             res = self.store.load(self.store.key(setting, workload, r))
             if res is None:
                 continue
-            v = gcs.figure(res, path)
+            v = gcs.lookup(res, path)
             if v is not None:
                 out.append(float(v))
         return out
