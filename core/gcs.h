@@ -157,7 +157,10 @@ int64_t gcs_knob(const char *name);
 ** ------------------------------------------------------------------------------------ */
 enum {
   GCS_BARRIER_RC = 1u << 0,        /* counts in the prefix: inc on store, dec on overwrite */
-  GCS_BARRIER_TRICOLOR = 1u << 1   /* black→white store calls ops->barrier_slow */
+  GCS_BARRIER_TRICOLOR = 1u << 1,  /* black→white store calls ops->barrier_slow */
+  GCS_BARRIER_CALL = 1u << 2       /* every store, root write and root release calls
+                                      ops->ref_slow (a peer whose count the inline RC path
+                                      cannot address) */
 };
 
 #define GCS_MAX_GENERATIONS 3
@@ -203,6 +206,14 @@ typedef struct gcs_collector_ops {
   bool (*is_garbage)(const gcs_obj *o);
   /* Fills the generation counts and stats. NULL: no generations. */
   void (*report)(gcs_gc_report_t *r);
+  /* A peer that owns allocation (py: CPython's own allocator): returns a new object with room
+  ** for its header, nslots slots and payload bytes, prefix_* bytes of the peer's before it; it
+  ** may collect first. The core then fills the header. The peer reports each free with
+  ** gcs_heap_freed. NULL: the core allocates (allocating, arena or malloc, then allocated). */
+  gcs_obj *(*alloc_object)(uint32_t nslots, uint32_t payload, int kind);
+  /* GCS_BARRIER_CALL only: a reference to v was just written over one to old (either may be
+  ** NULL): count v, then release old. */
+  void (*ref_slow)(gcs_obj *v, gcs_obj *old);
 } gcs_collector_ops;
 
 /* registry.c */
@@ -344,6 +355,7 @@ static inline void gcs_store(gcs_obj *o, uint32_t i, gcs_obj *v) {
     if (v) gcs_incref(v);
     if (old) gcs_decref(old);
   }
+  if (gcs_heap.barrier & GCS_BARRIER_CALL) gcs_heap.ops->ref_slow(v, old);
   if (gcs_heap.barrier & GCS_BARRIER_TRICOLOR) {
     if (v && (o->gcbits & GCS_BLACK) && (v->gcbits & GCS_WHITES)) gcs_heap.ops->barrier_slow(o, v);
   }
@@ -372,6 +384,7 @@ static inline void gcs_root_set(gcs_obj **root, gcs_obj *v) {
     if (v) gcs_incref(v);
     if (old) gcs_decref(old);
   }
+  if (gcs_heap.barrier & GCS_BARRIER_CALL) gcs_heap.ops->ref_slow(v, old);
 }
 
 /* Releases every root from frame f to the top (the frames pushed after f included). */
@@ -381,6 +394,12 @@ static inline void gcs_frame_pop(gcs_obj **f) {
     while (gcs_heap.roots_top > f) {
       gcs_obj *o = *--gcs_heap.roots_top;
       if (o) gcs_decref(o);
+    }
+  }
+  if (gcs_heap.barrier & GCS_BARRIER_CALL) {
+    while (gcs_heap.roots_top > f) {
+      gcs_obj *o = *--gcs_heap.roots_top;
+      if (o) gcs_heap.ops->ref_slow(NULL, o);
     }
   }
   gcs_heap.roots_top = f;

@@ -15,6 +15,9 @@
 ** equals the slots of live objects and the roots holding it. Prints each object that breaks
 ** it and returns non-zero. Needs the registry (GCS_DEBUG >= 2); 0 without it. */
 int gcs_rc_verify_counts(void);
+/* A peer that owns allocation (ops->alloc_object) tells the core it freed o: the stats, the
+** live counts, the debug registry and a test's observer forget it. */
+void gcs_heap_freed(gcs_obj *o);
 
 /* "options.c" */
 /* Validates opts against the core's and c's knob tables and makes the values effective. */
