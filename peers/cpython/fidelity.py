@@ -1,12 +1,13 @@
 #!/usr/bin/python3
-"""fidelity.py -- the `cpython` collector against CPython 3.11 itself, field for field.
+"""fidelity.py -- the `cpython` collector and the `py` peer against CPython 3.11 itself, field for field.
 
     peers/cpython/fidelity.py [--quick | --full] [--jobs N] [--gcscope BIN] [--keep DIR] [--only STYLE]
 
 First a few small traces whose results were worked out by hand (checking the oracle
 itself as much as the collector). Then for each case (style, seed, ops, thresholds) it generates a trace (peers/cpython/gentrace.py),
-replays it with `BIN replay --collector cpython --json` and with peers/cpython/cpython_oracle.py on
-the system python3, and compares collects, stats, count, live_after_full and live_at_end.
+replays it with `BIN replay --collector cpython --json` (and `--collector py`: the real
+CPython 3.11 embedded, where any difference is a bug in the peer) and with
+peers/cpython/cpython_oracle.py on the system python3, and compares collects, stats, count, live_after_full and live_at_end.
 On a difference it names the case, the first differing field and element, the trace line of
 the `collect` op concerned (collects, live_after_full), and -- for the fields read at the end
 (stats, count, live_at_end) -- bisects over trace prefixes for the first op after which the
@@ -16,10 +17,13 @@ two disagree. The trace of a failing case is kept (--keep, default /tmp). The la
   --quick  (the default; `make test`)  every style x 3 seeds x 50k ops under the release
            build, every style x 20k ops under the debug build (ASan, UBSan, heap verify
            around every collection), every style at thresholds (50,5,5), freeze_after_allocs
-           and enabled=off cases, and one 1M-op trace. Under half a minute.
+           and enabled=off cases, and one 1M-op trace; `py` on a subset (every style at
+           50k ops, at thresholds (50,5,5) and under the debug build, a freeze and an
+           enabled=off case). Under a minute.
   --full   (`make fidelity`)  60 seeds x 5 styles, every tenth seed at 1.2M ops (the
            others 100k), plus 10 seeds x 5 styles at thresholds (50,5,5) and (2000,3,20),
-           10 x 5 with freeze_after_allocs, 5 with enabled=off, 5 under the debug build.
+           10 x 5 with freeze_after_allocs, 5 with enabled=off, 5 under the debug build;
+           every case for `cpython` and again for `py`.
 """
 import argparse
 import concurrent.futures
@@ -33,21 +37,27 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 PYTHON = "/usr/bin/python3"
+COLLECTORS = ("cpython", "py")
+# The debug build embeds libpython, which is never finalized: its allocations are no leak.
+os.environ.setdefault("LSAN_OPTIONS", "suppressions=%s:print_suppressions=0"
+                      % os.path.join(ROOT, "tools", "lsan-libpython.supp"))
 STYLES = ("graph", "cycles", "growth", "chain", "mixed")
 FIELDS = ("collects", "stats", "count", "live_after_full", "live_at_end")
 KNOB_NAMES = ("threshold0", "threshold1", "threshold2")
 
 
 class Case:
-    def __init__(self, style, seed, ops, thresholds=None, gcscope=None, freeze=0, disabled=False):
+    def __init__(self, style, seed, ops, thresholds=None, gcscope=None, freeze=0, disabled=False,
+                 collector="cpython"):
         self.style, self.seed, self.ops = style, seed, ops
+        self.collector = collector
         self.thresholds = thresholds
         self.gcscope = gcscope
         self.freeze = freeze          # freeze_after_allocs
         self.disabled = disabled      # enabled=off
 
     def name(self):
-        s = "style=%s seed=%d ops=%d" % (self.style, self.seed, self.ops)
+        s = "collector=%s style=%s seed=%d ops=%d" % (self.collector, self.style, self.seed, self.ops)
         if self.thresholds:
             s += " thresholds=%s" % ",".join(map(str, self.thresholds))
         if self.freeze:
@@ -68,7 +78,7 @@ def run(cmd, what):
 
 
 def replay_both(case, trace):
-    cmd = [case.gcscope, "replay", "--collector", "cpython", "--json"]
+    cmd = [case.gcscope, "replay", "--collector", case.collector, "--json"]
     ocmd = [PYTHON, os.path.join(HERE, "cpython_oracle.py")]
     if case.thresholds:
         for k, v in zip(KNOB_NAMES, case.thresholds):
@@ -147,7 +157,7 @@ def bisect(case, trace, nops, tmpdir):
 def run_case(case, keep, do_bisect):
     """Returns (ok, message)."""
     tmpdir = tempfile.mkdtemp(prefix="fidelity-")
-    trace = os.path.join(tmpdir, "%s-%d-%d.trace" % (case.style, case.seed, case.ops))
+    trace = os.path.join(tmpdir, "%s-%s-%d-%d.trace" % (case.collector, case.style, case.seed, case.ops))
     try:
         run([PYTHON, os.path.join(HERE, "gentrace.py"), "--style", case.style, "--seed",
              str(case.seed), "--ops", str(case.ops), "-o", trace]
@@ -262,25 +272,26 @@ def run_hand_cases(gcscope):
     passed = failed = 0
     tmpdir = tempfile.mkdtemp(prefix="fidelity-hand-")
     try:
-        for i, (name, text, th, want) in enumerate(HAND_CASES):
+        cases = [(i, hc, coll) for i, hc in enumerate(HAND_CASES) for coll in COLLECTORS]
+        for i, (name, text, th, want), collector in cases:
             trace = os.path.join(tmpdir, "hand%d.trace" % i)
             with open(trace, "w") as f:
                 f.write(text)
-            case = Case("hand", i, 0, th, gcscope)
+            case = Case("hand", i, 0, th, gcscope, collector=collector)
             try:
                 ours, theirs = replay_both(case, trace)
             except RuntimeError as e:
-                print("FAIL hand case '%s': %s" % (name, e))
+                print("FAIL hand case '%s' (%s): %s" % (name, collector, e))
                 failed += 1
                 continue
             bad = []
-            for who, got in (("gcscope", ours), ("cpython", theirs)):
+            for who, got in (("gcscope " + collector, ours), ("cpython", theirs)):
                 for f in FIELDS:
                     if got.get(f) != want[f]:
                         bad.append("%s %s = %s, worked out by hand: %s" % (who, f, got.get(f), want[f]))
             if bad:
                 failed += 1
-                print("FAIL hand case '%s':\n  %s" % (name, "\n  ".join(bad)))
+                print("FAIL hand case '%s' (%s):\n  %s" % (name, collector, "\n  ".join(bad)))
             else:
                 passed += 1
     finally:
@@ -304,6 +315,13 @@ def cases_quick(rel, dbg):
         c.append(Case(st, seed, 30000, None, rel, freeze=fr))
     c.append(Case("graph", 8, 30000, None, rel, disabled=True))
     c.append(Case("mixed", 6, 1000000, None, rel))
+    # py, a subset: the real CPython must agree with its own oracle everywhere
+    for st in STYLES:
+        c.append(Case(st, 1, 50000, None, rel, collector="py"))
+        c.append(Case(st, 5, 30000, (50, 5, 5), rel, collector="py"))
+        c.append(Case(st, 4, 20000, None, dbg, collector="py"))
+    c.append(Case("mixed", 304, 30000, None, rel, freeze=4000, collector="py"))
+    c.append(Case("graph", 8, 30000, None, rel, disabled=True, collector="py"))
     return c
 
 
@@ -323,7 +341,8 @@ def cases_full(rel, dbg):
         c.append(Case(st, 401, 100000, None, rel, disabled=True))
     for st in STYLES:
         c.append(Case(st, 201, 30000, None, dbg))
-    return c
+    return c + [Case(x.style, x.seed, x.ops, x.thresholds, x.gcscope, x.freeze, x.disabled, "py")
+                for x in c]
 
 
 def main(argv):
@@ -370,9 +389,9 @@ def main(argv):
             else:
                 failed += 1
                 print(msg, flush=True)
-    print("fidelity: %d hand-checked traces, %d generated cases (%d styles, seeds %d..%d), "
-          "%d ops replayed, largest trace %d ops, %.0f s"
-          % (len(HAND_CASES), len(cases), len({c.style for c in cases}), min(c.seed for c in cases),
+    print("fidelity: %d hand-checked traces x %d collectors, %d generated cases (%d on py; %d styles, "
+          "seeds %d..%d), %d ops replayed, largest trace %d ops, %.0f s"
+          % (len(HAND_CASES), len(COLLECTORS), len(cases), sum(c.collector == "py" for c in cases), len({c.style for c in cases}), min(c.seed for c in cases),
              max(c.seed for c in cases), total_ops, max_ops, time.time() - t0))
     print("fidelity: %d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
