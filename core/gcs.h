@@ -177,6 +177,8 @@ typedef struct gcs_gc_report {
 typedef struct gcs_collector_ops {
   const char *name;            /* registry name: "rc", "cpython" */
   const char *summary;         /* one line for `gcscope list` */
+  const char *kind;            /* `gcscope list --json`'s kind: NULL "collector", or "peer" (a real
+                                  system behind this interface: py) */
   uint32_t barrier;            /* GCS_BARRIER_* bits the inline fast paths apply */
   uint32_t prefix_container;   /* collector-private bytes before a container, multiple of 8 */
   uint32_t prefix_atom;        /* ... before an atom */

@@ -460,6 +460,7 @@ static const gcs_knob_t knobs[] = {
 const gcs_collector_ops gcs_collector_py = {
   .name = "py",
   .summary = "peer: real CPython 3.11 (libpython3.11 embedded: gcmodule.c, pymalloc, Py_INCREF/Py_DECREF)",
+  .kind = "peer",
   .barrier = GCS_BARRIER_CALL,
   .prefix_container = sizeof(PyGC_Head) + offsetof(pyobj, obj),
   .prefix_atom = offsetof(pyobj, obj),
