@@ -27,7 +27,9 @@
 **
 ** The fast paths are inline and test `gcs_heap.barrier` bits, so a built-in collector pays no
 ** indirect call per store or load; only the slow paths (a count reaching zero, a black→white
-** store) leave the inline code.
+** store) leave the inline code.  A peer whose count the inline RC path cannot address (py: the
+** word before the object is CPython's ob_size) sets GCS_BARRIER_CALL and takes one
+** out-of-line call, ops->ref_slow, per store, root write and root release.
 **
 ** Build macros read here:
 **   GCS_DEBUG   0 release; 1 cheap asserts; 2 internal asserts, 0xCD/0xDD fill patterns and the

@@ -2,6 +2,7 @@
 """fidelity.py -- the `cpython` collector and the `py` peer against CPython 3.11 itself, field for field.
 
     peers/cpython/fidelity.py [--quick | --full] [--jobs N] [--gcscope BIN] [--keep DIR] [--only STYLE]
+                              [--collector cpython|py]
 
 First a few small traces whose results were worked out by hand (checking the oracle
 itself as much as the collector). Then for each case (style, seed, ops, thresholds) it generates a trace (peers/cpython/gentrace.py),
@@ -267,12 +268,12 @@ collect
 ]
 
 
-def run_hand_cases(gcscope):
+def run_hand_cases(gcscope, collectors):
     """Returns (passed, failed) after printing every mismatch."""
     passed = failed = 0
     tmpdir = tempfile.mkdtemp(prefix="fidelity-hand-")
     try:
-        cases = [(i, hc, coll) for i, hc in enumerate(HAND_CASES) for coll in COLLECTORS]
+        cases = [(i, hc, coll) for i, hc in enumerate(HAND_CASES) for coll in collectors]
         for i, (name, text, th, want), collector in cases:
             trace = os.path.join(tmpdir, "hand%d.trace" % i)
             with open(trace, "w") as f:
@@ -355,6 +356,7 @@ def main(argv):
     ap.add_argument("--gcscope-debug", default=os.path.join(ROOT, "build", "debug", "gcscope"))
     ap.add_argument("--keep", default=tempfile.gettempdir(), help="where failing traces are kept")
     ap.add_argument("--only", choices=STYLES, help="one style only")
+    ap.add_argument("--collector", choices=COLLECTORS, help="one collector only (hand cases included)")
     ap.add_argument("--no-bisect", action="store_true")
     a = ap.parse_args(argv)
 
@@ -374,9 +376,11 @@ def main(argv):
         print("fidelity: %s not built; its cases run under %s" % (a.gcscope_debug, a.gcscope))
     if a.only:
         cases = [c for c in cases if c.style == a.only]
+    if a.collector:
+        cases = [c for c in cases if c.collector == a.collector]
     jobs = a.jobs or (2 if a.full else 1)
     t0 = time.time()
-    passed, failed = run_hand_cases(a.gcscope)
+    passed, failed = run_hand_cases(a.gcscope, (a.collector,) if a.collector else COLLECTORS)
     total_ops = max_ops = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
         futs = [(c, ex.submit(run_case, c, a.keep, not a.no_bisect)) for c in cases]
@@ -391,7 +395,7 @@ def main(argv):
                 print(msg, flush=True)
     print("fidelity: %d hand-checked traces x %d collectors, %d generated cases (%d on py; %d styles, "
           "seeds %d..%d), %d ops replayed, largest trace %d ops, %.0f s"
-          % (len(HAND_CASES), len(COLLECTORS), len(cases), sum(c.collector == "py" for c in cases), len({c.style for c in cases}), min(c.seed for c in cases),
+          % (len(HAND_CASES), 1 if a.collector else len(COLLECTORS), len(cases), sum(c.collector == "py" for c in cases), len({c.style for c in cases}), min(c.seed for c in cases),
              max(c.seed for c in cases), total_ops, max_ops, time.time() - t0))
     print("fidelity: %d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
