@@ -15,12 +15,21 @@ MODE_debug   := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sa
 MODE_stress  := -O1 -fno-omit-frame-pointer -fsanitize=undefined -fno-sanitize-recover=undefined -DGCS_DEBUG=2 -DGCS_STRESS=1
 LINK_debug   := -fsanitize=address,undefined
 LINK_stress  := -fsanitize=undefined
-LIBS    := -lm -lpthread -ldl
+# The py peer (peers/cpython/py.c) embeds libpython3.11: it is in the registry, so every binary
+# that links the collectors links libpython (dynamically; the interpreter starts only when a
+# py heap opens). Its headers are included as system headers (our warning list is not theirs).
+PY_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags python3-embed 2>/dev/null))
+PY_LIBS   := $(shell pkg-config --libs python3-embed 2>/dev/null)
+LIBS    := $(PY_LIBS) -lm -lpthread -ldl
+# The embedded interpreter is never finalized: LeakSanitizer (debug build) would report what
+# libpython keeps in its own arenas at exit. Its allocations only are suppressed, for every
+# recipe (make test, make fidelity); by hand: LSAN_OPTIONS=suppressions=tools/lsan-libpython.supp
+export LSAN_OPTIONS := suppressions=$(CURDIR)/tools/lsan-libpython.supp:print_suppressions=0
 
 # LIBSRC: what every binary links (tests too); cli/ is linked into gcscope only.
 DRIVER_MAINS := driver/matrix.c
 LIBSRC  := $(wildcard core/*.c collectors/*.c workloads/*.c measure/*.c) \
-           $(filter-out $(DRIVER_MAINS),$(wildcard driver/*.c))
+           $(filter-out $(DRIVER_MAINS),$(wildcard driver/*.c)) peers/cpython/py.c
 CLISRC  := $(wildcard cli/*.c)
 TESTSRC := $(wildcard tests/test_*.c)
 TESTS   := $(notdir $(TESTSRC:.c=))
@@ -51,7 +60,7 @@ define mode_rules
 build/$(1)/obj/%.o: %.c | build/.deps-ok
 	@mkdir -p $$(dir $$@)
 	@$(if $(Q),echo "  CC [$(1)] $$<")
-	$(Q)$$(CC) $$(BASE) $$(MODE_$(1)) $$(DEPFLAGS) -c $$< -o $$@
+	$(Q)$$(CC) $$(BASE) $$(MODE_$(1)) $$(if $$(findstring peers/cpython/py.c,$$<),$$(PY_CFLAGS)) $$(DEPFLAGS) -c $$< -o $$@
 LIBOBJ_$(1) := $$(LIBSRC:%.c=build/$(1)/obj/%.o)
 CLIOBJ_$(1) := $$(CLISRC:%.c=build/$(1)/obj/%.o)
 build/$(1)/gcscope: $$(CLIOBJ_$(1)) $$(LIBOBJ_$(1))
@@ -75,17 +84,15 @@ build/gcscope-bench: build/release/obj/driver/matrix.o build/release/obj/driver/
 	$(Q)$(CXX) -o $@ build/release/obj/driver/matrix.o build/release/obj/driver/gbench.o $(LIBOBJ_release) -lbenchmark $(LIBS)
 
 # The allocator benchmark links CPython's pymalloc (PyObject_Malloc) from libpython3.11.
-PY_CFLAGS := $(shell pkg-config --cflags python3-embed 2>/dev/null)
-PY_LIBS   := $(shell pkg-config --libs python3-embed 2>/dev/null)
 build/allocbench: peers/pymalloc/allocbench.c $(LIBOBJ_release) | build/.deps-ok
-	$(CC) $(BASE) $(MODE_release) $(PY_CFLAGS) -MMD -MP -MF build/allocbench.d -MT $@ -o $@ $^ $(PY_LIBS) $(LIBS)
+	$(CC) $(BASE) $(MODE_release) $(PY_CFLAGS) -MMD -MP -MF build/allocbench.d -MT $@ -o $@ $^ $(LIBS)
 # The same with GCS_ARENA_RETAIN=0 (pymalloc exactly): its own arena.o; `allocbench speed` runs it
 # for its retain=0 column. Only allocbench.c calls the allocator in this binary.
 build/noretain/arena.o: core/arena.c | build/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(MODE_release) -DGCS_ARENA_RETAIN=0 -MMD -MP -c $< -o $@
 build/allocbench-noretain: peers/pymalloc/allocbench.c build/noretain/arena.o $(filter-out build/release/obj/core/arena.o,$(LIBOBJ_release)) | build/.deps-ok
-	$(CC) $(BASE) $(MODE_release) -DGCS_ARENA_RETAIN=0 $(PY_CFLAGS) -MMD -MP -MF build/allocbench-noretain.d -MT $@ -o $@ $^ $(PY_LIBS) $(LIBS)
+	$(CC) $(BASE) $(MODE_release) -DGCS_ARENA_RETAIN=0 $(PY_CFLAGS) -MMD -MP -MF build/allocbench-noretain.d -MT $@ -o $@ $^ $(LIBS)
 
 # --- tests ------------------------------------------------------------------------------
 # Release too: the inline fast paths (the arena's among them) are compiled out of the others.

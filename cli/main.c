@@ -65,7 +65,7 @@ static int list_json(void) {
     gcs_json_object(&j, NULL);
     gcs_json_str(&j, "name", gcs_collectors[i]->name);
     gcs_json_str(&j, "summary", gcs_collectors[i]->summary);
-    gcs_json_str(&j, "kind", "collector");
+    gcs_json_str(&j, "kind", gcs_collectors[i]->kind ? gcs_collectors[i]->kind : "collector");
     gcs_json_end(&j);
   }
   gcs_json_end(&j);

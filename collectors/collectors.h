@@ -13,6 +13,7 @@ extern const gcs_collector_ops gcs_collector_rc;           /* "rc.c" */
 extern const gcs_collector_ops gcs_collector_cpython;      /* "cpython.c" */
 extern const gcs_collector_ops gcs_collector_marksweep;    /* "marksweep.c" */
 extern const gcs_collector_ops gcs_collector_incremental;  /* "incremental.c" */
+extern const gcs_collector_ops gcs_collector_py;           /* "peers/cpython/py.c" */
 
 /* "registry.c" */
 extern const gcs_collector_ops *const gcs_collectors[];   /* NULL-terminated */

@@ -1,6 +1,7 @@
 /*
 ** registry.c — every collector by name, in the order tables and plots list them: the floor
-** first, then pure RC, the CPython design, the tracing alternatives.
+** first, then pure RC, the CPython design, the tracing alternatives; then the peers (real
+** systems behind the same interface: py, CPython 3.11 itself).
 */
 #include "collectors/collectors.h"
 
@@ -12,6 +13,7 @@ const gcs_collector_ops *const gcs_collectors[] = {
   &gcs_collector_cpython,
   &gcs_collector_marksweep,
   &gcs_collector_incremental,
+  &gcs_collector_py,
   NULL,
 };
 

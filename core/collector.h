@@ -26,7 +26,10 @@ typedef struct gcs_knob {
 
 enum {
   GCS_BARRIER_RC = 1u << 0,        /* counts in the prefix: inc on store, dec on overwrite */
-  GCS_BARRIER_TRICOLOR = 1u << 1   /* black→white store calls ops->barrier_slow */
+  GCS_BARRIER_TRICOLOR = 1u << 1,  /* black→white store calls ops->barrier_slow */
+  GCS_BARRIER_CALL = 1u << 2       /* every store, root write and root release calls
+                                      ops->ref_slow (a peer whose count the inline RC path
+                                      cannot address) */
 };
 
 #define GCS_MAX_GENERATIONS 3
@@ -43,6 +46,8 @@ typedef struct gcs_gc_report {
 typedef struct gcs_collector_ops {
   const char *name;            /* registry name: "rc", "cpython" */
   const char *summary;         /* one line for `gcscope list` */
+  const char *kind;            /* `gcscope list --json`'s kind: NULL "collector", or "peer" (a real
+                                  system behind this interface: py) */
   uint32_t barrier;            /* GCS_BARRIER_* bits the inline fast paths apply */
   uint32_t prefix_container;   /* collector-private bytes before a container, multiple of 8 */
   uint32_t prefix_atom;        /* ... before an atom */
@@ -72,6 +77,14 @@ typedef struct gcs_collector_ops {
   bool (*is_garbage)(const gcs_obj *o);
   /* Fills the generation counts and stats. NULL: no generations. */
   void (*report)(gcs_gc_report_t *r);
+  /* A peer that owns allocation (py: CPython's own allocator): returns a new object with room
+  ** for its header, nslots slots and payload bytes, prefix_* bytes of the peer's before it; it
+  ** may collect first. The core then fills the header. The peer reports each free with
+  ** gcs_heap_freed. NULL: the core allocates (allocating, arena or malloc, then allocated). */
+  gcs_obj *(*alloc_object)(uint32_t nslots, uint32_t payload, int kind);
+  /* GCS_BARRIER_CALL only: a reference to v was just written over one to old (either may be
+  ** NULL): count v, then release old. */
+  void (*ref_slow)(gcs_obj *v, gcs_obj *old);
 } gcs_collector_ops;
 
 #endif /* GCS_COLLECTOR_H */

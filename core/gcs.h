@@ -27,6 +27,9 @@
 ** The fast paths are inline and test `gcs_heap.barrier` bits, so a built-in collector pays no
 ** indirect call per store or load; only the slow paths (a count reaching zero, a black→white
 ** store) leave the inline code. Slow paths out of line are named with a trailing underscore.
+** A peer whose count the inline RC path cannot address (py: the word before the object is
+** CPython's ob_size) sets GCS_BARRIER_CALL and takes one out-of-line call, ops->ref_slow, per
+** store, root write and root release.
 **
 ** Build macros read here:
 **   GCS_DEBUG   0 release; 1 cheap asserts; 2 internal asserts, 0xCD/0xDD fill patterns and the
@@ -79,6 +82,7 @@ static inline void gcs_store(gcs_obj *o, uint32_t i, gcs_obj *v) {
     if (v) gcs_incref(v);
     if (old) gcs_decref(old);
   }
+  if (gcs_heap.barrier & GCS_BARRIER_CALL) gcs_heap.ops->ref_slow(v, old);
   if (gcs_heap.barrier & GCS_BARRIER_TRICOLOR) {
     if (v && (o->gcbits & GCS_BLACK) && (v->gcbits & GCS_WHITES)) gcs_heap.ops->barrier_slow(o, v);
   }
@@ -107,6 +111,7 @@ static inline void gcs_root_set(gcs_obj **root, gcs_obj *v) {
     if (v) gcs_incref(v);
     if (old) gcs_decref(old);
   }
+  if (gcs_heap.barrier & GCS_BARRIER_CALL) gcs_heap.ops->ref_slow(v, old);
 }
 
 /* Releases every root from frame f to the top (the frames pushed after f included). */
@@ -116,6 +121,12 @@ static inline void gcs_frame_pop(gcs_obj **f) {
     while (gcs_heap.roots_top > f) {
       gcs_obj *o = *--gcs_heap.roots_top;
       if (o) gcs_decref(o);
+    }
+  }
+  if (gcs_heap.barrier & GCS_BARRIER_CALL) {
+    while (gcs_heap.roots_top > f) {
+      gcs_obj *o = *--gcs_heap.roots_top;
+      if (o) gcs_heap.ops->ref_slow(NULL, o);
     }
   }
   gcs_heap.roots_top = f;

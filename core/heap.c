@@ -75,15 +75,20 @@ static gcs_obj *new_object(uint32_t nslots, uint32_t payload, int kind) {
   const gcs_collector_ops *ops = gcs_heap.ops;
   size_t prefix = gcs_heap.prefix[kind];
   size_t bytes = prefix + sizeof(gcs_obj) + (size_t)nslots * sizeof(gcs_obj *) + payload;
+  gcs_obj *o;
   GCS_ASSERT(ops != NULL);
 #if GCS_STRESS
   gcs_safepoint_stress_();
 #endif
-  if (ops->allocating) ops->allocating(bytes, kind);
-  void *block = take_block(bytes);
-  if (GCS_UNLIKELY(!block)) block = take_block_after_collecting(bytes);
-  memset(block, 0, prefix);
-  gcs_obj *o = (gcs_obj *)((char *)block + prefix);
+  if (ops->alloc_object) {
+    o = ops->alloc_object(nslots, payload, kind);   /* the prefix is the peer's */
+  } else {
+    if (ops->allocating) ops->allocating(bytes, kind);
+    void *block = take_block(bytes);
+    if (GCS_UNLIKELY(!block)) block = take_block_after_collecting(bytes);
+    memset(block, 0, prefix);
+    o = (gcs_obj *)((char *)block + prefix);
+  }
   o->nslots = nslots;
   o->payload = payload;
   o->kind = (uint8_t)kind;
@@ -113,6 +118,12 @@ gcs_obj *gcs_new_atom(uint32_t payload_bytes) {
 
 void gcs_free_(gcs_obj *o) {
   size_t bytes = block_size(o);
+  gcs_heap_freed(o);
+  give_block((char *)o - gcs_heap.prefix[o->kind], bytes);
+}
+
+void gcs_heap_freed(gcs_obj *o) {
+  size_t bytes = block_size(o);
   GCS_ASSERT(gcs_heap.live_objects > 0);
   if (GCS_UNLIKELY(gcs_heap.observer != NULL)) gcs_heap.observer->freed(gcs_heap.observer->arg, o);
 #if GCS_DEBUG >= 2
@@ -122,7 +133,6 @@ void gcs_free_(gcs_obj *o) {
   gcs_heap.stats.bytes_freed += bytes;
   gcs_heap.live_objects--;
   gcs_heap.live_bytes -= bytes;
-  give_block((char *)o - gcs_heap.prefix[o->kind], bytes);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -181,7 +191,8 @@ static void free_leaked(gcs_obj *o, void *arg) {
 void gcs_heap_memory_close(void) {
 #if GCS_DEBUG >= 2
   /* The system allocator cannot drop everything at once: free what leaked, one by one. */
-  if (gcs_heap.allocator == GCS_ALLOC_SYSTEM) gcs_liveset_walk(free_leaked, NULL);
+  if (gcs_heap.allocator == GCS_ALLOC_SYSTEM && !gcs_heap.ops->alloc_object)
+    gcs_liveset_walk(free_leaked, NULL);   /* a peer's leaks stay in the peer's memory */
   gcs_liveset_close();
 #endif
   if (gcs_heap.allocator == GCS_ALLOC_ARENA) gcs_arena_fini();

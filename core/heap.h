@@ -81,6 +81,9 @@ extern gcs_heap_t gcs_heap;
 gcs_obj *gcs_new(uint32_t nslots, uint32_t payload_bytes);   /* a container, slots NULL */
 gcs_obj *gcs_new_atom(uint32_t payload_bytes);               /* an atom */
 void gcs_free_(gcs_obj *o);          /* return o's memory (the RC cascade, tracing sweeps) */
+/* A peer that owns allocation (ops->alloc_object) tells the core it freed o: the stats, the
+** live counts, the debug registry and a test's observer forget it. */
+void gcs_heap_freed(gcs_obj *o);
 
 /* "heap.c": collection. Explicit collection: generation 0..2, or -1 for full. Returns
 ** objects found unreachable. */

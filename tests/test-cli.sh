@@ -115,7 +115,7 @@ if $bin list --json | /usr/bin/python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 assert [c["name"] for c in d["collectors"]][:2] == ["none", "rc"], d["collectors"]
-assert all(set(c) == {"name", "summary", "kind"} and c["kind"] == "collector" for c in d["collectors"])
+assert all(set(c) == {"name", "summary", "kind"} and c["kind"] in ("collector", "peer") for c in d["collectors"])
 assert all(set(w) == {"name", "summary"} for w in d["workloads"])
 assert d["allocators"] == ["arena", "system", "jemalloc"], d["allocators"]
 assert d["pause_kinds"] == ["collect", "full", "step", "atomic", "cascade"], d["pause_kinds"]

@@ -376,7 +376,8 @@ typedef struct variant {
 } variant;
 
 /* Extra knob settings per collector, beyond its defaults: small heaps must trigger
-** collections, and small steps interleave the incremental collector with the mutator. */
+** collections, and small steps interleave the incremental collector with the mutator; the py
+** peer (real CPython) also runs with the interpreter's own objects left in generation 2. */
 static const struct {
   const char *collector;
   const char *label;
@@ -389,6 +390,8 @@ static const struct {
   {"incremental", "Lua 5.4 pace", {"pause_min_bytes=0", "step_mul=10000", NULL}},
   {"incremental", "system allocator",
    {"pause_min_bytes=0", "step_bytes=128", "allocator=system", NULL}},
+  {"py", "small thresholds", {"threshold0=20", "threshold1=3", "threshold2=3", NULL}},
+  {"py", "interpreter kept", {"interpreter_objects=kept", "threshold0=100", NULL}},
 };
 
 ParameterizedTestParameters(conformance, random_traces) {

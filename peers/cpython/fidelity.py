@@ -1,29 +1,34 @@
 #!/usr/bin/python3
-"""fidelity.py -- the `cpython` collector against CPython 3.11 itself, field for field.
+"""fidelity.py -- the `cpython` collector and the `py` peer against CPython 3.11 itself, field for field.
 
     peers/cpython/fidelity.py [--quick | --full] [--walks 3.11,fused] [--jobs N] [--gcscope BIN]
-                              [--keep DIR] [--only STYLE]
+                              [--keep DIR] [--only STYLE] [--collector cpython|py]
 
 First a few small traces whose results were worked out by hand (checking the oracle
 itself as much as the collector). Then for each case (style, seed, ops, thresholds) it generates a trace (peers/cpython/gentrace.py),
-replays it with `BIN replay --collector cpython --json` and with peers/cpython/cpython_oracle.py on
-the system python3, and compares collects, stats, count, live_after_full and live_at_end.
+replays it with `BIN replay --collector cpython --json` (and `--collector py`: the real
+CPython 3.11 embedded, where any difference is a bug in the peer) and with
+peers/cpython/cpython_oracle.py on the system python3, and compares collects, stats, count,
+live_after_full and live_at_end.
 On a difference it names the case, the first differing field and element, the trace line of
 the `collect` op concerned (collects, live_after_full), and -- for the fields read at the end
 (stats, count, live_at_end) -- bisects over trace prefixes for the first op after which the
 two disagree. The trace of a failing case is kept (--keep, default /tmp). The last line is
 `fidelity: N passed, M failed`; the exit status is 0 only when nothing failed.
 
-Every case runs gcscope once per value of the collector's `walks` knob (--walks, default
+Every `cpython` case runs gcscope once per value of the collector's `walks` knob (--walks, default
 both: `3.11` and `fused`, which must give the same decisions); the oracle runs once.
 
   --quick  (the default; `make test`)  every style x 3 seeds x 50k ops under the release
            build, every style x 20k ops under the debug build (ASan, UBSan, heap verify
            around every collection), every style at thresholds (50,5,5), freeze_after_allocs
-           and enabled=off cases, and one 1M-op trace. Under half a minute.
+           and enabled=off cases, and one 1M-op trace; `py` on a subset (every style at
+           50k ops, at thresholds (50,5,5) and under the debug build, a freeze and an
+           enabled=off case). Under a minute.
   --full   (`make fidelity`)  60 seeds x 5 styles, every tenth seed at 1.2M ops (the
            others 100k), plus 10 seeds x 5 styles at thresholds (50,5,5) and (2000,3,20),
-           10 x 5 with freeze_after_allocs, 5 with enabled=off, 5 under the debug build.
+           10 x 5 with freeze_after_allocs, 5 with enabled=off, 5 under the debug build;
+           every case for `cpython` and again for `py`.
 """
 import argparse
 import concurrent.futures
@@ -41,10 +46,19 @@ STYLES = ("graph", "cycles", "growth", "chain", "mixed")
 FIELDS = ("collects", "stats", "count", "live_after_full", "live_at_end")
 KNOB_NAMES = ("threshold0", "threshold1", "threshold2")
 
+COLLECTORS = ("cpython", "py")
+# The debug build embeds libpython, which is never finalized: its allocations are no leak.
+os.environ.setdefault("LSAN_OPTIONS", "suppressions=%s:print_suppressions=0"
+                      % os.path.join(ROOT, "tools", "lsan-libpython.supp"))
+STYLES = ("graph", "cycles", "growth", "chain", "mixed")
+FIELDS = ("collects", "stats", "count", "live_after_full", "live_at_end")
+KNOB_NAMES = ("threshold0", "threshold1", "threshold2")
 
 class Case:
-    def __init__(self, style, seed, ops, thresholds=None, gcscope=None, freeze=0, disabled=False):
+    def __init__(self, style, seed, ops, thresholds=None, gcscope=None, freeze=0, disabled=False,
+                 collector="cpython"):
         self.style, self.seed, self.ops = style, seed, ops
+        self.collector = collector
         self.walks = "3.11"           # the cpython collector's walks knob (run_case sets it)
         self.thresholds = thresholds
         self.gcscope = gcscope
@@ -52,7 +66,7 @@ class Case:
         self.disabled = disabled      # enabled=off
 
     def name(self):
-        s = "style=%s seed=%d ops=%d" % (self.style, self.seed, self.ops)
+        s = "collector=%s style=%s seed=%d ops=%d" % (self.collector, self.style, self.seed, self.ops)
         if self.thresholds:
             s += " thresholds=%s" % ",".join(map(str, self.thresholds))
         if self.freeze:
@@ -61,7 +75,7 @@ class Case:
             s += " enabled=off"
         if os.path.basename(os.path.dirname(self.gcscope)) == "debug":
             s += " build=debug"
-        return s + " walks=%s" % self.walks
+        return s + (" walks=%s" % self.walks if self.collector == "cpython" else "")
 
 
 def run(cmd, what):
@@ -73,7 +87,9 @@ def run(cmd, what):
 
 
 def replay_ours(case, trace):
-    cmd = [case.gcscope, "replay", "--collector", "cpython", "--json", "--set", "walks=" + case.walks]
+    cmd = [case.gcscope, "replay", "--collector", case.collector, "--json"]
+    if case.collector == "cpython":
+        cmd += ["--set", "walks=" + case.walks]
     if case.thresholds:
         for k, v in zip(KNOB_NAMES, case.thresholds):
             cmd += ["--set", "%s=%d" % (k, v)]
@@ -158,16 +174,21 @@ def bisect(case, trace, nops, tmpdir):
     return hi
 
 
+def walks_of(case, walks):
+    """The walks values a case runs under: each for `cpython`; py has no such knob."""
+    return walks if case.collector == "cpython" else [case.walks]
+
+
 def run_case(case, keep, do_bisect, walks):
     """Returns (ok, message): gcscope under each value of `walks` against one oracle run."""
     tmpdir = tempfile.mkdtemp(prefix="fidelity-")
-    trace = os.path.join(tmpdir, "%s-%d-%d.trace" % (case.style, case.seed, case.ops))
+    trace = os.path.join(tmpdir, "%s-%s-%d-%d.trace" % (case.collector, case.style, case.seed, case.ops))
     try:
         run([PYTHON, os.path.join(HERE, "gentrace.py"), "--style", case.style, "--seed",
              str(case.seed), "--ops", str(case.ops), "-o", trace]
             + (["--no-atoms"] if case.freeze else []), "gentrace.py")
         theirs = replay_oracle(case, trace)
-        for w in walks:
+        for w in walks_of(case, walks):
             case.walks = w
             d = first_difference(replay_ours(case, trace), theirs)
             if d is not None:
@@ -275,23 +296,25 @@ collect
 ]
 
 
-def run_hand_cases(gcscope, walks):
+def run_hand_cases(gcscope, collectors, walks):
     """Returns (passed, failed) after printing every mismatch."""
     passed = failed = 0
     tmpdir = tempfile.mkdtemp(prefix="fidelity-hand-")
     try:
-        for i, (name, text, th, want) in enumerate(HAND_CASES):
+        cases = [(i, hc, coll) for i, hc in enumerate(HAND_CASES) for coll in collectors]
+        for i, (name, text, th, want), collector in cases:
             trace = os.path.join(tmpdir, "hand%d.trace" % i)
             with open(trace, "w") as f:
                 f.write(text)
-            case = Case("hand", i, 0, th, gcscope)
+            case = Case("hand", i, 0, th, gcscope, collector=collector)
             try:
                 got_by = [("cpython", replay_oracle(case, trace))]
-                for w in walks:
+                for w in walks_of(case, walks):
                     case.walks = w
-                    got_by.append(("gcscope walks=" + w, replay_ours(case, trace)))
+                    who = "gcscope " + collector + (" walks=" + w if collector == "cpython" else "")
+                    got_by.append((who, replay_ours(case, trace)))
             except RuntimeError as e:
-                print("FAIL hand case '%s': %s" % (name, e))
+                print("FAIL hand case '%s' (%s): %s" % (name, collector, e))
                 failed += 1
                 continue
             bad = []
@@ -301,7 +324,7 @@ def run_hand_cases(gcscope, walks):
                         bad.append("%s %s = %s, worked out by hand: %s" % (who, f, got.get(f), want[f]))
             if bad:
                 failed += 1
-                print("FAIL hand case '%s':\n  %s" % (name, "\n  ".join(bad)))
+                print("FAIL hand case '%s' (%s):\n  %s" % (name, collector, "\n  ".join(bad)))
             else:
                 passed += 1
     finally:
@@ -325,6 +348,13 @@ def cases_quick(rel, dbg):
         c.append(Case(st, seed, 30000, None, rel, freeze=fr))
     c.append(Case("graph", 8, 30000, None, rel, disabled=True))
     c.append(Case("mixed", 6, 1000000, None, rel))
+    # py, a subset: the real CPython must agree with its own oracle everywhere
+    for st in STYLES:
+        c.append(Case(st, 1, 50000, None, rel, collector="py"))
+        c.append(Case(st, 5, 30000, (50, 5, 5), rel, collector="py"))
+        c.append(Case(st, 4, 20000, None, dbg, collector="py"))
+    c.append(Case("mixed", 304, 30000, None, rel, freeze=4000, collector="py"))
+    c.append(Case("graph", 8, 30000, None, rel, disabled=True, collector="py"))
     return c
 
 
@@ -344,7 +374,8 @@ def cases_full(rel, dbg):
         c.append(Case(st, 401, 100000, None, rel, disabled=True))
     for st in STYLES:
         c.append(Case(st, 201, 30000, None, dbg))
-    return c
+    return c + [Case(x.style, x.seed, x.ops, x.thresholds, x.gcscope, x.freeze, x.disabled, "py")
+                for x in c]
 
 
 def main(argv):
@@ -357,6 +388,7 @@ def main(argv):
     ap.add_argument("--gcscope-debug", default=os.path.join(ROOT, "build", "debug", "gcscope"))
     ap.add_argument("--keep", default=tempfile.gettempdir(), help="where failing traces are kept")
     ap.add_argument("--only", choices=STYLES, help="one style only")
+    ap.add_argument("--collector", choices=COLLECTORS, help="one collector only (hand cases included)")
     ap.add_argument("--no-bisect", action="store_true")
     ap.add_argument("--walks", default="3.11,fused",
                     help="values of the cpython collector's walks knob to run, comma-separated")
@@ -378,10 +410,12 @@ def main(argv):
         print("fidelity: %s not built; its cases run under %s" % (a.gcscope_debug, a.gcscope))
     if a.only:
         cases = [c for c in cases if c.style == a.only]
+    if a.collector:
+        cases = [c for c in cases if c.collector == a.collector]
     jobs = a.jobs or (2 if a.full else 1)
     t0 = time.time()
     walks = a.walks.split(",")
-    passed, failed = run_hand_cases(a.gcscope, walks)
+    passed, failed = run_hand_cases(a.gcscope, (a.collector,) if a.collector else COLLECTORS, walks)
     total_ops = max_ops = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
         futs = [(c, ex.submit(run_case, c, a.keep, not a.no_bisect, walks)) for c in cases]
@@ -394,10 +428,12 @@ def main(argv):
             else:
                 failed += 1
                 print(msg, flush=True)
-    print("fidelity: %d hand-checked traces, %d generated cases (%d styles, seeds %d..%d), "
-          "%d ops replayed, largest trace %d ops, walks=%s, %.0f s"
-          % (len(HAND_CASES), len(cases), len({c.style for c in cases}), min(c.seed for c in cases),
-             max(c.seed for c in cases), total_ops, max_ops, "|".join(walks), time.time() - t0))
+    print("fidelity: %d hand-checked traces x %d collectors, %d generated cases (%d on py; %d styles, "
+          "seeds %d..%d), %d ops replayed, largest trace %d ops, cpython walks=%s, %.0f s"
+          % (len(HAND_CASES), 1 if a.collector else len(COLLECTORS), len(cases),
+             sum(c.collector == "py" for c in cases), len({c.style for c in cases}),
+             min(c.seed for c in cases), max(c.seed for c in cases), total_ops, max_ops,
+             "|".join(walks), time.time() - t0))
     print("fidelity: %d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
 
