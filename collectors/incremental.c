@@ -307,7 +307,8 @@ static void inc_step(void) {
   int64_t debt = g.debt / WORK2MEM * stepmul / 100;
   int64_t stepsize = g.step_bytes / WORK2MEM * stepmul / 100;
   if (stepsize < 1) stepsize = 1;
-  uint64_t t0 = gcs_now_ns(), freed0 = g.freed, marked0 = gcs_trace.marked;
+  gcs_pause_token_t pause = gcs_pause_begin();
+  uint64_t freed0 = g.freed, marked0 = gcs_trace.marked;
   gcs_pause_kind kind = GCS_PAUSE_STEP;
   g.swept = 0;
   if (g.state == GCSenteratomic) {
@@ -326,8 +327,7 @@ static void inc_step(void) {
     set_pause();
   else
     g.debt = debt * 100 / stepmul * WORK2MEM;
-  gcs_pause_record(t0, gcs_now_ns(), kind, -1, g.swept + gcs_trace.marked - marked0,
-                   g.freed - freed0);
+  gcs_pause_end(pause, kind, -1, g.swept + gcs_trace.marked - marked0, g.freed - freed0);
 }
 
 /* --------------------------------------------------------------------------------------
@@ -394,7 +394,8 @@ static void barrier_slow(gcs_obj *o, gcs_obj *v) {
 ** then one whole cycle. Returns the objects freed by the call. */
 static uint64_t collect(int generation) {
   (void)generation;
-  uint64_t t0 = gcs_now_ns(), freed0 = g.freed, marked0 = gcs_trace.marked;
+  gcs_pause_token_t pause = gcs_pause_begin();
+  uint64_t freed0 = g.freed, marked0 = gcs_trace.marked;
   g.swept = 0;
   if (keepinvariant() && g.state != GCSatomic) {
     gcs_graylist_t *gray = &gcs_trace.gray;
@@ -407,8 +408,8 @@ static uint64_t collect(int generation) {
   single_step(INT64_MAX);  /* restart */
   run_until(GCSpause);
   set_pause();
-  gcs_pause_record(t0, gcs_now_ns(), GCS_PAUSE_FULL, -1, g.swept + gcs_trace.marked - marked0,
-                   g.freed - freed0);
+  gcs_pause_end(pause, GCS_PAUSE_FULL, -1, g.swept + gcs_trace.marked - marked0,
+                g.freed - freed0);
   return g.freed - freed0;
 }
 

@@ -126,7 +126,7 @@ static void set_pause(void) {
 
 /* A full collection, logged as one GCS_PAUSE_FULL event. Returns the objects it freed. */
 static uint64_t full_collection(void) {
-  uint64_t t0 = gcs_now_ns();
+  gcs_pause_token_t pause = gcs_pause_begin();
   uint64_t examined = g.nobjects;
   GCS_VERIFY("marksweep: before marking");
   gcs_trace_mark_roots();
@@ -143,7 +143,7 @@ static uint64_t full_collection(void) {
   g.collections++;
   g.collected += freed;
   g.since = 0;
-  gcs_pause_record(t0, gcs_now_ns(), GCS_PAUSE_FULL, -1, examined, freed);
+  gcs_pause_end(pause, GCS_PAUSE_FULL, -1, examined, freed);
   return freed;
 }
 

@@ -33,6 +33,7 @@ int gcs_smaps_read(gcs_smaps_t *s);    /* 0 or an errno */
 
 /* "pause.c" */
 void gcs_pause_reset(bool enabled);
+uint64_t gcs_clock_reads(void);   /* gcs_now_ns + gcs_cpu_ns calls since the reset (tests) */
 /* The log since the heap opened; *n events. Valid until the next record or reset. */
 const gcs_pause_t *gcs_pause_log(size_t *n);
 
