@@ -21,10 +21,12 @@ MAINS   := cli/main.c
 LIBSRC  := $(filter-out $(MAINS),$(wildcard core/*.c collectors/*.c workloads/*.c measure/*.c cli/*.c))
 TESTSRC := $(wildcard tests/test_*.c)
 TESTS   := $(notdir $(TESTSRC:.c=))
-HDRS    := $(wildcard core/*.h collectors/*.h workloads/*.h measure/*.h cli/*.h driver/*.h tests/*.h)
+# Header dependencies: every compile writes its .d (-MMD), with a phony target per header
+# (-MP) so that a deleted header does not break the build; included at the end.
+DEPFLAGS := -MMD -MP
 
-.PHONY: all deps deps-check test test-unit test-cli bench bench-alloc bench-return clean fidelity \
-        bench-marksweep bench-incremental
+.PHONY: all deps deps-check test bench bench-replay bench-alloc bench-return bench-marksweep \
+        bench-incremental bench-cpython fidelity plots clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 V ?= 0
@@ -43,10 +45,10 @@ deps-check:
 
 # --- objects and binaries, one tree per mode ------------------------------------------
 define mode_rules
-build/$(1)/obj/%.o: %.c $(HDRS) | build/.deps-ok
+build/$(1)/obj/%.o: %.c | build/.deps-ok
 	@mkdir -p $$(dir $$@)
 	@$(if $(Q),echo "  CC [$(1)] $$<")
-	$(Q)$$(CC) $$(BASE) $$(MODE_$(1)) -c $$< -o $$@
+	$(Q)$$(CC) $$(BASE) $$(MODE_$(1)) $$(DEPFLAGS) -c $$< -o $$@
 LIBOBJ_$(1) := $$(LIBSRC:%.c=build/$(1)/obj/%.o)
 build/$(1)/gcscope: build/$(1)/obj/cli/main.o $$(LIBOBJ_$(1))
 	@$(if $(Q),echo "  LD [$(1)] $$@")
@@ -62,9 +64,9 @@ build/gcscope: build/release/gcscope
 	cp $< $@
 
 # The matrix through Google Benchmark (C++; a thin C-callable wrapper in driver/gbench.cc).
-build/release/obj/driver/gbench.o: driver/gbench.cc driver/gbench.h | build/.deps-ok
+build/release/obj/driver/gbench.o: driver/gbench.cc | build/.deps-ok
 	@mkdir -p $(dir $@)
-	$(Q)$(CXX) -std=c++17 -O2 -g -I. -Wall -Wextra -Werror -c $< -o $@
+	$(Q)$(CXX) -std=c++17 -O2 -g -I. -Wall -Wextra -Werror $(DEPFLAGS) -c $< -o $@
 build/gcscope-bench: build/release/obj/driver/matrix.o build/release/obj/driver/gbench.o $(LIBOBJ_release) build/gcscope
 	$(Q)$(CXX) -o $@ build/release/obj/driver/matrix.o build/release/obj/driver/gbench.o $(LIBOBJ_release) -lbenchmark $(LIBS)
 
@@ -72,7 +74,7 @@ build/gcscope-bench: build/release/obj/driver/matrix.o build/release/obj/driver/
 PY_CFLAGS := $(shell pkg-config --cflags python3-embed 2>/dev/null)
 PY_LIBS   := $(shell pkg-config --libs python3-embed 2>/dev/null)
 build/allocbench: peers/pymalloc/allocbench.c $(LIBOBJ_release) | build/.deps-ok
-	$(CC) $(BASE) $(MODE_release) $(PY_CFLAGS) -o $@ $^ $(PY_LIBS) $(LIBS)
+	$(CC) $(BASE) $(MODE_release) $(PY_CFLAGS) -MMD -MP -MF build/allocbench.d -MT $@ -o $@ $^ $(PY_LIBS) $(LIBS)
 
 # --- tests ------------------------------------------------------------------------------
 # Release too: the inline fast paths (the arena's among them) are compiled out of the others.
@@ -93,7 +95,6 @@ bench-return: build/allocbench
 
 # --- plots: figures and report.md of a results folder, the newest unless RESULTS=results/X --
 RESULTS ?= $(patsubst %/cells.tsv,%,$(lastword $(sort $(wildcard results/*/cells.tsv))))
-.PHONY: plots
 plots:
 	@test -n "$(RESULTS)" || { echo "make plots: no results folder yet: make bench, or RESULTS=results/X" >&2; exit 2; }
 	@tools/plots.sh $(RESULTS)
@@ -120,3 +121,5 @@ build/cpython_bench: build/release/obj/peers/cpython/cpython_bench.o $(LIBOBJ_re
 	$(CC) -o $@ $^ $(LIBS)
 bench-cpython: build/cpython_bench
 	$(PYTHON) peers/cpython/cpython_bench.py
+
+-include $(wildcard build/*.d build/*/obj/*/*.d build/*/obj/*/*/*.d)

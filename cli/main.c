@@ -24,7 +24,7 @@ static const char help_text[] =
   "  gcscope list                               collectors and workloads, a line each\n"
   "  gcscope knobs [COLLECTOR] [WORKLOAD]       the knobs --set accepts, with defaults\n"
   "  gcscope replay --collector NAME [--json] [--set KNOB=VALUE]... [--allocator A] FILE\n"
-  "                                             replay a trace (format: DESIGN.md)\n"
+  "                                             replay a trace (format: docs/trace-format.md)\n"
   "  gcscope run --collector C --workload W [--set KNOB=VALUE]... [--allocator arena|system|jemalloc]\n"
   "              [--seed N] [--trace FILE] [--size small|default] [--sample-ms N] [--out PREFIX] [--json]\n"
   "                                             run one cell in this process, measured\n"

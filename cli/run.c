@@ -16,7 +16,7 @@
 **             it returned.
 **   teardown  the heap closes: what is still live is the leak.
 **
-** Figures (the JSON's fields, DESIGN.md and issue 5):
+** Figures (the JSON's fields):
 **   time.gc_ns             union of the pause intervals in the run
 **   pauses.*               top-level pauses (nested ones fused), nearest-rank percentiles
 **   mmu[]                  exact minimum mutator utilization, windows 100 µs .. 1 s
@@ -114,9 +114,7 @@ static const mark_t *find_mark(const cell_t *c, const char *label) {
 }
 
 static uint64_t thread_cpu_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+  return gcs_thread_cpu_ns();   /* core/clock.h */
 }
 
 /* Writes buf to path through a temporary file and a rename. */

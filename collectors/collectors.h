@@ -1,5 +1,7 @@
 /*
-** collectors.h — the ops table each back-end exports (one per file), named by registry.c.
+** collectors.h — the collector registry: the ops table each back-end exports (one per file),
+** and registry.c's list of them all, in the order every table and plot lists collectors.
+** The core knows none of these names: it is handed one table when the heap opens.
 */
 #ifndef GCS_COLLECTORS_H
 #define GCS_COLLECTORS_H
@@ -11,5 +13,10 @@ extern const gcs_collector_ops gcs_collector_rc;           /* "rc.c" */
 extern const gcs_collector_ops gcs_collector_cpython;      /* "cpython.c" */
 extern const gcs_collector_ops gcs_collector_marksweep;    /* "marksweep.c" */
 extern const gcs_collector_ops gcs_collector_incremental;  /* "incremental.c" */
+
+/* "registry.c" */
+extern const gcs_collector_ops *const gcs_collectors[];   /* NULL-terminated */
+/* The collector of that registry name, or NULL. */
+const gcs_collector_ops *gcs_collector_find(const char *name);
 
 #endif

@@ -665,7 +665,7 @@ static int64_t gc_collect_with_callback(int generation) {
 ** addition, the objects that survived generation-1 collections since the last full
 ** collection (long_lived_pending) are at least long_lived_ratio % of those that survived
 ** it (long_lived_total): a full collection then costs time linear in new objects, not
-** quadratic in the heap (3.11's comment; issue #4074). */
+** quadratic in the heap (3.11's comment, citing CPython's bpo-4074). */
 static int64_t gc_collect_generations(void) {
   int64_t n = 0;
   for (int i = NUM_GENERATIONS - 1; i >= 0; i--) {
@@ -887,8 +887,6 @@ static int verify(void) {
 /* The ops table                                                                         */
 /* ------------------------------------------------------------------------------------ */
 
-static const char *const off_on[] = {"off", "on", NULL};
-
 static const gcs_knob_t knobs[] = {
   {"threshold0", 700, 0, (int64_t)1 << 40, NULL,
    "collect generation 0 when count0 (container allocations - deallocations) exceeds this; 0 = never"},
@@ -898,8 +896,8 @@ static const gcs_knob_t knobs[] = {
    "collect generation 2 when more than this many generation-1 collections ran since its last (and the ratio rule allows)"},
   {"long_lived_ratio", 25, 0, 1000, NULL,
    "percent: a full collection also needs long_lived_pending >= this % of long_lived_total (3.11: 25)"},
-  {"enabled", 1, 0, 1, off_on, "automatic collections (gc.enable() / gc.disable()); counts are kept either way"},
-  {"untrack_atom_only", 0, 0, 1, off_on,
+  {"enabled", 1, 0, 1, gcs_knob_off_on, "automatic collections (gc.enable() / gc.disable()); counts are kept either way"},
+  {"untrack_atom_only", 0, 0, 1, gcs_knob_off_on,
    "untrack, at a collection, containers whose slots hold only atoms or nothing (tuples: _PyTuple_MaybeUntrack)"},
   {"freeze_after_allocs", 0, 0, (int64_t)1 << 62, NULL,
    "gc.freeze() right after this many containers have been allocated (all of them frozen); 0 = never"},

@@ -74,19 +74,18 @@
 **
 ** Build macros:
 **   GCS_ARENA_RETAIN 1 (default) keeps a lone empty pool on its ring; 0 is pymalloc exactly.
-**   GCS_DEBUG >= 2   fresh blocks are filled with 0xCD, freed blocks with 0xDD past the free
-**                    list link, and a block taken from a free list must still hold its 0xDD
-**                    (write-after-free); a pool formatted for a class is filled with 0xDD; a
-**                    free checks the pool's class against nbytes.
+**   GCS_DEBUG >= 2   internal asserts (GCS_ASSERT_INTERNAL); fresh blocks are filled with 0xCD,
+**                    freed blocks with 0xDD past the free list link, and a block taken from a
+**                    free list must still hold its 0xDD (a write after free, reported through
+**                    gcs_corrupt); a pool formatted for a class is filled with 0xDD; a free
+**                    checks the pool's class against nbytes.
 **   __SANITIZE_ADDRESS__  free blocks are poisoned for ASan (the allocator reads a free
 **                    block's link through load_link, which is not instrumented).
 */
 #include "core/arena.h"
-#include "core/gcs.h"
+#include "core/error.h"
 
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -177,24 +176,6 @@ static gcs_arena_config_t config = {GCS_RELEASE_ARENA, GCS_ARENA_PURGE_DELAY_MS_
 ** Small helpers
 ** ------------------------------------------------------------------------------------ */
 
-GCS_NORETURN GCS_PRINTF(1, 2) __attribute__((unused)) static void corrupt(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("gcscope: arena: heap corruption: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-  abort();
-}
-
-/* The allocator sits below heap.c (which defines gcs_assert_fail), so its internal asserts
-** report through corrupt() and arena.o links on its own; same tier as GCS_ASSERT_INTERNAL. */
-#if GCS_DEBUG >= 2
-#define ASSERT_INTERNAL(x) ((x) ? (void)0 : corrupt("%s:%d: %s", __FILE__, __LINE__, #x))
-#else
-#define ASSERT_INTERNAL(x) ((void)0)
-#endif
-
 /* A free block's link. Free blocks are poisoned under ASan, so reading it is not instrumented. */
 NO_ASAN static inline block *load_link(const block *b) { return *(block *const *)b; }
 NO_ASAN static inline void store_link(block *b, block *next) { *(block **)b = next; }
@@ -243,7 +224,7 @@ static int unmap(void *p, size_t n) {
 static void check_dead(const block *bp, uint32_t size) {
   for (uint32_t i = sizeof(block *); i < size; i++)
     if (bp[i] != DEADBYTE)
-      corrupt("block %p (%u bytes) was written after it was freed (byte %u is 0x%02x)",
+      gcs_corrupt("arena: block %p (%u bytes) was written after it was freed (byte %u is 0x%02x)",
               (const void *)bp, size, i, bp[i]);
 }
 #endif
@@ -261,7 +242,7 @@ static struct arena_object *new_arena(void) {
       errno = ENOMEM;
       return NULL;
     }
-    ASSERT_INTERNAL(usable_arenas == NULL);
+    GCS_ASSERT_INTERNAL(usable_arenas == NULL);
     struct arena_object *a = realloc(allarenas, (size_t)numarenas * sizeof(*allarenas));
     if (a == NULL) return NULL;
     allarenas = a;
@@ -301,8 +282,7 @@ static void free_arena(struct arena_object *ao) {
   int err = unmap((void *)ao->address, ARENA_SIZE);
   if (err) {
     /* Keep it out of every list rather than hand out memory of unknown state. */
-    fprintf(stderr, "gcscope: arena: munmap(%p): %s; the arena is leaked\n",
-            (void *)ao->address, strerror(err));
+    gcs_error("arena: munmap(%p): %s; the arena is leaked", (void *)ao->address, strerror(err));
     return;
   }
   gcs_arena_counters.bytes_mapped -= ARENA_SIZE;
@@ -322,7 +302,7 @@ static void free_arena(struct arena_object *ao) {
 static void purge_pool(struct arena_object *ao, poolp pool) {
   if (madvise(pool, POOL_SIZE, MADV_DONTNEED) != 0) {
     /* Leave it resident: back on freepools, as if it had just gone empty. */
-    fprintf(stderr, "gcscope: arena: madvise(%p): %s\n", (void *)pool, strerror(errno));
+    gcs_error("arena: madvise(%p): %s", (void *)pool, strerror(errno));
     pool->nextpool = ao->freepools;
     pool->empty_since_ms = now_ms();
     if (ao->freepools == NULL) ao->oldest_empty_ms = pool->empty_since_ms;
@@ -414,16 +394,16 @@ static block *allocate_from_new_pool(uint32_t size) {
   if (GCS_UNLIKELY(usable_arenas == NULL)) {
     usable_arenas = new_arena();
     if (usable_arenas == NULL) return NULL;
-    ASSERT_INTERNAL(nfp2lasta[usable_arenas->nfreepools] == NULL);
+    GCS_ASSERT_INTERNAL(nfp2lasta[usable_arenas->nfreepools] == NULL);
     nfp2lasta[usable_arenas->nfreepools] = usable_arenas;
   }
   struct arena_object *ao = usable_arenas;
-  ASSERT_INTERNAL(ao->address != 0 && ao->nfreepools > 0);
+  GCS_ASSERT_INTERNAL(ao->address != 0 && ao->nfreepools > 0);
 
   /* ao has the smallest nfreepools, so taking one keeps the order; keep nfp2lasta right. */
   if (nfp2lasta[ao->nfreepools] == ao) nfp2lasta[ao->nfreepools] = NULL;
   if (ao->nfreepools > 1) {
-    ASSERT_INTERNAL(nfp2lasta[ao->nfreepools - 1] == NULL);
+    GCS_ASSERT_INTERNAL(nfp2lasta[ao->nfreepools - 1] == NULL);
     nfp2lasta[ao->nfreepools - 1] = ao;
   }
 
@@ -439,7 +419,7 @@ static block *allocate_from_new_pool(uint32_t size) {
     pool->szidx = DUMMY_SIZE_IDX;
   } else {
     pool = (poolp)ao->pool_address;       /* virgin */
-    ASSERT_INTERNAL((uintptr_t)pool + POOL_SIZE <= ao->address + ARENA_SIZE);
+    GCS_ASSERT_INTERNAL((uintptr_t)pool + POOL_SIZE <= ao->address + ARENA_SIZE);
     pool->arenaindex = (uint32_t)(ao - allarenas);
     pool->szidx = DUMMY_SIZE_IDX;
     ao->pool_address += POOL_SIZE;
@@ -462,7 +442,7 @@ static block *allocate_from_new_pool(uint32_t size) {
   if (pool->szidx == size) {
     /* Last held this class: header and free list are still good. */
     bp = pool->freeblock;
-    ASSERT_INTERNAL(bp != NULL);
+    GCS_ASSERT_INTERNAL(bp != NULL);
     pool->freeblock = load_link(bp);
     if (pool->freeblock == NULL) pymalloc_pool_extend(pool, size);
 #if GCS_DEBUG >= 2
@@ -500,7 +480,7 @@ static block *allocate_from_new_pool(uint32_t size) {
 ** an empty retained pool (no longer alone: the caller hands it to insert_to_freepool), else
 ** NULL. */
 static inline poolp insert_to_usedpool(poolp pool) {
-  ASSERT_INTERNAL(pool->ref.count > 0);
+  GCS_ASSERT_INTERNAL(pool->ref.count > 0);
   poolp prev = &usedpools[pool->szidx];
   poolp next = prev->nextpool;
   pool->nextpool = next;
@@ -532,7 +512,7 @@ static void insert_to_freepool(poolp pool) {
 
   uint32_t nf = ao->nfreepools;
   struct arena_object *lastnf = nfp2lasta[nf];
-  ASSERT_INTERNAL((nf == 0 && lastnf == NULL) ||
+  GCS_ASSERT_INTERNAL((nf == 0 && lastnf == NULL) ||
                       (nf > 0 && lastnf != NULL && lastnf->nfreepools == nf &&
                        (lastnf->nextarena == NULL || nf < lastnf->nextarena->nfreepools)));
   if (lastnf == ao) {
@@ -564,7 +544,7 @@ static void insert_to_freepool(poolp pool) {
   /* Case 4: it was the last with nf - 1 free pools, so it is already in place. */
   if (ao == lastnf) return;
   /* Case 3: slide it right, to just after lastnf. */
-  ASSERT_INTERNAL(ao->nextarena != NULL);
+  GCS_ASSERT_INTERNAL(ao->nextarena != NULL);
   if (ao->prevarena != NULL)
     ao->prevarena->nextarena = ao->nextarena;
   else
@@ -635,7 +615,7 @@ static void free_large(void *p, size_t nbytes) {
   large_header *h = (large_header *)((char *)p - LARGE_OVERHEAD);
 #if GCS_DEBUG >= 2
   if (((uintptr_t)h & (page_size() - 1)) != 0 || h->nbytes != nbytes)
-    corrupt("gcs_arena_free(%p, %zu): not a large object of that size", p, nbytes);
+    gcs_corrupt("arena: gcs_arena_free(%p, %zu): not a large object of that size", p, nbytes);
 #else
   (void)nbytes;
 #endif
@@ -652,8 +632,7 @@ static void free_large(void *p, size_t nbytes) {
   size_t mapsize = h->mapsize;
   int err = unmap(h, mapsize);
   if (err) {
-    fprintf(stderr, "gcscope: arena: munmap(%p, %zu): %s; leaked\n", (void *)h, mapsize,
-            strerror(err));
+    gcs_error("arena: munmap(%p, %zu): %s; leaked", (void *)h, mapsize, strerror(err));
     return;
   }
   gcs_arena_counters.bytes_mapped -= mapsize;
@@ -756,7 +735,7 @@ void *gcs_arena_alloc_slow(size_t nbytes) {
     if (GCS_LIKELY(pool != head)) {
       pool->ref.count++;
       block *bp = pool->freeblock;
-      ASSERT_INTERNAL(bp != NULL);
+      GCS_ASSERT_INTERNAL(bp != NULL);
       if (GCS_UNLIKELY((pool->freeblock = load_link(bp)) == NULL))
         pymalloc_pool_extend(pool, size);
       return handed_out(bp, size);
@@ -773,7 +752,7 @@ GCS_NOINLINE static void pool_emptied(poolp pool) {
 }
 
 void gcs_arena_retire_slow(gcs_pool_header_t *pool) {
-  ASSERT_INTERNAL(pool->ref.count == 0 && pool->freeblock != NULL);
+  GCS_ASSERT_INTERNAL(pool->ref.count == 0 && pool->freeblock != NULL);
   pool_emptied(pool);
 }
 
@@ -790,7 +769,7 @@ void gcs_arena_free_slow(void *p, size_t nbytes) {
 #if GCS_DEBUG >= 2
     if (((uintptr_t)p & (GCS_ARENA_ALIGNMENT - 1)) != 0 || pool->szidx != size ||
         pool->ref.count == 0 || pool->arenaindex >= maxarenas)
-      corrupt("gcs_arena_free(%p, %zu): not a live block of that size (pool class %u, count %u)",
+      gcs_corrupt("arena: gcs_arena_free(%p, %zu): not a live block of that size (pool class %u, count %u)",
               p, nbytes, pool->szidx, pool->ref.count);
     memset((block *)p + sizeof(block *), DEADBYTE, INDEX2SIZE(size) - sizeof(block *));
 #endif
@@ -839,7 +818,7 @@ const gcs_arena_stats_t *gcs_arena_stats(void) { return &gcs_arena_counters; }
 ** gcs_arena_check
 ** ------------------------------------------------------------------------------------ */
 
-#define FAIL(...) (fprintf(stderr, "gcs_arena_check: " __VA_ARGS__), fputc('\n', stderr), ++bad)
+#define FAIL(...) (gcs_error("gcs_arena_check: " __VA_ARGS__), ++bad)
 
 /* The arena object holding pool, or NULL. */
 static struct arena_object *arena_of(poolp pool) {

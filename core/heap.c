@@ -1,62 +1,31 @@
 /*
-** heap.c — the heap: opening and closing it, allocation, freeing, the RC cascade, explicit
-** collection, verification.
+** heap.c — the heap's objects: allocation, freeing, the shadow stack's memory, explicit
+** collection, verification. Reference counting is rc.c's (it frees through gcs_free_);
+** opening and closing the heap is lifecycle.c's (it calls gcs_heap_memory_open/_close).
 **
 ** Invariants:
 **   live_objects == objects_allocated - objects_freed        (and the same for bytes)
 **   roots_base <= roots_top <= roots_limit; every root below roots_top is NULL or live
-**   rc_pending is non-NULL only inside gcs_rc_release_ (a cascade never outlives its call)
 **   no collection starts while `collecting` (an allocation inside a collection cannot
 **   start another)
-**
-** The RC cascade frees without recursion: a dead container is pushed on `rc_pending`,
-** linked through its own count word (dead, so free to reuse); the loop pops one, releases
-** its slots — pushing any child whose count reaches zero — and frees it. The stack is the
-** garbage itself, so dropping a 10-million-node list takes no memory and no C stack.
 **
 ** Build macros: GCS_DEBUG (>= 2: the live-object registry behind gcs_heap_walk, fill
 ** patterns in system-allocator mode; >= 3: verify around every collection), GCS_STRESS (a
 ** full collection at every allocation and safepoint).
 */
-#include "core/internal.h"
+#include "core/heap.h"
+#include "core/arena.h"
+#include "core/error.h"
+#include "core/liveset.h"
+#include "core/options.h"
 
 #include <errno.h>
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 gcs_heap_t gcs_heap;
-
-/* ------------------------------------------------------------------------------------ */
-/* Messages                                                                              */
-/* ------------------------------------------------------------------------------------ */
-
-void gcs_error(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("gcscope: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-}
-
-void gcs_fatal(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("gcscope: fatal: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-  exit(70); /* EX_SOFTWARE */
-}
-
-void gcs_assert_fail(const char *expr, const char *file, int line) {
-  fprintf(stderr, "gcscope: %s:%d: assertion failed: %s\n", file, line, expr);
-  abort();
-}
 
 /* ------------------------------------------------------------------------------------ */
 /* Memory: the arena or the system allocator                                             */
@@ -156,63 +125,7 @@ void gcs_free_(gcs_obj *o) {
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* The reference-counting cascade                                                        */
-/* ------------------------------------------------------------------------------------ */
-
-static inline void rc_push(gcs_obj *o) {
-  GCS_REFCNT(o) = (intptr_t)gcs_heap.rc_pending;
-  gcs_heap.rc_pending = o;
-}
-
-static inline void rc_free_now(gcs_obj *o) {
-  if (gcs_heap.ops->freeing) gcs_heap.ops->freeing(o);
-  gcs_free_(o);
-}
-
-/* Contract: o's count has just reached zero. On return o and everything only it held are
-** freed — unless a cascade is already running further up the stack (a freeing hook that
-** releases more), in which case o is queued for that cascade. */
-void gcs_rc_release_(gcs_obj *o) {
-  if (o->kind == GCS_ATOM && !gcs_heap.rc_draining) {
-    rc_free_now(o);
-    return;
-  }
-  rc_push(o);
-  if (gcs_heap.rc_draining) return;
-  gcs_heap.rc_draining = true;
-  uint64_t freed = 0;
-  bool timed = false;            /* past the cut-off, and not inside a collection's pause */
-  gcs_pause_token_t pause = {0, 0};
-  while ((o = gcs_heap.rc_pending) != NULL) {
-    gcs_heap.rc_pending = (gcs_obj *)GCS_REFCNT(o);
-    GCS_REFCNT(o) = 0;
-    if (gcs_heap.ops->freeing) gcs_heap.ops->freeing(o);
-    for (uint32_t i = 0; i < o->nslots; i++) {
-      gcs_obj *c = o->slots[i];
-      if (c == NULL) continue;
-      GCS_ASSERT_INTERNAL(GCS_REFCNT(c) > 0);
-      if (--GCS_REFCNT(c) != 0) continue;
-      if (c->kind == GCS_ATOM) {
-        rc_free_now(c);
-        freed++;
-      } else {
-        rc_push(c);
-      }
-    }
-    gcs_free_(o);
-    if (++freed >= GCS_CASCADE_CUTOFF && !timed && !gcs_heap.collecting) {
-      timed = true;
-      pause = gcs_pause_begin();
-    }
-  }
-  gcs_heap.rc_draining = false;
-  if (freed > 1) gcs_heap.stats.rc_cascades++;
-  /* Inside a collection the cascade is part of the collection's own pause. */
-  if (timed) gcs_pause_end(pause, GCS_PAUSE_CASCADE, -1, freed, freed);
-}
-
-/* ------------------------------------------------------------------------------------ */
-/* Roots                                                                                 */
+/* The shadow stack's memory, and the heap's as a whole                                  */
 /* ------------------------------------------------------------------------------------ */
 
 void gcs_roots_overflow_(void) {
@@ -236,19 +149,8 @@ static void roots_close(void) {
   gcs_heap.roots_base = gcs_heap.roots_top = gcs_heap.roots_limit = NULL;
 }
 
-/* ------------------------------------------------------------------------------------ */
-/* Open, close, collect                                                                  */
-/* ------------------------------------------------------------------------------------ */
-
-int gcs_heap_open(const gcs_collector_ops *c, const gcs_options_t *opts, char *err,
-                  size_t errlen) {
+int gcs_heap_memory_open(char *err, size_t errlen) {
   int rc;
-  if (gcs_heap.ops != NULL) {
-    snprintf(err, errlen, "a heap is already open (collector %s)", gcs_heap.ops->name);
-    return EBUSY;
-  }
-  if ((rc = gcs_options_resolve(c, opts, err, errlen)) != 0) return rc;
-  memset(&gcs_heap, 0, sizeof gcs_heap);
   gcs_heap.allocator = (int)gcs_knob("allocator");
   if (gcs_heap.allocator == GCS_ALLOC_ARENA) {
     gcs_arena_config_t cfg = {(int)gcs_knob("release"), gcs_knob("purge_delay_ms")};
@@ -262,21 +164,9 @@ int gcs_heap_open(const gcs_collector_ops *c, const gcs_options_t *opts, char *e
     if (gcs_heap.allocator == GCS_ALLOC_ARENA) gcs_arena_fini();
     return rc;
   }
-  gcs_pause_reset(gcs_knob("pause_log") != 0);
 #if GCS_DEBUG >= 2
   gcs_liveset_open();
 #endif
-  gcs_heap.ops = c;
-  gcs_heap.barrier = c->barrier;
-  gcs_heap.prefix[GCS_CONTAINER] = c->prefix_container;
-  gcs_heap.prefix[GCS_ATOM] = c->prefix_atom;
-  if (c->init && (rc = c->init()) != 0) {
-    snprintf(err, errlen, "collector %s failed to start: %s", c->name, strerror(rc));
-    gcs_heap.ops = NULL;
-    roots_close();
-    if (gcs_heap.allocator == GCS_ALLOC_ARENA) gcs_arena_fini();
-    return rc;
-  }
   return 0;
 }
 
@@ -287,15 +177,7 @@ static void free_leaked(gcs_obj *o, void *arg) {
 }
 #endif
 
-void gcs_heap_close(gcs_teardown_t *out) {
-  GCS_ASSERT(gcs_heap.ops != NULL);
-  gcs_frame_pop(gcs_heap.roots_base);
-  gcs_heap_collect(-1);
-  if (out) {
-    out->leaked_objects = gcs_heap.live_objects;
-    out->leaked_bytes = gcs_heap.live_bytes;
-  }
-  if (gcs_heap.ops->fini) gcs_heap.ops->fini();
+void gcs_heap_memory_close(void) {
 #if GCS_DEBUG >= 2
   /* The system allocator cannot drop everything at once: free what leaked, one by one. */
   if (gcs_heap.allocator == GCS_ALLOC_SYSTEM) gcs_liveset_walk(free_leaked, NULL);
@@ -303,8 +185,11 @@ void gcs_heap_close(gcs_teardown_t *out) {
 #endif
   if (gcs_heap.allocator == GCS_ALLOC_ARENA) gcs_arena_fini();
   roots_close();
-  gcs_heap.ops = NULL; /* the options stay readable (gcs_knob) until the next open */
 }
+
+/* ------------------------------------------------------------------------------------ */
+/* Collection                                                                            */
+/* ------------------------------------------------------------------------------------ */
 
 uint64_t gcs_heap_collect(int generation) {
   const gcs_collector_ops *ops = gcs_heap.ops;
@@ -395,45 +280,6 @@ int gcs_heap_verify(void) {
 
 void gcs_heap_verify_at(const char *where) {
   if (gcs_heap_verify() != 0) gcs_fatal("heap verification failed %s (collector %s)", where, gcs_heap.ops->name);
-}
-
-#if GCS_DEBUG >= 2
-/* Subtracts every reference a slot or a root holds from its target's count, as CPython's
-** subtract_refs does; then every count must be zero, and adding back restores it. */
-static void adjust_children(gcs_obj *o, void *arg) {
-  intptr_t delta = *(const intptr_t *)arg;
-  for (uint32_t i = 0; i < o->nslots; i++)
-    if (o->slots[i]) GCS_REFCNT(o->slots[i]) += delta;
-}
-
-static void adjust_roots(intptr_t delta) {
-  for (gcs_obj **r = gcs_heap.roots_base; r < gcs_heap.roots_top; r++)
-    if (*r) GCS_REFCNT(*r) += delta;
-}
-
-static void check_zero(gcs_obj *o, void *arg) {
-  int *bad = arg;
-  if (GCS_REFCNT(o) != 0) {
-    gcs_error("verify %s: %p (%s, %u slots) has count %" PRIdPTR " more than its referrers",
-              gcs_heap.ops->name, (void *)o, o->kind == GCS_ATOM ? "atom" : "container", o->nslots,
-              GCS_REFCNT(o));
-    *bad = 1;
-  }
-}
-#endif
-
-int gcs_rc_verify_counts(void) {
-  int bad = 0;
-#if GCS_DEBUG >= 2
-  intptr_t minus = -1, plus = 1;
-  if (gcs_heap.rc_draining) return 0; /* the counts of queued objects hold links */
-  gcs_heap_walk(adjust_children, &minus);
-  adjust_roots(-1);
-  gcs_heap_walk(check_zero, &bad);
-  adjust_roots(1);
-  gcs_heap_walk(adjust_children, &plus);
-#endif
-  return bad;
 }
 
 int gcs_heap_walk(void (*visit)(gcs_obj *o, void *arg), void *arg) {

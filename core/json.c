@@ -3,7 +3,8 @@
 ** Invariants: depth counts the open objects/arrays; first[d] is true until the first member
 ** at depth d is written; closer[d] is the bracket that ends the value open at depth d.
 */
-#include "core/internal.h"
+#include "core/json.h"
+#include "core/error.h"
 
 #include <math.h>
 
@@ -26,11 +27,11 @@ static void write_string(FILE *f, const char *s) {
 
 /* Separator, indentation and key before a value. Pretty output keeps the numbers of an
 ** array on one line: [0, 3, 5]. */
-static void member_(gcs_json_t *j, const char *key, bool scalar) {
+static void begin_member(gcs_json_t *j, const char *key, bool scalar) {
   if (j->depth > 0) {
-    bool inline_ = !j->pretty || (scalar && j->closer[j->depth] == ']');
+    bool same_line = !j->pretty || (scalar && j->closer[j->depth] == ']');
     if (!j->first[j->depth]) fputc(',', j->f);
-    if (!inline_) fprintf(j->f, "\n%*s", 2 * j->depth, "");
+    if (!same_line) fprintf(j->f, "\n%*s", 2 * j->depth, "");
     else if (!j->first[j->depth]) fputc(' ', j->f);
   }
   j->first[j->depth] = false;
@@ -40,10 +41,10 @@ static void member_(gcs_json_t *j, const char *key, bool scalar) {
   }
 }
 
-static void member(gcs_json_t *j, const char *key) { member_(j, key, true); }
+static void member(gcs_json_t *j, const char *key) { begin_member(j, key, true); }
 
 static void open_value(gcs_json_t *j, const char *key, char opener, char closer) {
-  member_(j, key, false);
+  begin_member(j, key, false);
   fputc(opener, j->f);
   if (j->depth + 1 >= (int)(sizeof j->first / sizeof j->first[0])) gcs_fatal("JSON nested too deep");
   j->depth++;

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <sys/mman.h>
 
-gcs_objtable_chunk gcs_objtable_full_ = {NULL, GCS_OBJTABLE_CAP, 0};
+gcs_objtable_chunk gcs_objtable_full = {NULL, GCS_OBJTABLE_CAP, 0};
 
 static gcs_objtable_chunk *chunk_new(const gcs_objtable_pool *p) {
   void *m = mmap(NULL, GCS_OBJTABLE_CHUNK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -42,7 +42,7 @@ void gcs_objtable_pool_init(gcs_objtable_pool *p, const char *owner) {
 
 void gcs_objtable_init(gcs_objtable *t) {
   t->head = NULL;
-  t->tail = &gcs_objtable_full_;
+  t->tail = &gcs_objtable_full;
 }
 
 GCS_NOINLINE void gcs_objtable_grow_(gcs_objtable *t, gcs_objtable_pool *p, gcs_obj *o) {
@@ -97,7 +97,7 @@ int gcs_objtable_verify(const gcs_objtable_pool *p, const gcs_objtable *const *t
   for (int k = 0; k < ntables; k++) {
     const gcs_objtable *t = tables[k];
     if (t->head == NULL) {
-      if (t->tail != &gcs_objtable_full_) {
+      if (t->tail != &gcs_objtable_full) {
         gcs_error("%s: empty object table with tail %p", who, (void *)t->tail);
         return 1;
       }

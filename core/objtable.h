@@ -13,13 +13,13 @@
 **           sweep emptied, kept for the tables to grow back into instead of mapping and
 **           faulting in new ones every collection
 **
-** An empty table has head == NULL and tail == &gcs_objtable_full_, a chunk that is always full
+** An empty table has head == NULL and tail == &gcs_objtable_full, a chunk that is always full
 ** and never written (Lua's `dummynode` in ltable.c): so the append's one test, "is the tail
 ** chunk full?", also catches the empty table, and the fast path is three loads and two stores.
 **
 ** Invariants (checked by gcs_objtable_verify):
 **   every chunk c of a table: c->n <= GCS_OBJTABLE_CAP; c->next == NULL iff c == tail
-**   empty table: head == NULL and tail == &gcs_objtable_full_
+**   empty table: head == NULL and tail == &gcs_objtable_full
 **   pool.nchunks == chunks in the collector's tables; pool.nspare == chunks on pool.spare
 **
 ** Build macros: none.
@@ -27,8 +27,10 @@
 #ifndef GCS_OBJTABLE_H
 #define GCS_OBJTABLE_H
 
-#include "core/gcs.h"
+#include "core/error.h"
+#include "core/object.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define GCS_OBJTABLE_CHUNK_BYTES (64 * 1024)
@@ -44,7 +46,7 @@ typedef struct gcs_objtable_chunk {
 
 typedef struct gcs_objtable {
   gcs_objtable_chunk *head;  /* NULL when empty */
-  gcs_objtable_chunk *tail;  /* appends go here; &gcs_objtable_full_ when empty, never NULL */
+  gcs_objtable_chunk *tail;  /* appends go here; &gcs_objtable_full when empty, never NULL */
 } gcs_objtable;
 
 typedef struct gcs_objtable_pool {
@@ -55,7 +57,7 @@ typedef struct gcs_objtable_pool {
 } gcs_objtable_pool;
 
 /* The tail of every empty table: n == GCS_OBJTABLE_CAP, no entries, never written. */
-extern gcs_objtable_chunk gcs_objtable_full_;
+extern gcs_objtable_chunk gcs_objtable_full;
 
 /* Leaves p with no chunks and no spares; it holds none before (init, or after pool_free). */
 void gcs_objtable_pool_init(gcs_objtable_pool *p, const char *owner);

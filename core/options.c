@@ -7,9 +7,13 @@
 ** k of table t (the user's, else the default) and lies within [min, max]. A knob name is
 ** unique across the tables (checked when they are resolved).
 **
-** Values are decimal integers, or for a knob with `choices` one of its names (or the index).
+** Values are decimal integers, or for a knob with `choices` one of its names (or the index:
+** a boolean knob's choices are gcs_knob_off_on, so off/on and 0/1 both set it).
 */
-#include "core/internal.h"
+#include "core/options.h"
+#include "core/arena.h"
+#include "core/error.h"
+#include "core/json.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -17,6 +21,7 @@
 
 static const char *const allocator_names[] = {"arena", "system", NULL};
 static const char *const release_names[] = {"arena", "pool", "none", NULL};
+const char *const gcs_knob_off_on[] = {"off", "on", NULL};
 
 const gcs_knob_t gcs_core_knobs[] = {
   {"allocator", GCS_ALLOC_ARENA, 0, 1, allocator_names,
@@ -26,7 +31,7 @@ const gcs_knob_t gcs_core_knobs[] = {
   {"purge_delay_ms", GCS_ARENA_PURGE_DELAY_MS_DEFAULT, 0, 60000, NULL,
    "release=pool: how long a pool stays empty before it is madvise'd away"},
   {"roots_max", 1 << 20, 16, (int64_t)1 << 30, NULL, "shadow-stack capacity, in roots"},
-  {"pause_log", 1, 0, 1, NULL, "log every pause (0: off, to measure what the logging costs)"},
+  {"pause_log", 1, 0, 1, gcs_knob_off_on, "log every pause (off: to measure what the logging costs)"},
   {NULL, 0, 0, 0, NULL, NULL},
 };
 

@@ -1,10 +1,13 @@
 /*
 ** rss.c — what the process holds: RSS from /proc/self/statm, and the smaps_rollup breakdown
 ** (LazyFree apart: pages a MADV_FREE allocator has given back but the kernel has not yet
-** taken still count in RSS). Plain reads (open, read, close): no allocation, so a reading
-** does not disturb the allocator it measures.
+** taken still count in RSS). gcs_rss_bytes, which the sampler thread calls, is plain reads
+** (open, read, close) into a stack buffer: no allocation, so it does not disturb the
+** allocator it measures. gcs_smaps_read goes through stdio: fopen and the first read malloc
+** a FILE and its buffer, fclose frees both — at the cell's marks only, and outside the heap
+** under allocator=arena.
 */
-#include "core/internal.h"
+#include "core/rss.h"
 
 #include <errno.h>
 #include <fcntl.h>

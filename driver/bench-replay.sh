@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# bench-replay.sh — the interim `make bench` until the driver (issue 5) exists: replays the
-# bundled traces under every collector and prints a table of what each found and leaked.
+# bench-replay.sh — `make bench-replay`: replays the bundled traces (traces/*.trace) under every
+# collector and prints a table of what each allocated, freed, leaked and found at each `collect`.
+# A correctness table, not timed: `make bench` (driver/bench.sh) is the measured matrix.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=build/gcscope

@@ -11,6 +11,7 @@
 ** first, and a nested pause is not counted again in the percentiles.
 */
 #include "measure/measure.h"
+#include "core/median.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +20,6 @@ static int by_start(const void *a, const void *b) {
   const gcs_pause_t *x = a, *y = b;
   if (x->start_ns != y->start_ns) return x->start_ns < y->start_ns ? -1 : 1;
   return x->end_ns > y->end_ns ? -1 : x->end_ns < y->end_ns; /* the enclosing one first */
-}
-
-static int u64cmp(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return x < y ? -1 : x > y;
 }
 
 /* Nearest-rank percentile of sorted v[0..n). */
@@ -62,7 +58,7 @@ size_t gcs_pauses_merge(const gcs_pause_t *log, size_t n, gcs_interval_t *out,
       out[m++] = (gcs_interval_t){s, e};
     }
   }
-  qsort(dur, top, sizeof *dur, u64cmp);
+  qsort(dur, top, sizeof *dur, gcs_median_cmp);
   sum->count = top;
   sum->p50 = percentile(dur, top, 0.50);
   sum->p90 = percentile(dur, top, 0.90);

@@ -1,5 +1,5 @@
 /*
-** memory.c — a sampler thread that records RSS (core/rss.c) over the run.
+** sampler.c — a sampler thread that records RSS (core/rss.c) over the run.
 **
 ** The sampler writes into its own anonymous mapping, so sampling allocates nothing from the
 ** allocator under measurement; it reads statm (one open/read/close, a few microseconds) every
@@ -20,20 +20,20 @@
 
 #define MAX_SAMPLES (1u << 20)   /* 16 MiB of virtual space; ~87 minutes at 5 ms */
 
-static gcs_rss_sample_t *samples_;    /* the mapping */
-static atomic_size_t nsamples_;       /* written by the sampler only */
-static atomic_bool stop_;             /* set by gcs_sampler_stop */
-static unsigned period_ms_;           /* between samples */
-static pthread_t thread_;             /* the sampler */
+static gcs_rss_sample_t *samples;   /* the mapping */
+static atomic_size_t nsamples;      /* written by the sampler only */
+static atomic_bool stopping;        /* set by gcs_sampler_stop */
+static unsigned interval_ms;        /* between samples */
+static pthread_t sampler_thread;    /* the sampler */
 
 static void *sampler(void *arg) {
   (void)arg;
-  struct timespec ts = {period_ms_ / 1000, (long)(period_ms_ % 1000) * 1000000L};
-  while (!atomic_load(&stop_)) {
-    size_t i = atomic_load(&nsamples_);
+  struct timespec ts = {interval_ms / 1000, (long)(interval_ms % 1000) * 1000000L};
+  while (!atomic_load(&stopping)) {
+    size_t i = atomic_load(&nsamples);
     if (i < MAX_SAMPLES) {
-      samples_[i] = (gcs_rss_sample_t){gcs_now_ns(), gcs_rss_bytes()};
-      atomic_store(&nsamples_, i + 1);
+      samples[i] = (gcs_rss_sample_t){gcs_now_ns(), gcs_rss_bytes()};
+      atomic_store(&nsamples, i + 1);
     }
     nanosleep(&ts, NULL);
   }
@@ -41,21 +41,21 @@ static void *sampler(void *arg) {
 }
 
 int gcs_sampler_start(unsigned period_ms) {
-  if (samples_ == NULL) {
-    void *p = mmap(NULL, MAX_SAMPLES * sizeof *samples_, PROT_READ | PROT_WRITE,
+  if (samples == NULL) {
+    void *p = mmap(NULL, MAX_SAMPLES * sizeof *samples, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) return errno;
-    samples_ = p;
+    samples = p;
   }
-  atomic_store(&nsamples_, 0);
-  atomic_store(&stop_, false);
-  period_ms_ = period_ms ? period_ms : 1;
-  return pthread_create(&thread_, NULL, sampler, NULL);
+  atomic_store(&nsamples, 0);
+  atomic_store(&stopping, false);
+  interval_ms = period_ms ? period_ms : 1;
+  return pthread_create(&sampler_thread, NULL, sampler, NULL);
 }
 
 const gcs_rss_sample_t *gcs_sampler_stop(size_t *n) {
-  atomic_store(&stop_, true);
-  pthread_join(thread_, NULL);
-  *n = atomic_load(&nsamples_);
-  return samples_;
+  atomic_store(&stopping, true);
+  pthread_join(sampler_thread, NULL);
+  *n = atomic_load(&nsamples);
+  return samples;
 }

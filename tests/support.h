@@ -7,18 +7,13 @@
 
 #include "core/internal.h"
 #include "collectors/collectors.h"
+#include "core/rng.h"
 
 #include <stdint.h>
 #include <stdio.h>
 
-/* splitmix64: a seed replays a failure exactly. */
-static inline uint64_t ts_next(uint64_t *s) {
-  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-static inline uint64_t ts_below(uint64_t *s, uint64_t n) { return ts_next(s) % n; }
+/* A random value below n (core/rng.h's splitmix64: a seed replays a failure exactly). */
+static inline uint64_t ts_below(uint64_t *s, uint64_t n) { return gcs_rng_next(s) % n; }
 
 /* Opens the heap with collector `name` and the given "knob=value" strings (NULL-ended), or
 ** fails the test with the heap's message. */

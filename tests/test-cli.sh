@@ -46,7 +46,7 @@ for bin in build/gcscope build/debug/gcscope build/stress/gcscope; do
   [ -z "$out" ] && ok || bad "half a result on stdout: $out"
 done
 
-# The DESIGN.md fields, checked with the standard library's json module.
+# replay --json's fields (docs/trace-format.md), checked with the standard library's json module.
 bin=build/gcscope
 for c in none rc; do
   out=$($bin replay --collector $c --json traces/small.trace 2>&1)
@@ -70,7 +70,7 @@ else:
 ' $c; then ok; else bad "replay --json under $c: $out"; fi
 done
 
-# gcscope run --json: every field of the output contract (issue 5), for every collector ×
+# gcscope run --json: every field of the output contract, for every collector ×
 # workload at the workload's small size, and a clean error for a bad flag.
 collectors=$($bin list | awk '/^collectors:/{on=1; next} /^[a-z]/{on=0} on{print $1}')
 workloads=$($bin list | awk '/^workloads:/{on=1; next} /^[a-z]/{on=0} on{print $1}')

@@ -556,7 +556,7 @@ Test(arena, randomized_stress, .timeout = 300) {
         s->p = gcs_arena_alloc(s->n);
         cr_assert_not_null(s->p);
         cr_assert_eq((uintptr_t)s->p % 16, 0);
-        s->tag = ts_next(&rng);
+        s->tag = gcs_rng_next(&rng);
         fill(s->p, s->n, s->tag);
         in_use += counted(s->n);
       }

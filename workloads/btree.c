@@ -305,7 +305,7 @@ static int delete_key(gcs_obj *self, uint32_t key) {
 
 /* ---- the benchmark ------------------------------------------------------------------------ */
 
-static double unit_double(uint64_t *s) { return (double)(gcs_wl_random(s) >> 11) * 0x1p-53; }
+static double unit_double(uint64_t *s) { return (double)(gcs_rng_next(s) >> 11) * 0x1p-53; }
 
 static gcs_obj *new_int(uint32_t v) { /* floating */
   gcs_obj *a = gcs_new_atom(8);
@@ -342,13 +342,13 @@ static void make_records(gcs_obj **recs, gcs_obj **consts, uint32_t n, uint64_t 
     if (clen) {
       gcs_store(r, RC_, gcs_new_atom(clen));
       unsigned char *c = gcs_obj_payload(gcs_load(r, RC_));
-      for (uint32_t k = 0; k < clen; k++) c[k] = (unsigned char)gcs_wl_random(&rnd);
+      for (uint32_t k = 0; k < clen; k++) c[k] = (unsigned char)gcs_rng_next(&rnd);
     }
     d[id] = unit_double(&rnd);
     gcs_store(r, RD, gcs_new_atom(sizeof(double)));
     memcpy(gcs_obj_payload(gcs_load(r, RD)), &d[id], sizeof(double));
-    gcs_store(r, RE, gcs_load(*consts, (uint32_t)(gcs_wl_random(&rnd) % NINTERNED)));
-    uint64_t f = gcs_wl_random(&rnd) % 3;
+    gcs_store(r, RE, gcs_load(*consts, (uint32_t)(gcs_rng_next(&rnd) % NINTERNED)));
+    uint64_t f = gcs_rng_next(&rnd) % 3;
     if (f) gcs_store(r, RF, gcs_load(*consts, f == 1 ? TRUE_ATOM : FALSE_ATOM));
     gcs_safepoint();
   }
@@ -402,11 +402,6 @@ static void walk_inorder(walk_t *w, const gcs_obj *n) {
   walk_inorder(w, list_get(nodes, list_len(nodes) - 1));
 }
 
-static int cmp_u64(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return (x > y) - (x < y);
-}
-
 static int run_btree(gcs_wl_ctx *ctx) {
   const uint32_t n = (uint32_t)gcs_knob("records");
   const uint32_t remake = (uint32_t)((uint64_t)n * (uint64_t)gcs_knob("recreate_pct") / 100);
@@ -427,7 +422,7 @@ static int run_btree(gcs_wl_ctx *ctx) {
     uint64_t rnd = ctx->seed ^ 0x5eedb7ee; /* random.seed(RANDOM_SEED) */
     for (uint32_t i = 0; i < n; i++) perm[i] = i;
     for (uint32_t i = n - 1; i > 0; i--) { /* random.shuffle(ids) */
-      uint32_t j = (uint32_t)(gcs_wl_random(&rnd) % (i + 1));
+      uint32_t j = (uint32_t)(gcs_rng_next(&rnd) % (i + 1));
       uint32_t t = perm[i];
       perm[i] = perm[j];
       perm[j] = t;
@@ -470,7 +465,7 @@ static int run_btree(gcs_wl_ctx *ctx) {
     double got = 0, want = 0;
     rnd = ctx->seed ^ 0x100c0b; /* random.Random(RANDOM_SEED) */
     for (uint32_t i = 0; i < num_lookup; i++) {
-      uint32_t id = (uint32_t)(gcs_wl_random(&rnd) % ((uint64_t)n + 1)); /* randint(0, N) */
+      uint32_t id = (uint32_t)(gcs_rng_next(&rnd) % ((uint64_t)n + 1)); /* randint(0, N) */
       gcs_obj *item = search(gcs_load(r[2], 0), id);
       GCS_WL_CHECK((item != NULL) == (id < n), "lookup of %u: %s", id, item ? "found" : "missing");
       if (item) got += record_d(item);
@@ -480,8 +475,7 @@ static int run_btree(gcs_wl_ctx *ctx) {
     gcs_root_set(&r[2], NULL);
   }
 
-  qsort(times, rounds, sizeof *times, cmp_u64);
-  gcs_wl_figure(ctx, "collect_ns_median", (double)times[rounds / 2]);
+  gcs_wl_figure(ctx, "collect_ns_median", (double)gcs_median_u64(times, rounds));
   free(times);
   free(perm);
   free(d);

@@ -2,7 +2,7 @@
 ** churn.c — a web service's shape: a high rate of short-lived cyclic garbage (requests whose
 ** parts point back to them) beside a long-lived heap that keeps growing (sessions retained).
 **
-** Not a port: the pattern (issue 5) under which CPython 3.14's incremental collector was seen
+** Not a port: the pattern under which CPython 3.14's incremental collector was seen
 ** holding far more memory than 3.13's generational one — many young cycles per second while
 ** the old generation grows. Each request is
 **     req        container 4: headers, body, response, NULL (tag = request number)
@@ -42,12 +42,12 @@ enum { RESP_REQ = 0, RESP_BODY, RESP_STATUS, RESP_SLOTS };
 enum { SESS_ID = 0, SESS_RESPONSE, SESS_NEXT, SESS_SLOTS };
 
 static uint32_t rand_between(uint64_t *s, uint32_t lo, uint32_t hi) {
-  return lo + (uint32_t)(gcs_wl_random(s) % (hi - lo + 1));
+  return lo + (uint32_t)(gcs_rng_next(s) % (hi - lo + 1));
 }
 
 static void fill(gcs_obj *atom, uint64_t *s) {
   unsigned char *p = gcs_obj_payload(atom);
-  uint64_t x = gcs_wl_random(s);
+  uint64_t x = gcs_rng_next(s);
   for (uint32_t i = 0; i < atom->payload; i++) p[i] = (unsigned char)(x >> (8 * (i % 8)));
 }
 
@@ -116,7 +116,7 @@ static int run_churn(gcs_wl_ctx *ctx) {
       GCS_WL_CHECK(request_ok(*slot, id - inflight), "request %u was damaged", id - inflight);
     }
     new_request(slot, id, &rnd); /* the old request becomes garbage */
-    if (gcs_wl_random(&rnd) % 1000 < retain) {
+    if (gcs_rng_next(&rnd) % 1000 < retain) {
       gcs_obj *s = gcs_new(SESS_SLOTS, 0);
       s->tag = id;
       gcs_store(s, SESS_NEXT, sessions[0]);

@@ -2,7 +2,7 @@
 ** fragment.c — the memory-return story: most of a heap of small objects dies, scattered or in
 ** runs; how much of the freed memory leaves RSS?
 **
-** Not a port; it reproduces the measurement behind issue 5's figures for CPython's pymalloc
+** Not a port; it reproduces a measurement of CPython's pymalloc that prompted it
 ** (2M objects, 90% freed: 0% returned one by one, 0% in runs of 100, 23% in runs of 1,000 —
 ** one live object pins its 1 MiB arena):
 **     `objects` two-slot containers, allocated in order as a chain (slot 0 -> the next; tag =
@@ -56,7 +56,7 @@ typedef struct selection {
 } selection_t;
 
 static bool next_dies(selection_t *s) {
-  bool dies = gcs_wl_random(&s->rnd) % s->left < s->want;
+  bool dies = gcs_rng_next(&s->rnd) % s->left < s->want;
   s->left--;
   if (dies) s->want--;
   return dies;

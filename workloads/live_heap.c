@@ -44,11 +44,6 @@ static const gcs_knob_t live_heap_knobs[] = {
 
 #define CHURN_RING 16 /* a churn object dies this many allocations after its birth */
 
-static int cmp_u64(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return (x > y) - (x < y);
-}
-
 /* Walks the shape from root: 0, or 1 after a failed check. */
 static int check_shape(gcs_obj *root, uint32_t n, int shape) {
   if (shape == CHAIN) {
@@ -97,7 +92,7 @@ static int run_live_heap(gcs_wl_ctx *ctx) {
   if (shape == SHUFFLED_TREE) {
     uint64_t rnd = ctx->seed;
     for (uint32_t i = n - 1; i > 0; i--) {
-      uint32_t j = (uint32_t)(gcs_wl_random(&rnd) % (i + 1));
+      uint32_t j = (uint32_t)(gcs_rng_next(&rnd) % (i + 1));
       uint32_t t = order[i];
       order[i] = order[j];
       order[j] = t;
@@ -143,10 +138,7 @@ static int run_live_heap(gcs_wl_ctx *ctx) {
     GCS_WL_CHECK(found == 0, "collection %llu of a live heap found %llu unreachable",
                  (unsigned long long)i, (unsigned long long)found);
   }
-  if (collections) {
-    qsort(times, collections, sizeof *times, cmp_u64);
-    gcs_wl_figure(ctx, "ns_per_object", (double)times[collections / 2] / n);
-  }
+  if (collections) gcs_wl_figure(ctx, "ns_per_object", (double)gcs_median_u64(times, collections) / n);
   free(times);
 
   if (check_shape(r[0], n, shape)) return 1;

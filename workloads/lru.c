@@ -102,7 +102,7 @@ static int run_lru(gcs_wl_ctx *ctx) {
   uint32_t count = 0;
   bool marked = false;
   for (uint64_t op = 0; op < lookups; op++) {
-    uint32_t k = (uint32_t)(gcs_wl_random(&rnd) % keys);
+    uint32_t k = (uint32_t)(gcs_rng_next(&rnd) % keys);
     gcs_obj *e = find(buckets, k, mask);
     GCS_WL_CHECK((e != NULL) == (stamp[k] != 0), "op %llu: key %u %s the cache, the model says %s",
                  (unsigned long long)op, k, e ? "in" : "not in", stamp[k] ? "in" : "not in");

@@ -45,11 +45,6 @@ static bool frees_cycles(void) {
   return gcs_heap.live_objects + 2 <= live;
 }
 
-static int cmp_u64(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return (x > y) - (x < y);
-}
-
 static int run_rings(gcs_wl_ctx *ctx) {
   const uint64_t rounds = (uint64_t)gcs_knob("rounds");
   const uint32_t nrings = (uint32_t)gcs_knob("rings");
@@ -105,8 +100,7 @@ static int run_rings(gcs_wl_ctx *ctx) {
     }
   }
 
-  qsort(times, rounds, sizeof *times, cmp_u64);
-  gcs_wl_figure(ctx, "collect_ns_median", (double)times[rounds / 2]);
+  gcs_wl_figure(ctx, "collect_ns_median", (double)gcs_median_u64(times, rounds));
   free(times);
   gcs_frame_pop(r);
   return 0;

@@ -1,5 +1,5 @@
 /*
-** trace.c — parse and replay a trace (DESIGN.md "Trace format").
+** trace.c — parse and replay a trace (the format: docs/trace-format.md).
 **
 **   new ID NSLOTS     atom ID BYTES     set ID SLOT ID2|-     load ID SRC SLOT
 **   drop ID           collect [GEN]     # comment
@@ -413,7 +413,7 @@ static const char *const trace_small[] = {NULL};
 
 const gcs_workload_t gcs_workload_trace = {
   .name = "trace",
-  .summary = "replay a trace file (--trace FILE; format in DESIGN.md)",
+  .summary = "replay a trace file (--trace FILE; format in docs/trace-format.md)",
   .knobs = NULL,
   .small = trace_small,
   .run = run_trace,

@@ -1,5 +1,5 @@
 /*
-** trace.h — the trace format (DESIGN.md "Trace format"): parsing and replay.
+** trace.h — the trace format (docs/trace-format.md): parsing and replay.
 **
 ** A trace is parsed whole before it runs, so a syntax error is reported before any work;
 ** errors that depend on the heap's state (a name never bound, a set through an atom, a slot

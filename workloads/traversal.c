@@ -33,11 +33,6 @@ static const gcs_knob_t traversal_knobs[] = {
   {NULL, 0, 0, 0, NULL, NULL},
 };
 
-static int cmp_u64(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return (x > y) - (x < y);
-}
-
 static int run_traversal(gcs_wl_ctx *ctx) {
   const uint32_t levels = (uint32_t)gcs_knob("levels");
   const uint64_t rounds = (uint64_t)gcs_knob("rounds");
@@ -77,8 +72,7 @@ static int run_traversal(gcs_wl_ctx *ctx) {
   }
   GCS_WL_CHECK(l->tag == 0 && l->nslots == 0, "list 0 has tag %u and %u slots", l->tag, l->nslots);
 
-  qsort(times, rounds, sizeof *times, cmp_u64);
-  gcs_wl_figure(ctx, "collect_ns_median", (double)times[rounds / 2]);
+  gcs_wl_figure(ctx, "collect_ns_median", (double)gcs_median_u64(times, rounds));
   free(times);
   gcs_frame_pop(r);
   return 0;

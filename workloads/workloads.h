@@ -20,6 +20,8 @@
 #define GCS_WORKLOADS_H
 
 #include "core/gcs.h"
+#include "core/median.h"
+#include "core/rng.h"
 
 #include <stdint.h>
 
@@ -73,13 +75,5 @@ extern const gcs_workload_t gcs_workload_live_heap;      /* "live_heap.c" */
 extern const gcs_workload_t gcs_workload_churn;          /* "churn.c" */
 extern const gcs_workload_t gcs_workload_lru;            /* "lru.c" */
 extern const gcs_workload_t gcs_workload_fragment;       /* "fragment.c" */
-
-/* splitmix64: the workloads' PRNG. */
-static inline uint64_t gcs_wl_random(uint64_t *state) {
-  uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
 
 #endif

@@ -1,5 +1,5 @@
 /*
-** tracebench.c — the tracing collectors' two benchmarks (issue 4, "Measure"). One case a
+** tracebench.c — the tracing collectors' two benchmarks (docs/tracing.md). One case a
 ** process, so every heap starts fresh; `make bench-marksweep` and `make bench-incremental`
 ** run the cases side by side.
 **
@@ -25,6 +25,8 @@
 #define _GNU_SOURCE
 #include "core/internal.h"
 #include "collectors/collectors.h"
+#include "core/median.h"
+#include "core/rng.h"
 #include "measure/measure.h"
 
 #include <gc/gc.h>
@@ -36,25 +38,6 @@
 
 #define REPEATS 9
 
-static uint64_t splitmix(uint64_t *s) {
-  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-/* CPU time of this thread: unlike the wall clock, it does not count time preempted (the
-** machine these figures come from is shared). */
-static uint64_t cpu_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int u64cmp(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return x < y ? -1 : x > y;
-}
 
 static GCS_NORETURN void usage(void) {
   fprintf(stderr, "usage: tracebench tree COLLECTOR|boehm inorder|shuffled [LOG2N]\n"
@@ -113,7 +96,7 @@ static uint32_t *shuffled_order(uint32_t n) {
   if (!perm) gcs_fatal("out of memory for a %u-entry permutation", n);
   for (uint32_t i = 0; i < n; i++) perm[i] = i;
   for (uint32_t i = n - 1; i > 0; i--) {
-    uint32_t j = (uint32_t)(splitmix(&s) % (i + 1));
+    uint32_t j = (uint32_t)(gcs_rng_next(&s) % (i + 1));
     uint32_t t = perm[i];
     perm[i] = perm[j];
     perm[j] = t;
@@ -151,17 +134,17 @@ static int cmd_tree_ours(const char *name, bool shuffled, int log2n) {
     build_inorder(log2n, keep);
   uint64_t t[REPEATS], c[REPEATS];
   for (int i = 0; i < REPEATS; i++) {
-    uint64_t t0 = gcs_now_ns(), c0 = cpu_ns();
+    uint64_t t0 = gcs_now_ns(), c0 = gcs_thread_cpu_ns();
     uint64_t freed = gcs_heap_collect(-1);
-    c[i] = cpu_ns() - c0;
+    c[i] = gcs_thread_cpu_ns() - c0;
     t[i] = gcs_now_ns() - t0;
     if (freed != 0 || gcs_heap.live_objects != n) {
       fprintf(stderr, "tracebench: %s freed %llu of a live tree\n", name, (unsigned long long)freed);
       return 1;
     }
   }
-  qsort(t, REPEATS, sizeof t[0], u64cmp);
-  qsort(c, REPEATS, sizeof c[0], u64cmp);
+  qsort(t, REPEATS, sizeof t[0], gcs_median_cmp);
+  qsort(c, REPEATS, sizeof c[0], gcs_median_cmp);
   printf("tree %-9s %-11s nodes %u  full collection: median %.2f ms = %.2f ns/node (min %.2f); "
          "cpu %.2f ns/node (min %.2f)\n",
          shuffled ? "shuffled" : "inorder", name, n, (double)t[REPEATS / 2] / 1e6,
@@ -232,13 +215,13 @@ static int cmd_tree_boehm(bool shuffled, int log2n) {
   GC_enable();
   uint64_t t[REPEATS], c[REPEATS];
   for (int i = 0; i < REPEATS; i++) {
-    uint64_t t0 = gcs_now_ns(), c0 = cpu_ns();
+    uint64_t t0 = gcs_now_ns(), c0 = gcs_thread_cpu_ns();
     GC_gcollect();
-    c[i] = cpu_ns() - c0;
+    c[i] = gcs_thread_cpu_ns() - c0;
     t[i] = gcs_now_ns() - t0;
   }
-  qsort(t, REPEATS, sizeof t[0], u64cmp);
-  qsort(c, REPEATS, sizeof c[0], u64cmp);
+  qsort(t, REPEATS, sizeof t[0], gcs_median_cmp);
+  qsort(c, REPEATS, sizeof c[0], gcs_median_cmp);
   printf("tree %-9s %-11s nodes %u  GC_gcollect:     median %.2f ms = %.2f ns/node (min %.2f); "
          "cpu %.2f ns/node (min %.2f); heap %zu MiB\n",
          shuffled ? "shuffled" : "inorder", "boehm", n, (double)t[REPEATS / 2] / 1e6,
@@ -263,19 +246,19 @@ static int cmd_churn(const char *name, uint32_t allocs, int nset, const char *co
   size_t n0;
   gcs_pause_log(&n0);
   uint64_t s = 7, replaced = 0;
-  uint64_t c0 = cpu_ns(), t0 = gcs_now_ns();
+  uint64_t c0 = gcs_thread_cpu_ns(), t0 = gcs_now_ns();
   for (uint32_t i = 0; i < allocs; i++) {
     gcs_obj *o = gcs_new(2, 0);
     gcs_store(keep[1], i % RING, o);
     if (i % 256 == 255) {  /* a new leaf in the old tree */
-      uint64_t path = splitmix(&s);
+      uint64_t path = gcs_rng_next(&s);
       gcs_obj *p = keep[0];
       for (int d = 0; d < LIVE_LOG2 - 2; d++) p = gcs_load(p, (uint32_t)((path >> d) & 1));
       gcs_store(p, (uint32_t)((path >> 40) & 1), gcs_new(2, 0));
       replaced++;
     }
   }
-  uint64_t t1 = gcs_now_ns(), c1 = cpu_ns();
+  uint64_t t1 = gcs_now_ns(), c1 = gcs_thread_cpu_ns();
   size_t n;
   const gcs_pause_t *log = gcs_pause_log(&n);
   size_t m = n - n0;

@@ -22,33 +22,15 @@
 */
 #include "core/internal.h"
 #include "collectors/collectors.h"
+#include "core/median.h"
+#include "core/rng.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-/* CPU time of this thread: on a shared machine, wall time also counts the other tenants. */
-static uint64_t cpu_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-
-/* splitmix64 */
-static uint64_t rng_next(void) {
-  uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-static int cmp_u64(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return x < y ? -1 : x > y;
-}
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;   /* the shuffles' splitmix64 state */
 
 /* Builds the shape under root[0]. */
 static void build(const char *shape, uint32_t n, gcs_obj **root) {
@@ -78,7 +60,7 @@ static void build(const char *shape, uint32_t n, gcs_obj **root) {
     if (!perm) gcs_fatal("out of memory");
     for (uint32_t i = 0; i < n; i++) perm[i] = i;
     for (uint32_t i = n - 1; i > 0; i--) {
-      uint32_t j = (uint32_t)(rng_next() % (i + 1));
+      uint32_t j = (uint32_t)(gcs_rng_next(&rng_state) % (i + 1));
       uint32_t t = perm[i];
       perm[i] = perm[j];
       perm[j] = t;
@@ -147,18 +129,17 @@ int main(int argc, char **argv) {
         gcs_root_set(&root[1], o);
       }
     }
-    uint64_t c0 = cpu_ns(), t0 = gcs_now_ns();
+    uint64_t c0 = gcs_thread_cpu_ns(), t0 = gcs_now_ns();
     uint64_t found = gcs_heap_collect(young ? 0 : 2);
     ns[r] = gcs_now_ns() - t0;
-    cpu[r] = cpu_ns() - c0;
+    cpu[r] = gcs_thread_cpu_ns() - c0;
     examined = last_pause_visited();
     if (found != 0) gcs_fatal("a collection of a live heap found %llu unreachable", (unsigned long long)found);
     if (young) gcs_root_set(&root[1], NULL);
   }
   uint64_t *sorted = malloc((size_t)reps * sizeof *sorted);
   memcpy(sorted, ns, (size_t)reps * sizeof *ns);
-  qsort(sorted, (size_t)reps, sizeof *sorted, cmp_u64);
-  uint64_t median = sorted[reps / 2];
+  uint64_t median = gcs_median_u64(sorted, (size_t)reps);
   printf("{\"impl\": \"gcscope cpython\", \"what\": \"%s\", \"shape\": \"%s\", \"objects\": %u, "
          "\"examined\": %llu, \"build_ms\": %.1f, \"ns\": [",
          young ? "young" : "full", shape, n, (unsigned long long)examined, build_ns / 1e6);

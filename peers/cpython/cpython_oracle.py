@@ -8,7 +8,7 @@ prints one JSON object with the fields of `gcscope replay --json` that CPython c
 `collects` (what gc.collect(GEN) returned for each `collect` op), `stats` (gc.get_stats() per
 generation, counting only the trace's collections), `count` (gc.get_count() at the end, the
 names still bound), `live_after_full` (objects alive after each full collection, atoms
-included) and `live_at_end`. The trace format is DESIGN.md's "Trace format".
+included) and `live_at_end`. The trace format is docs/trace-format.md.
 
 How the trace maps onto Python objects, and why:
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""gentrace.py -- seeded, deterministic trace generators (DESIGN.md "Trace format").
+"""gentrace.py -- seeded, deterministic trace generators (the format: docs/trace-format.md).
 
     gentrace.py --style S --seed N --ops M [--no-atoms] [-o FILE]
 

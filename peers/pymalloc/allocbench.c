@@ -29,6 +29,7 @@
 
 #include "core/arena.h"
 #include "core/internal.h"
+#include "core/rng.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -52,19 +53,6 @@ extern int _PyObject_DebugMallocStats(FILE *out);
 #define LIVE (1u << 20)              /* the random pattern's live set */
 #define PAIRS_RANDOM (4u * 1000 * 1000)
 
-static uint64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* splitmix64: deterministic, seeded. */
-static inline uint64_t next_rand(uint64_t *s) {
-  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
 
 /* --------------------------------------------------------------------------------------
 ** speed
@@ -82,7 +70,7 @@ static uint8_t slot_size[LIVE];      /* the size each slot was allocated with */
 #define DEFINE_PATTERNS(name, ALLOC, FREE)                                             \
   static double immediate_##name(void) {                                              \
     uint32_t s = 0;                                                                   \
-    uint64_t t0 = now_ns();                                                           \
+    uint64_t t0 = gcs_now_ns();                                                           \
     for (uint32_t i = 0; i < PAIRS_SIMPLE; i++) {                                     \
       size_t n = MIN_SIZE + s;                                                        \
       if (++s == NSIZES) s = 0;                                                       \
@@ -91,11 +79,11 @@ static uint8_t slot_size[LIVE];      /* the size each slot was allocated with */
       ESCAPE(p);                                                                      \
       FREE(p, n);                                                                     \
     }                                                                                 \
-    return (double)(now_ns() - t0) / PAIRS_SIMPLE;                                    \
+    return (double)(gcs_now_ns() - t0) / PAIRS_SIMPLE;                                    \
   }                                                                                   \
   static double batch_##name(void) {                                                  \
     uint32_t s = 0;                                                                   \
-    uint64_t t0 = now_ns();                                                           \
+    uint64_t t0 = gcs_now_ns();                                                           \
     for (uint32_t b = 0; b < PAIRS_SIMPLE / 100; b++) {                               \
       for (uint32_t i = 0; i < 100; i++) {                                            \
         size_t n = MIN_SIZE + s;                                                      \
@@ -108,7 +96,7 @@ static uint8_t slot_size[LIVE];      /* the size each slot was allocated with */
       }                                                                               \
       for (uint32_t i = 0; i < 100; i++) FREE(slots[i], slot_size[i]);                \
     }                                                                                 \
-    return (double)(now_ns() - t0) / PAIRS_SIMPLE;                                    \
+    return (double)(gcs_now_ns() - t0) / PAIRS_SIMPLE;                                    \
   }                                                                                   \
   static double random_##name(void) {                                                 \
     uint32_t s = 0;                                                                   \
@@ -121,9 +109,9 @@ static uint8_t slot_size[LIVE];      /* the size each slot was allocated with */
       slots[i] = p;                                                                   \
       slot_size[i] = (uint8_t)n;                                                      \
     }                                                                                 \
-    uint64_t t0 = now_ns();                                                           \
+    uint64_t t0 = gcs_now_ns();                                                           \
     for (uint32_t i = 0; i < PAIRS_RANDOM; i++) {                                     \
-      uint32_t j = (uint32_t)(next_rand(&rng) & (LIVE - 1));                          \
+      uint32_t j = (uint32_t)(gcs_rng_next(&rng) & (LIVE - 1));                          \
       FREE(slots[j], slot_size[j]);                                                   \
       size_t n = MIN_SIZE + s;                                                        \
       if (++s == NSIZES) s = 0;                                                       \
@@ -133,7 +121,7 @@ static uint8_t slot_size[LIVE];      /* the size each slot was allocated with */
       slots[j] = p;                                                                   \
       slot_size[j] = (uint8_t)n;                                                      \
     }                                                                                 \
-    double ns = (double)(now_ns() - t0) / PAIRS_RANDOM;                               \
+    double ns = (double)(gcs_now_ns() - t0) / PAIRS_RANDOM;                               \
     for (uint32_t i = 0; i < LIVE; i++) FREE(slots[i], slot_size[i]);                 \
     return ns;                                                                        \
   }
@@ -266,7 +254,7 @@ static bool is_freed(int scen, uint32_t i) {
   if (scen == S_ALL) return true;
   uint64_t unit = scen == S_RANDOM ? i : scen == S_RUN100 ? i / 100 : i / 1000;
   uint64_t s = unit * 0x2545f4914f6cdd1dull + 7;
-  return next_rand(&s) % 10 != 0;
+  return gcs_rng_next(&s) % 10 != 0;
 }
 
 /* One case, in this (fresh) process: prints "held_bytes dropped_bytes freed_objects". */

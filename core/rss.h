@@ -1,0 +1,16 @@
+/*
+** rss.h — what the process holds, read from /proc: RSS, and the smaps_rollup breakdown.
+** Build macros: none.
+*/
+#ifndef GCS_RSS_H
+#define GCS_RSS_H
+
+#include <stdint.h>
+
+typedef struct gcs_smaps {
+  uint64_t rss, anonymous, lazyfree;   /* bytes, from /proc/self/smaps_rollup */
+} gcs_smaps_t;
+uint64_t gcs_rss_bytes(void);          /* /proc/self/statm resident * page size; 0 if unreadable */
+int gcs_smaps_read(gcs_smaps_t *s);    /* 0 or an errno */
+
+#endif /* GCS_RSS_H */
