@@ -17,8 +17,11 @@ LINK_debug   := -fsanitize=address,undefined
 LINK_stress  := -fsanitize=undefined
 LIBS    := -lm -lpthread -ldl
 
-MAINS   := cli/main.c
-LIBSRC  := $(filter-out $(MAINS),$(wildcard core/*.c collectors/*.c workloads/*.c measure/*.c cli/*.c))
+# LIBSRC: what every binary links (tests too); cli/ is linked into gcscope only.
+DRIVER_MAINS := driver/matrix.c
+LIBSRC  := $(wildcard core/*.c collectors/*.c workloads/*.c measure/*.c) \
+           $(filter-out $(DRIVER_MAINS),$(wildcard driver/*.c))
+CLISRC  := $(wildcard cli/*.c)
 TESTSRC := $(wildcard tests/test_*.c)
 TESTS   := $(notdir $(TESTSRC:.c=))
 # Header dependencies: every compile writes its .d (-MMD), with a phony target per header
@@ -50,7 +53,8 @@ build/$(1)/obj/%.o: %.c | build/.deps-ok
 	@$(if $(Q),echo "  CC [$(1)] $$<")
 	$(Q)$$(CC) $$(BASE) $$(MODE_$(1)) $$(DEPFLAGS) -c $$< -o $$@
 LIBOBJ_$(1) := $$(LIBSRC:%.c=build/$(1)/obj/%.o)
-build/$(1)/gcscope: build/$(1)/obj/cli/main.o $$(LIBOBJ_$(1))
+CLIOBJ_$(1) := $$(CLISRC:%.c=build/$(1)/obj/%.o)
+build/$(1)/gcscope: $$(CLIOBJ_$(1)) $$(LIBOBJ_$(1))
 	@$(if $(Q),echo "  LD [$(1)] $$@")
 	$(Q)$$(CC) $$(LINK_$(1)) -o $$@ $$^ $$(LIBS)
 build/$(1)/tests/%: build/$(1)/obj/tests/%.o build/$(1)/obj/tests/support.o $$(LIBOBJ_$(1))
@@ -75,6 +79,13 @@ PY_CFLAGS := $(shell pkg-config --cflags python3-embed 2>/dev/null)
 PY_LIBS   := $(shell pkg-config --libs python3-embed 2>/dev/null)
 build/allocbench: peers/pymalloc/allocbench.c $(LIBOBJ_release) | build/.deps-ok
 	$(CC) $(BASE) $(MODE_release) $(PY_CFLAGS) -MMD -MP -MF build/allocbench.d -MT $@ -o $@ $^ $(PY_LIBS) $(LIBS)
+# The same with GCS_ARENA_RETAIN=0 (pymalloc exactly): its own arena.o; `allocbench speed` runs it
+# for its retain=0 column. Only allocbench.c calls the allocator in this binary.
+build/noretain/arena.o: core/arena.c | build/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(MODE_release) -DGCS_ARENA_RETAIN=0 -MMD -MP -c $< -o $@
+build/allocbench-noretain: peers/pymalloc/allocbench.c build/noretain/arena.o $(filter-out build/release/obj/core/arena.o,$(LIBOBJ_release)) | build/.deps-ok
+	$(CC) $(BASE) $(MODE_release) -DGCS_ARENA_RETAIN=0 $(PY_CFLAGS) -MMD -MP -MF build/allocbench-noretain.d -MT $@ -o $@ $^ $(PY_LIBS) $(LIBS)
 
 # --- tests ------------------------------------------------------------------------------
 # Release too: the inline fast paths (the arena's among them) are compiled out of the others.
@@ -88,7 +99,7 @@ bench: all build/gcscope-bench
 	@driver/bench.sh $(BENCH_ARGS)
 bench-replay: all
 	@driver/bench-replay.sh
-bench-alloc: build/allocbench
+bench-alloc: build/allocbench build/allocbench-noretain
 	build/allocbench speed
 bench-return: build/allocbench
 	build/allocbench return
@@ -103,13 +114,13 @@ clean:
 	rm -rf build
 
 # --- the tracing collectors (docs/tracing.md): each case a fresh process -----------------
-# bench-marksweep: full collection of a live 1M-node binary tree, in order and shuffled,
+# bench-marksweep: full collection of a live 1M-node binary tree, in order, mirrored, shuffled,
 #   marksweep against bdwgc (GC_gcollect). bench-incremental: incremental against marksweep
 #   on a live 2^20-node tree while 5M short-lived objects are allocated (pauses, MMU, time).
 build/tracebench: build/release/obj/peers/bdwgc/tracebench.o $(LIBOBJ_release)
 	$(CC) -o $@ $^ -lgc $(LIBS)
 bench-marksweep: build/tracebench
-	@for shape in inorder shuffled; do for c in marksweep boehm; do \
+	@for shape in inorder mirrored shuffled; do for c in marksweep boehm; do \
 	  build/tracebench tree $$c $$shape || exit 1; done; done
 bench-incremental: build/tracebench
 	@for c in marksweep incremental; do build/tracebench churn $$c $(TRACE_ARGS) || exit 1; done
@@ -122,4 +133,4 @@ build/cpython_bench: build/release/obj/peers/cpython/cpython_bench.o $(LIBOBJ_re
 bench-cpython: build/cpython_bench
 	$(PYTHON) peers/cpython/cpython_bench.py
 
--include $(wildcard build/*.d build/*/obj/*/*.d build/*/obj/*/*/*.d)
+-include $(wildcard build/*.d build/noretain/*.d build/*/obj/*/*.d build/*/obj/*/*/*.d)

@@ -17,6 +17,9 @@ int gcs_cli_unknown_workload(const char *cmd, const char *name);
 /* "run.c" — `gcscope run`; full_argv is main's argv (re-executed for jemalloc). */
 int gcs_cmd_run(int argc, char **argv, char **full_argv);
 
+/* "cell.c" — `gcscope cell`: `gcscope run` in a child process, with a timeout. */
+int gcs_cmd_cell(int argc, char **argv);
+
 /* "tune.c" — `gcscope tune`: execs tools/tune.py (docs/tune.md). */
 int gcs_cmd_tune(int argc, char **argv, char **full_argv);
 

@@ -1,5 +1,6 @@
 /*
-** main.c — the gcscope command line: help, list, knobs, replay.
+** main.c — the gcscope command line: help, list, knobs, replay; the other commands' entry
+** points (run, cell, tune) are in their own files.
 **
 ** Every error from the user's input (a flag, a collector name, a trace line) is one line on
 ** stderr naming what was wrong and where, and a non-zero exit: 2 for a bad command line,
@@ -9,6 +10,7 @@
 #include "core/internal.h"
 #include "cli/cli.h"
 #include "collectors/collectors.h"
+#include "measure/measure.h"
 #include "workloads/trace.h"
 #include "workloads/workloads.h"
 
@@ -21,13 +23,18 @@ static const char help_text[] =
   "gcscope — how CPython's memory management compares with the alternatives, measured\n"
   "\n"
   "usage:\n"
-  "  gcscope list                               collectors and workloads, a line each\n"
-  "  gcscope knobs [COLLECTOR] [WORKLOAD]       the knobs --set accepts, with defaults\n"
+  "  gcscope list [--json]                      collectors and workloads, a line each; --json:\n"
+  "                                             also allocators, pause kinds, a cell's figures\n"
+  "  gcscope knobs [COLLECTOR] [WORKLOAD] [--json]  the knobs --set accepts, with defaults\n"
   "  gcscope replay --collector NAME [--json] [--set KNOB=VALUE]... [--allocator A] FILE\n"
   "                                             replay a trace (format: docs/trace-format.md)\n"
   "  gcscope run --collector C --workload W [--set KNOB=VALUE]... [--allocator arena|system|jemalloc]\n"
   "              [--seed N] [--trace FILE] [--size small|default] [--sample-ms N] [--out PREFIX] [--json]\n"
   "                                             run one cell in this process, measured\n"
+  "  gcscope cell [--timeout-s N] --out PREFIX RUN-FLAGS...\n"
+  "                                             gcscope run RUN-FLAGS --out PREFIX in a child\n"
+  "                                             process (stderr to PREFIX.log), killed after N s\n"
+  "                                             (default 600); exits as the child, 124 on timeout\n"
   "  gcscope tune --collector C --workload W --knob NAME=SPEC... [--objective O]... [--jobs N]\n"
   "                                             search knob settings: frontier, plot, advice (tune --help)\n"
   "  gcscope --help                             this text\n"
@@ -38,7 +45,58 @@ static const char help_text[] =
   "(allocated, freed, and leaked: still live once every name is dropped and a full\n"
   "collection has run — for rc, exactly the cyclic garbage), and the effective options.\n";
 
-static int cmd_list(void) {
+/* Output built in memory, written whole. */
+static int print_buffer(char *buf, size_t len) {
+  fwrite(buf, 1, len, stdout);
+  free(buf);
+  return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int list_json(void) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&buf, &len);
+  if (!mem) gcs_fatal("out of memory");
+  gcs_json_t j;
+  gcs_json_open(&j, mem, true);
+  gcs_json_object(&j, NULL);
+  gcs_json_array(&j, "collectors");
+  for (int i = 0; gcs_collectors[i]; i++) {
+    gcs_json_object(&j, NULL);
+    gcs_json_str(&j, "name", gcs_collectors[i]->name);
+    gcs_json_str(&j, "summary", gcs_collectors[i]->summary);
+    gcs_json_str(&j, "kind", "collector");
+    gcs_json_end(&j);
+  }
+  gcs_json_end(&j);
+  gcs_json_array(&j, "workloads");
+  for (int i = 0; gcs_workloads[i]; i++) {
+    gcs_json_object(&j, NULL);
+    gcs_json_str(&j, "name", gcs_workloads[i]->name);
+    gcs_json_str(&j, "summary", gcs_workloads[i]->summary);
+    gcs_json_end(&j);
+  }
+  gcs_json_end(&j);
+  gcs_json_array(&j, "allocators");
+  for (int i = 0; gcs_cell_allocators[i]; i++) gcs_json_str(&j, NULL, gcs_cell_allocators[i]);
+  gcs_json_end(&j);
+  gcs_json_array(&j, "pause_kinds");
+  for (int k = 0; k < GCS_PAUSE_NKINDS; k++) gcs_json_str(&j, NULL, gcs_pause_kind_names[k]);
+  gcs_json_end(&j);
+  gcs_cell_figures_json(&j, "figures");
+  gcs_json_end(&j);
+  gcs_json_close(&j);
+  fclose(mem);
+  return print_buffer(buf, len);
+}
+
+static int cmd_list(int argc, char **argv) {
+  bool json = false;
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--json") == 0) json = true;
+    else return gcs_cli_usage("list: unexpected argument '%s'", argv[i]);
+  }
+  if (json) return list_json();
   printf("collectors:\n");
   for (int i = 0; gcs_collectors[i]; i++)
     printf("  %-14s %s\n", gcs_collectors[i]->name, gcs_collectors[i]->summary);
@@ -48,15 +106,62 @@ static int cmd_list(void) {
   return 0;
 }
 
+static void knobs_json(FILE *f, const gcs_collector_ops *c, const gcs_workload_t *w) {
+  const gcs_knob_t *tables[] = {gcs_core_knobs, c ? c->knobs : NULL, w ? w->knobs : NULL};
+  static const char *const owners[] = {"core", "collector", "workload"};
+  gcs_json_t j;
+  gcs_json_open(&j, f, true);
+  gcs_json_object(&j, NULL);
+  gcs_json_array(&j, "knobs");
+  for (int t = 0; t < 3; t++) {
+    for (int k = 0; tables[t] && tables[t][k].name; k++) {
+      const gcs_knob_t *kn = &tables[t][k];
+      gcs_json_object(&j, NULL);
+      gcs_json_str(&j, "name", kn->name);
+      gcs_json_str(&j, "owner", owners[t]);
+      if (kn->choices) gcs_json_str(&j, "default", kn->choices[kn->def]);
+      else gcs_json_int(&j, "default", kn->def);
+      gcs_json_int(&j, "min", kn->min);
+      gcs_json_int(&j, "max", kn->max);
+      if (kn->choices) {
+        gcs_json_array(&j, "choices");
+        for (int i = 0; kn->choices[i]; i++) gcs_json_str(&j, NULL, kn->choices[i]);
+        gcs_json_end(&j);
+      } else {
+        gcs_json_double(&j, "choices", 0.0 / 0.0); /* null */
+      }
+      gcs_json_str(&j, "help", kn->help);
+      gcs_json_end(&j);
+    }
+  }
+  gcs_json_end(&j);
+  gcs_json_end(&j);
+  gcs_json_close(&j);
+}
+
 static int cmd_knobs(int argc, char **argv) {
   const gcs_collector_ops *c = NULL;
   const gcs_workload_t *w = NULL;
+  bool json = false;
   for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--json") == 0) {
+      json = true;
+      continue;
+    }
     const gcs_collector_ops *ci = gcs_collector_find(argv[i]);
     const gcs_workload_t *wi = gcs_workload_find(argv[i]);
     if (ci && !c) c = ci;
     else if (wi && !w) w = wi;
     else return gcs_cli_usage("knobs: '%s' is not a collector or workload (or is given twice); see gcscope list", argv[i]);
+  }
+  if (json) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (!mem) gcs_fatal("out of memory");
+    knobs_json(mem, c, w);
+    fclose(mem);
+    return print_buffer(buf, len);
   }
   printf("knobs of the core%s%s%s%s:\n", c ? ", collector " : "", c ? c->name : "",
          w ? ", workload " : "", w ? w->name : "");
@@ -193,13 +298,11 @@ int main(int argc, char **argv) {
     fputs(help_text, stdout);
     return 0;
   }
-  if (strcmp(cmd, "list") == 0) {
-    if (argc > 2) return gcs_cli_usage("list: unexpected argument '%s'", argv[2]);
-    return cmd_list();
-  }
+  if (strcmp(cmd, "list") == 0) return cmd_list(argc - 2, argv + 2);
   if (strcmp(cmd, "knobs") == 0) return cmd_knobs(argc - 2, argv + 2);
   if (strcmp(cmd, "replay") == 0) return cmd_replay(argc - 2, argv + 2);
   if (strcmp(cmd, "run") == 0) return gcs_cmd_run(argc - 2, argv + 2, argv);
+  if (strcmp(cmd, "cell") == 0) return gcs_cmd_cell(argc - 2, argv + 2);
   if (strcmp(cmd, "tune") == 0) return gcs_cmd_tune(argc - 2, argv + 2, argv);
   return gcs_cli_usage("unknown command '%s'", cmd);
 }

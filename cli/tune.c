@@ -1,7 +1,7 @@
 /*
 ** tune.c — `gcscope tune`: hands its command line to tools/tune.py, which does the search
-** (grid or successive halving), runs every cell as a `gcscope run` child process, and writes
-** the frontier, the plots and the recommendation. Why Python: the orchestration is processes,
+** (grid or successive halving), runs every cell through `gcscope cell`, and writes the
+** frontier, the plots and the recommendation. Why Python: the orchestration is processes,
 ** files, statistics and gnuplot scripts, none of it measured; docs/tune.md has the rest.
 **
 ** Contract: the script is found from /proc/self/exe (build/gcscope and build/<mode>/gcscope
@@ -9,6 +9,7 @@
 ** told in GCSCOPE_BIN which binary to run cells with — this one, so a debug build tunes with
 ** debug cells. The interpreter is $GCSCOPE_PYTHON if set, else /usr/bin/python3. On success
 ** this function does not return (exec); otherwise it prints one line and returns 2.
+** tools/tune.py is the entry point of the package tools/gcs/tune/.
 */
 #define _GNU_SOURCE
 #include "cli/cli.h"

@@ -16,7 +16,10 @@
 ** it or gcs_arena_collect runs, instead of going through freepools on every free; so a loop
 ** that allocates and frees one object does not thrash a pool in and out (CPython keeps one
 ** empty arena for the same reason at arena level, bpo-37257; mimalloc retires such a page
-** late). At most one pool per class (32 x 16 KiB) is held past the free that emptied it.
+** late). At most one pool per class (32 x 16 KiB) is held past the free that emptied it; its
+** arena stays mapped with it, so beside the one wholly free arena pymalloc keeps (the last
+** usable one) a second arena may stay mapped until the next release point: which one is
+** kept depends on the arenas' pool counts (63 or 64, i.e. on where mmap put them).
 **
 ** Release policy (knob `release`): `arena` as pymalloc; `pool` also madvise(MADV_DONTNEED)s an
 ** empty pool once it has stayed empty for `purge_delay_ms`; `none` never returns memory.

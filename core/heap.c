@@ -18,6 +18,7 @@
 #include "core/error.h"
 #include "core/liveset.h"
 #include "core/options.h"
+#include "core/pause.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -195,10 +196,12 @@ uint64_t gcs_heap_collect(int generation) {
   const gcs_collector_ops *ops = gcs_heap.ops;
   if (ops->collect == NULL || gcs_heap.collecting) return 0;
   gcs_heap.collecting = true;
+  gcs_pause_set_origin(1);
   GCS_VERIFY("before an explicit collection");
   uint64_t found = ops->collect(generation);
   GCS_VERIFY("after an explicit collection");
   gcs_heap.collecting = false;
+  gcs_pause_set_origin(0);
   gcs_heap.stats.explicit_collections++;
   if (generation < 0 && gcs_heap.allocator == GCS_ALLOC_ARENA) gcs_arena_collect(false);
   return found;

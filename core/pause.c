@@ -28,7 +28,10 @@ static gcs_pause_t *events; /* the log */
 static size_t nevents;      /* events recorded */
 static size_t capacity;     /* events the mapping holds */
 static uint64_t clock_reads; /* by gcs_pause_begin_/end_ since the reset */
+static uint32_t origin;     /* of the pauses recorded now: gcs_pause_set_origin */
 bool gcs_pause_logging = true; /* knob pause_log: off measures what logging costs */
+
+void gcs_pause_set_origin(uint32_t o) { origin = o; }
 
 void gcs_pause_reset(bool enabled) {
   nevents = 0;
@@ -62,7 +65,7 @@ void gcs_pause_end_(const gcs_pause_token_t *t, gcs_pause_kind kind, int generat
   clock_reads += 2;
   if (nevents == capacity) grow();
   events[nevents++] = (gcs_pause_t){t->wall_ns, end, (uint32_t)kind, generation, visited, freed,
-                                    cpu - t->cpu_ns};
+                                    origin, cpu - t->cpu_ns};
 }
 
 bool gcs_pause_descheduled(const gcs_pause_t *p) {

@@ -27,6 +27,7 @@ typedef struct gcs_pause {
   int32_t generation;          /* collected generation, -1 when not generational */
   uint64_t visited;            /* objects examined */
   uint64_t freed;              /* objects freed (or found unreachable) */
+  uint32_t origin;             /* who asked: 1 an explicit gcs_heap_collect, 0 the collector */
   uint64_t cpu_ns;             /* this thread's CPU time in it, read just outside
                                   [start_ns, end_ns]: <= that + one CPU-clock read */
 } gcs_pause_t;
@@ -67,6 +68,9 @@ static inline void gcs_pause_end(gcs_pause_token_t t, gcs_pause_kind kind, int g
   if (gcs_pause_logging) gcs_pause_end_(&t, kind, generation, visited, freed);
 }
 
+/* The origin of the pauses recorded from now on: heap.c's gcs_heap_collect sets 1 around an
+** explicit collection, then 0 again. */
+void gcs_pause_set_origin(uint32_t origin);
 /* Empties the log; `enabled` false (knob pause_log off) makes the pause API read no clock. */
 void gcs_pause_reset(bool enabled);
 /* Clocks read by gcs_pause_begin/end since the reset (for the tests). */

@@ -1,7 +1,7 @@
 /*
 ** matrix.c — gcscope-bench: the collector × workload × size × allocator matrix through Google
 ** Benchmark. Every benchmark iteration is one `gcscope run` in a fresh process (so RSS and the
-** allocator start clean); its figures come back as Google Benchmark counters, its wall time as
+** allocator start clean), through the one cell runner (driver/runner.c); its figures come back as Google Benchmark counters, its wall time as
 ** the manual iteration time. All of Google Benchmark's flags work (--benchmark_filter,
 ** --benchmark_repetitions, --benchmark_out=FILE.json, ...).
 **
@@ -15,24 +15,19 @@
 */
 #define _GNU_SOURCE
 #include "driver/gbench.h"
+#include "driver/runner.h"
 #include "collectors/collectors.h"
 #include "core/internal.h"
+#include "measure/measure.h"
 #include "workloads/workloads.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-
-extern char **environ;
 
 static const char *const ALLOCATOR_WORKLOADS[] = {"fragment", "churn", NULL};
 
@@ -80,24 +75,35 @@ static int check_list(const char *flag, const char *list, const char *const *kno
   return 0;
 }
 
+/* The cell's counters (PREFIX.counters.tsv): a Google Benchmark counter each. The figures the
+** table gives a counter must all be there (else the cell program is of another schema); the
+** rest are the workload's own. The iteration's time is the table's time.wall_ns. */
 static int read_counters(gcs_bm_state *st, const char *path, double *wall_s, char *err, unsigned errlen) {
   FILE *f = fopen(path, "r");
   if (!f) {
     snprintf(err, errlen, "no counters from the cell (%s): %s", path, strerror(errno));
     return 1;
   }
+  size_t nfig;
+  const gcs_figure_t *fig = gcs_cell_figures(&nfig);
+  const gcs_figure_t *wall = gcs_cell_figure_find("time.wall_ns");
+  bool seen[256] = {false};
   char line[256], name[128];
   double v;
   *wall_s = -1;
   while (fgets(line, sizeof line, f)) {
     if (line[0] == '#' || sscanf(line, "%127s %lf", name, &v) != 2) continue;
     gcs_bm_counter(st, name, v);
-    if (strcmp(name, "wall_ns") == 0) *wall_s = v / 1e9;
+    for (size_t i = 0; i < nfig && i < 256; i++)
+      if (fig[i].counter && strcmp(fig[i].counter, name) == 0) seen[i] = true;
+    if (strcmp(name, wall->counter) == 0) *wall_s = v * wall->scale;
   }
   fclose(f);
-  if (*wall_s < 0) {
-    snprintf(err, errlen, "%s has no wall_ns", path);
-    return 1;
+  for (size_t i = 0; i < nfig && i < 256; i++) {
+    if (fig[i].counter && !seen[i]) {
+      snprintf(err, errlen, "%s has no %s (the figure %s)", path, fig[i].counter, fig[i].path);
+      return 1;
+    }
   }
   return 0;
 }
@@ -137,38 +143,15 @@ static int run_cell(gcs_bm_state *st, void *arg, double *seconds, char *err, uns
 
   char logpath[PATH_MAX];
   snprintf(logpath, sizeof logpath, "%s.log", prefix);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, logpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, logpath, O_WRONLY | O_APPEND, 0644);
-  pid_t pid;
-  int rc = posix_spawn(&pid, gcscope_path, &fa, NULL, argv, environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) {
-    snprintf(err, errlen, "cannot run %s: %s", gcscope_path, strerror(rc));
+  int rc = gcs_runner_run(gcscope_path, argv, logpath, true, cell_timeout_s, err, errlen);
+  if (rc < 0) return 1;
+  if (rc == GCS_RUNNER_TIMEOUT) {
+    snprintf(err, errlen, "timed out after %u s (see %s)", cell_timeout_s, logpath);
     return 1;
   }
-  int status = 0;
-  uint64_t t0 = gcs_now_ns();
-  for (;;) {
-    pid_t w = waitpid(pid, &status, WNOHANG);
-    if (w == pid) break;
-    if (w < 0 && errno != EINTR) {
-      snprintf(err, errlen, "waitpid: %s", strerror(errno));
-      return 1;
-    }
-    if (gcs_now_ns() - t0 > (uint64_t)cell_timeout_s * 1000000000u) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      snprintf(err, errlen, "timed out after %u s (see %s)", cell_timeout_s, logpath);
-      return 1;
-    }
-    struct timespec ts = {0, 2000000};
-    nanosleep(&ts, NULL);
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    snprintf(err, errlen, "the cell failed (%s %d; see %s)", WIFEXITED(status) ? "exit" : "signal",
-             WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), logpath);
+  if (rc != 0) {
+    snprintf(err, errlen, "the cell failed (%s %d; see %s)", rc > 128 ? "signal" : "exit", rc > 128 ? rc - 128 : rc,
+             logpath);
     return 1;
   }
   char counters[PATH_MAX];
@@ -233,7 +216,7 @@ int main(int argc, char **argv) {
   for (int i = 0; gcs_workloads[i] && nw < 63; i++) wnames[nw++] = gcs_workloads[i]->name;
   wnames[nw] = NULL;
   static const char *const snames[] = {"default", "small", NULL};
-  static const char *const anames[] = {"arena", "system", "jemalloc", NULL};
+  const char *const *anames = gcs_cell_allocators;
   int rc;
   if ((rc = check_list("--collectors", collectors, cnames)) || (rc = check_list("--workloads", workloads, wnames)) ||
       (rc = check_list("--sizes", sizes, snames)) || (rc = check_list("--allocators", allocators, anames)))

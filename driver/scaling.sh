@@ -4,6 +4,7 @@
 # heap. Each run: N two-slot containers in a (shuffled) tree, then 3N short-lived allocations with
 # the heap live (churn), the collector's own collections only (collections=0).
 #   DIR/scaling/COLLECTOR.live-heap.N.{json,pauses.tsv,rss.tsv,counters.tsv,log}
+#   (each run through `gcscope cell`: a child process, its stderr to the .log, 30 s at most)
 #   DIR/scaling.tsv   collector, N, live MiB, p99 and max pause after the heap is built
 # Honours the matrix's --collectors; skipped when --workloads leaves out live-heap, when
 # --sizes leaves out default, when this build has no live-heap, or with GCS_SCALING=0.
@@ -26,11 +27,16 @@ has() { case ",$1," in *",$2,"*) return 0 ;; *) return 1 ;; esac; }
 if [ "${GCS_SCALING:-1}" = 0 ] || { [ -n "$workloads" ] && ! has "$workloads" live-heap; } || ! has "$sizes" default; then
   exit 0
 fi
-if ! build/gcscope list | grep -q '^  live-heap '; then
+# names() KEY: the names under KEY in `gcscope list --json`, comma-separated, in registry order
+names() {
+  build/gcscope list --json | /usr/bin/python3 -c \
+    'import json, sys; print(",".join(x["name"] for x in json.load(sys.stdin)[sys.argv[1]]))' "$1"
+}
+if ! has "$(names workloads)" live-heap; then
   echo "gcscope: scaling step skipped: this build has no live-heap workload" >&2
   exit 0
 fi
-[ -n "$collectors" ] || collectors=$(build/gcscope list | awk '/^collectors:/{c=1;next} /^[a-z]/{c=0} c{print $1}' | paste -sd, -)
+[ -n "$collectors" ] || collectors=$(names collectors)
 budget=${SCALING_BUDGET_S:-50}
 mkdir -p "$dir/scaling"
 start=$SECONDS
@@ -43,9 +49,9 @@ for n in 10000 30000 100000 300000 1000000 3000000; do
       continue
     fi
     prefix="$dir/scaling/$c.live-heap.$n"
-    if ! timeout 30 build/gcscope run --collector "$c" --workload live-heap --set objects=$n \
-         --set shape=shuffled-tree --set churn=$((3 * n)) --set collections=0 --out "$prefix" \
-         > "$prefix.log" 2>&1; then
+    if ! build/gcscope cell --timeout-s 30 --out "$prefix" --collector "$c" --workload live-heap \
+         --set objects=$n --set shape=shuffled-tree --set churn=$((3 * n)) --set collections=0 \
+         > /dev/null; then
       echo "gcscope: scaling: $c at $n objects failed (see $prefix.log)" >&2
     fi
   done

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *const gcs_pause_origin_names[GCS_PAUSE_NORIGINS] = {"collector", "workload"};
+
 static int by_start(const void *a, const void *b) {
   const gcs_pause_t *x = a, *y = b;
   if (x->start_ns != y->start_ns) return x->start_ns < y->start_ns ? -1 : 1;
@@ -48,6 +50,7 @@ size_t gcs_pauses_merge(const gcs_pause_t *log, size_t n, gcs_interval_t *out,
       dur[top++] = e - s;
       top_end = e;
       if (p[i].kind < GCS_PAUSE_NKINDS) sum->by_kind[p[i].kind]++;
+      if (p[i].origin < GCS_PAUSE_NORIGINS) sum->by_origin[p[i].origin]++;
     } else if (e > top_end) {       /* overlaps its end: extend it */
       dur[top - 1] += e - top_end;
       top_end = e;

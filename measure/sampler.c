@@ -53,6 +53,11 @@ int gcs_sampler_start(unsigned period_ms) {
   return pthread_create(&sampler_thread, NULL, sampler, NULL);
 }
 
+uint64_t gcs_sampler_resident_bytes(void) {
+  uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), bytes = atomic_load(&nsamples) * sizeof *samples;
+  return samples ? (bytes + page - 1) / page * page : 0;
+}
+
 const gcs_rss_sample_t *gcs_sampler_stop(size_t *n) {
   atomic_store(&stopping, true);
   pthread_join(sampler_thread, NULL);

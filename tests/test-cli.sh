@@ -72,8 +72,11 @@ done
 
 # gcscope run --json: every field of the output contract, for every collector ×
 # workload at the workload's small size, and a clean error for a bad flag.
-collectors=$($bin list | awk '/^collectors:/{on=1; next} /^[a-z]/{on=0} on{print $1}')
-workloads=$($bin list | awk '/^workloads:/{on=1; next} /^[a-z]/{on=0} on{print $1}')
+names() { $bin list --json | /usr/bin/python3 -c \
+  'import json, sys; print(" ".join(x["name"] for x in json.load(sys.stdin)[sys.argv[1]]))' "$1"; }
+collectors=$(names collectors)
+workloads=$(names workloads)
+[ -n "$collectors" ] && [ -n "$workloads" ] && ok || bad "list --json: no collectors or workloads"
 printf 'new a 2\nnew b 1\nset a 0 b\nset b 0 a\ndrop b\ncollect\n' > "$tmp/run.trace"
 for w in $workloads; do
   for c in $collectors; do
@@ -107,6 +110,71 @@ if d["collector"] in ("cpython", "marksweep", "incremental"):
 '; then ok; else bad "run --json $c × $w: $out"; fi
   done
 done
+# list --json and knobs --json: the shapes every tool reads.
+if $bin list --json | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert [c["name"] for c in d["collectors"]][:2] == ["none", "rc"], d["collectors"]
+assert all(set(c) == {"name", "summary", "kind"} and c["kind"] == "collector" for c in d["collectors"])
+assert all(set(w) == {"name", "summary"} for w in d["workloads"])
+assert d["allocators"] == ["arena", "system", "jemalloc"], d["allocators"]
+assert d["pause_kinds"] == ["collect", "full", "step", "atomic", "cascade"], d["pause_kinds"]
+names = [f["name"] for f in d["figures"]]
+assert len(names) == len(set(names)), "figure names not unique"
+for f in d["figures"]:
+    assert {"name", "unit", "doc", "column", "scale"} <= set(f), f
+    assert (f["column"] is None) == (f["scale"] is None), f
+for n in ("time.wall_ns", "pauses.p99_ns", "memory.returned_fraction", "mmu[window_ns=10000000].mmu",
+          "stats.objects_allocated", "pauses.by_kind.cascade"):
+    assert n in names, n
+'; then ok; else bad "list --json"; fi
+if $bin knobs cpython churn --json | /usr/bin/python3 -c '
+import json, sys
+k = {x["name"]: x for x in json.load(sys.stdin)["knobs"]}
+assert k["threshold0"]["owner"] == "collector" and k["threshold0"]["default"] == 700, k["threshold0"]
+assert k["release"]["owner"] == "core" and k["release"]["default"] == "arena", k["release"]
+assert k["release"]["choices"] == ["arena", "pool", "none"], k["release"]
+assert k["requests"]["owner"] == "workload" and k["requests"]["choices"] is None, k["requests"]
+for x in k.values():
+    assert set(x) == {"name", "owner", "default", "min", "max", "choices", "help"}, x
+'; then ok; else bad "knobs --json"; fi
+expect "$bin" 2 "list: unexpected argument '--frob'" list --frob
+
+# gcscope cell: the run in a child, its files and log; 124 on a timeout, as timeout(1).
+expect "$bin" 0 'rc × churn' cell --out "$tmp/cell" --collector rc --workload churn --size small
+for ext in json pauses.tsv rss.tsv counters.tsv log; do
+  [ -f "$tmp/cell.$ext" ] && ok || bad "cell: no $tmp/cell.$ext"
+done
+expect "$bin" 124 'cell: timed out after 1 s' cell --timeout-s 1 --out "$tmp/slow" --collector none --workload churn --set requests=1000000000
+expect "$bin" 2 'cell: the run failed \(exit 2' cell --out "$tmp/badcell" --collector rc --workload nope
+grep -q "unknown workload 'nope'" "$tmp/badcell.log" && ok || bad "cell: the run's stderr is not in its log"
+expect "$bin" 2 'cell: --out PREFIX is required' cell --collector rc --workload churn
+expect "$bin" 2 'cell: --timeout-s 0: expected' cell --timeout-s 0 --out "$tmp/x" --collector rc --workload churn
+
+# Phases: the steady phase's max pause and MMU equal an independent computation from the pause
+# log and the checkpoints (tests/check-phases.py), for the live-heap cell whose build-phase
+# pauses would otherwise hide the steady state's.
+for c in incremental cpython; do
+  $bin run --collector $c --workload live-heap --set shape=tree --set objects=32768 --set churn=200000 \
+    --set collections=0 --out "$tmp/phases.$c" > /dev/null 2>&1 || bad "run live-heap for phases ($c)"
+  out=$(/usr/bin/python3 tests/check-phases.py "$tmp/phases.$c" 2>&1) && ok || bad "check-phases $c: $out"
+done
+if /usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+names = [p["name"] for p in d["phases"]]
+assert names[:3] == ["build", "steady", "churned"], names
+b, s = d["phases"][0], d["phases"][1]
+assert b["from"] is None and b["to"] == "built" and s["from"] == "built" and s["to"] == "churned", (b, s)
+assert b["start_ns"] == 0 and b["end_ns"] == s["start_ns"] <= s["end_ns"] <= d["time"]["wall_ns"]
+for p in d["phases"]:
+    assert set(p["pauses"]["by_kind"]) == set(d["pauses"]["by_kind"]), p
+    assert sum(p["pauses"]["by_origin"].values()) == p["pauses"]["count"], p
+    assert [m["window_ns"] for m in p["mmu"]] == [m["window_ns"] for m in d["mmu"]]
+run = [p for p in d["phases"] if p["name"] != "release"]
+assert sum(p["pauses"]["count"] for p in run) >= d["pauses"]["count"] - 1, (run, d["pauses"])
+' "$tmp/phases.incremental.json"; then ok; else bad "phases of live-heap"; fi
+
 expect "$bin" 2 "unknown workload 'nope'" run --collector rc --workload nope
 expect "$bin" 2 "unknown argument '--frob'" run --collector rc --workload trace --frob
 expect "$bin" 2 "--seed x: expected a non-negative integer" run --collector rc --workload binary-trees --seed x

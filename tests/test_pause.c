@@ -111,7 +111,7 @@ Test(pause, a_long_pause_carries_its_cpu_time) {
 }
 
 static gcs_pause_t pause_of(uint64_t wall_ns, uint64_t cpu_ns) {
-  return (gcs_pause_t){1000, 1000 + wall_ns, GCS_PAUSE_STEP, -1, 0, 0, cpu_ns};
+  return (gcs_pause_t){1000, 1000 + wall_ns, GCS_PAUSE_STEP, -1, 0, 0, 0, cpu_ns};
 }
 
 Test(pause, descheduled_means_off_cpu_beyond_the_margin) {

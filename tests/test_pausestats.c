@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 static gcs_pause_t P(uint64_t s, uint64_t e, gcs_pause_kind k) {
-  return (gcs_pause_t){s, e, (uint32_t)k, -1, 0, 0, e - s};
+  return (gcs_pause_t){s, e, (uint32_t)k, -1, 0, 0, 0, e - s};
 }
 
 Test(pausestats, percentiles_nearest_rank) {
@@ -93,4 +93,15 @@ Test(pausestats, mmu_equals_brute_force_on_random_logs) {
     cr_assert(fabs(fast - slow) < 1e-12, "round %d: window %llu: %f vs brute force %f", round,
               (unsigned long long)w, fast, slow);
   }
+}
+
+Test(pausestats, by_origin_counts_top_level_pauses) {
+  gcs_pause_t log[3] = {P(0, 100, GCS_PAUSE_FULL), P(10, 20, GCS_PAUSE_CASCADE), P(200, 210, GCS_PAUSE_STEP)};
+  log[0].origin = log[1].origin = 1; /* an explicit collect, and a cascade inside it */
+  gcs_interval_t iv[3];
+  gcs_pause_summary_t s;
+  cr_assert_eq(gcs_pauses_merge(log, 3, iv, &s), 2);
+  cr_assert_eq(s.by_origin[1], 1);
+  cr_assert_eq(s.by_origin[0], 1);
+  cr_assert_str_eq(gcs_pause_origin_names[1], "workload");
 }

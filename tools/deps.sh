@@ -15,6 +15,7 @@ PACKAGES=(
   libgc-dev                        # Boehm-Demers-Weiser, the tracing peer
   liblua5.4-dev lua5.4             # Lua 5.4, the incremental peer
   gnuplot-nox                      # plots
+  python3-scipy                    # tune's Mann-Whitney U test (scipy.stats)
 )
 
 missing() {

@@ -7,7 +7,7 @@
 ** one live object pins its 1 MiB arena):
 **     `objects` two-slot containers, allocated in order as a chain (slot 0 -> the next; tag =
 **     the index), held from one root
-**     mark "built": RSS (/proc/self/statm) and the heap's live bytes
+**     mark "built" (the cell reads RSS and what the allocator holds there)
 **     free_pct percent of them dropped: the chain is cut into runs of `batch` consecutive
 **     allocations (the last may be shorter) and exactly round(runs * free_pct / 100) runs,
 **     chosen uniformly at random from --seed (Knuth's selection sampling), are unlinked —
@@ -18,11 +18,11 @@
 **     when the heap runs on the arena, so that the `pool` release policy purges every empty
 **     pool now rather than after purge_delay_ms; under every policy it also hands back the
 **     lone empty pool a size class retains (GCS_ARENA_RETAIN), which can free an arena
-**     RSS again: figure returned_fraction = (RSS at "built" - RSS now) / (live bytes at
-**     "built" - live bytes now), clamped at 0, with returned_bytes and freed_bytes beside it;
-**     no returned_fraction when nothing was freed (`none`); arena_returned_bytes is what the
-**     arena itself says it gave back (munmap + madvise) in between, to tell object memory
-**     from the collector's own (a mark stack freed also leaves RSS)
+**     mark "freed": the cell measures what was returned between "built" and "freed" — its
+**     memory.returned_bytes and returned_fraction, one definition for every workload
+**     (docs/memory.md): smaps_rollup Rss less LazyFree at both marks, against the bytes the
+**     allocator held for the objects freed in between; memory.allocator_returned_bytes is
+**     what the arena itself says it gave back, to tell object memory from the collector's own
 ** The unlinks run in chain order, not in a random order: which objects die (what pins a pool
 ** or an arena) is random, the order of the frees is not. The RSS includes the C stack, the
 ** shadow stack and the driver; nothing else changes between the two readings.
@@ -81,11 +81,6 @@ static int run_fragment(gcs_wl_ctx *ctx) {
     gcs_safepoint();
   }
   gcs_wl_mark(ctx, "built");
-  const uint64_t rss_built = gcs_rss_bytes();
-  const uint64_t live_built = gcs_heap.live_bytes;
-  const bool arena = gcs_heap.allocator == GCS_ALLOC_ARENA;
-  const gcs_arena_stats_t *as = gcs_arena_stats();
-  const uint64_t arena_returned0 = arena ? as->bytes_returned_munmap + as->bytes_returned_madvise : 0;
 
   /* Drop the chosen runs: unlink each dying object from the last survivor before it. */
   selection_t sel = {ctx->seed ^ 0xf7a6, runs, dying_runs};
@@ -108,16 +103,8 @@ static int run_fragment(gcs_wl_ctx *ctx) {
     o = next;
   }
   gcs_heap_collect(-1);
-  if (arena) gcs_arena_collect(true);
-  const uint64_t rss_after = gcs_rss_bytes();
-  const uint64_t freed = live_built - gcs_heap.live_bytes;
-  const uint64_t returned = rss_built > rss_after ? rss_built - rss_after : 0;
-  gcs_wl_figure(ctx, "freed_bytes", (double)freed);
-  gcs_wl_figure(ctx, "returned_bytes", (double)returned);
-  if (freed) gcs_wl_figure(ctx, "returned_fraction", (double)returned / (double)freed);
-  if (arena)
-    gcs_wl_figure(ctx, "arena_returned_bytes",
-                  (double)(as->bytes_returned_munmap + as->bytes_returned_madvise - arena_returned0));
+  if (gcs_heap.allocator == GCS_ALLOC_ARENA) gcs_arena_collect(true);
+  gcs_wl_mark(ctx, "freed");
 
   /* The survivors: recompute the selection and walk the chain beside it. */
   sel = (selection_t){ctx->seed ^ 0xf7a6, runs, dying_runs};

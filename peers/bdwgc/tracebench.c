@@ -3,17 +3,29 @@
 ** process, so every heap starts fresh; `make bench-marksweep` and `make bench-incremental`
 ** run the cases side by side.
 **
-**   tracebench tree COLLECTOR|boehm inorder|shuffled [LOG2N]
+**   tracebench tree COLLECTOR|boehm inorder|mirrored|shuffled [LOG2N]
 **       builds a complete binary tree of 2^LOG2N - 1 nodes (default 20: 1,048,575) of one
 **       shape — a 16-byte header and two pointer slots, 32 bytes — all live, then times
 **       REPEATS full collections and prints the median ns per node (mark + sweep).
-**       inorder:  nodes allocated in depth-first preorder, so the mark walks memory forward;
+**       inorder:  nodes allocated in depth-first preorder, slot 0's subtree first: the order
+**                 in which our marker pops them (it takes slot 0 first), so our mark walks
+**                 memory forward — a layout that favours us;
+**       mirrored: the same preorder with slot 1's subtree allocated first (the tree is the
+**                 same, its layout mirrored): the order a marker that takes slot 1 first
+**                 walks forward; so the two shapes bound what the child order does to a
+**                 marker, whichever order bdwgc's takes;
 **       shuffled: nodes allocated first, then linked in a random permutation (heap order
-**                 over shuffled addresses), so every edge the mark follows is a cache miss.
+**                 over shuffled addresses), so every edge the mark follows is a cache miss;
+**                 it favours neither.
 **       boehm: the same tree with GC_MALLOC (bdwgc, Debian libgc), timed around GC_gcollect().
 **              One marker thread, as ours (the process starts no thread, so bdwgc starts no
 **              parallel markers); interior pointers off, so that a 32-byte node takes 32
 **              bytes (with them bdwgc pads it by a byte, into the 48-byte class).
+**              bdwgc is conservative (no type information: it scans every word of a node
+**              and the roots for anything that looks like a pointer) and sweeps lazily:
+**              GC_gcollect() marks, then only queues blocks for sweeping at allocation time,
+**              so on this fully live heap it sweeps nothing, while our figure includes a
+**              sweep of every object. The output says so beside the figure.
 **
 **   tracebench churn COLLECTOR [--allocs N] [--set k=v ...]
 **       a live tree of 2^20 - 1 nodes, then the mutator allocates N (5M) short-lived 2-slot
@@ -40,7 +52,7 @@
 
 
 static GCS_NORETURN void usage(void) {
-  fprintf(stderr, "usage: tracebench tree COLLECTOR|boehm inorder|shuffled [LOG2N]\n"
+  fprintf(stderr, "usage: tracebench tree COLLECTOR|boehm inorder|mirrored|shuffled [LOG2N]\n"
                   "       tracebench churn COLLECTOR [--allocs N] [--set knob=value ...]\n");
   exit(2);
 }
@@ -67,16 +79,17 @@ static void open_heap(const char *name, int nset, const char *const *set) {
   }
 }
 
-/* Preorder: a node, then its left subtree, then its right. `path` holds the nodes on the way
-** down as roots; returns the tree's root, held in path[0]. */
-static gcs_obj *build_inorder(int depth, gcs_obj **path) {
+/* Preorder: a node, then the subtree of slot `first`, then the other's (first 0: inorder,
+** 1: mirrored). `path` holds the nodes on the way down as roots; returns the tree's root,
+** held in path[0]. */
+static gcs_obj *build_preorder(int depth, uint32_t first, gcs_obj **path) {
   int side[64] = {0};
   int k = 0;
   gcs_root_set(&path[0], gcs_new(2, 0));
   for (;;) {
     if (k + 1 < depth && side[k] < 2) {
       gcs_obj *n = gcs_new(2, 0);
-      gcs_store(path[k], (uint32_t)side[k]++, n);
+      gcs_store(path[k], (uint32_t)side[k]++ ^ first, n);
       gcs_root_set(&path[++k], n);
       side[k] = 0;
     } else if (k == 0) {
@@ -120,7 +133,11 @@ static gcs_obj *build_shuffled(uint32_t n, gcs_obj **keep) {
   return *keep;
 }
 
-static int cmd_tree_ours(const char *name, bool shuffled, int log2n) {
+/* The tree shapes of `tracebench tree`. */
+enum { SHAPE_INORDER, SHAPE_MIRRORED, SHAPE_SHUFFLED, NSHAPES };
+static const char *const shape_names[NSHAPES] = {"inorder", "mirrored", "shuffled"};
+
+static int cmd_tree_ours(const char *name, int shape, int log2n) {
   uint32_t n = (1u << log2n) - 1;
   const char *set[2] = {"roots_max=4194304", NULL};
   int nset = 1;
@@ -128,10 +145,10 @@ static int cmd_tree_ours(const char *name, bool shuffled, int log2n) {
     set[nset++] = "pause_min_bytes=1099511627776";  /* no collection while building */
   open_heap(name, nset, set);
   gcs_obj **keep = gcs_frame_push(64);
-  if (shuffled)
+  if (shape == SHAPE_SHUFFLED)
     build_shuffled(n, &keep[0]);
   else
-    build_inorder(log2n, keep);
+    build_preorder(log2n, shape == SHAPE_MIRRORED, keep);
   uint64_t t[REPEATS], c[REPEATS];
   for (int i = 0; i < REPEATS; i++) {
     uint64_t t0 = gcs_now_ns(), c0 = gcs_thread_cpu_ns();
@@ -147,7 +164,7 @@ static int cmd_tree_ours(const char *name, bool shuffled, int log2n) {
   qsort(c, REPEATS, sizeof c[0], gcs_median_cmp);
   printf("tree %-9s %-11s nodes %u  full collection: median %.2f ms = %.2f ns/node (min %.2f); "
          "cpu %.2f ns/node (min %.2f)\n",
-         shuffled ? "shuffled" : "inorder", name, n, (double)t[REPEATS / 2] / 1e6,
+         shape_names[shape], name, n, (double)t[REPEATS / 2] / 1e6,
          (double)t[REPEATS / 2] / n, (double)t[0] / n, (double)c[REPEATS / 2] / n, (double)c[0] / n);
   gcs_frame_pop(keep);
   gcs_heap_close(NULL);
@@ -177,12 +194,12 @@ static bnode *bnew(void) {
   return b;
 }
 
-static int cmd_tree_boehm(bool shuffled, int log2n) {
+static int cmd_tree_boehm(int shape, int log2n) {
   uint32_t n = (1u << log2n) - 1;
   GC_set_all_interior_pointers(0);
   GC_INIT();
   GC_disable();  /* nothing is collected while the tree is built (the array is malloc'd) */
-  if (shuffled) {
+  if (shape == SHAPE_SHUFFLED) {
     bnode **r = malloc(n * sizeof *r);
     for (uint32_t i = 0; i < n; i++) r[i] = bnew();
     uint32_t *perm = shuffled_order(n);
@@ -196,12 +213,12 @@ static int cmd_tree_boehm(bool shuffled, int log2n) {
     free(perm);
   } else {
     bnode *path[64];
-    int side[64] = {0}, k = 0;
+    int side[64] = {0}, k = 0, first = shape == SHAPE_MIRRORED;
     boehm_root = path[0] = bnew();
     for (;;) {
       if (k + 1 < log2n && side[k] < 2) {
         bnode *b = bnew();
-        path[k]->slots[side[k]++] = b;
+        path[k]->slots[side[k]++ ^ first] = b;
         path[++k] = b;
         side[k] = 0;
       } else if (k == 0) {
@@ -223,8 +240,9 @@ static int cmd_tree_boehm(bool shuffled, int log2n) {
   qsort(t, REPEATS, sizeof t[0], gcs_median_cmp);
   qsort(c, REPEATS, sizeof c[0], gcs_median_cmp);
   printf("tree %-9s %-11s nodes %u  GC_gcollect:     median %.2f ms = %.2f ns/node (min %.2f); "
-         "cpu %.2f ns/node (min %.2f); heap %zu MiB\n",
-         shuffled ? "shuffled" : "inorder", "boehm", n, (double)t[REPEATS / 2] / 1e6,
+         "cpu %.2f ns/node (min %.2f); heap %zu MiB; conservative, lazy sweep: "
+         "no sweep here\n",
+         shape_names[shape], "boehm", n, (double)t[REPEATS / 2] / 1e6,
          (double)t[REPEATS / 2] / n, (double)t[0] / n, (double)c[REPEATS / 2] / n, (double)c[0] / n,
          GC_get_heap_size() >> 20);
   return boehm_root ? 0 : 1;
@@ -240,7 +258,7 @@ static int cmd_tree_boehm(bool shuffled, int log2n) {
 static int cmd_churn(const char *name, uint32_t allocs, int nset, const char *const *set) {
   open_heap(name, nset, set);
   gcs_obj **keep = gcs_frame_push(64);
-  build_inorder(LIVE_LOG2, keep);
+  build_preorder(LIVE_LOG2, 0, keep);
   gcs_root_set(&keep[1], gcs_new(RING, 0));
   gcs_heap_collect(-1);
   size_t n0;
@@ -351,12 +369,13 @@ int main(int argc, char **argv) {
   if (argc < 3) usage();
   if (strcmp(argv[1], "tree") == 0) {
     if (argc < 4) usage();
-    bool shuffled = strcmp(argv[3], "shuffled") == 0;
-    if (!shuffled && strcmp(argv[3], "inorder") != 0) usage();
+    int shape = 0;
+    while (shape < NSHAPES && strcmp(argv[3], shape_names[shape]) != 0) shape++;
+    if (shape == NSHAPES) usage();
     int log2n = argc > 4 ? atoi(argv[4]) : 20;
     if (log2n < 2 || log2n > 26) usage();
-    return strcmp(argv[2], "boehm") == 0 ? cmd_tree_boehm(shuffled, log2n)
-                                         : cmd_tree_ours(argv[2], shuffled, log2n);
+    return strcmp(argv[2], "boehm") == 0 ? cmd_tree_boehm(shape, log2n)
+                                         : cmd_tree_ours(argv[2], shape, log2n);
   }
   if (strcmp(argv[1], "churn") == 0) {
     const char *set[GCS_MAX_OPTIONS] = {NULL};

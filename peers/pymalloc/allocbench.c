@@ -1,14 +1,20 @@
 /*
 ** allocbench.c — our arena allocator (core/arena.c) against CPython 3.11's pymalloc
-** (PyObject_Malloc/PyObject_Free from libpython3.11, no interpreter started) and glibc
+** (PyObject_Malloc/PyObject_Free from libpython3.11.so, no interpreter started) and glibc
 ** malloc/free. Two subcommands, each a table on stdout:
 **
 **   allocbench speed    ns per malloc+free pair of 32..64-byte objects (sizes cycle
 **                       32, 33, .., 64), three patterns: immediate free; batches of 100
 **                       (alloc 100, then free them in order); random frees over a 1M-object
 **                       live set (each step frees a random live object and allocates its
-**                       replacement). Allocators are interleaved within every repetition
-**                       (their order rotates), the median of REPS repetitions is reported.
+**                       replacement). Four columns with equal weight: ours as built
+**                       (GCS_ARENA_RETAIN=1, the default), ours with GCS_ARENA_RETAIN=0
+**                       (pymalloc's behaviour exactly: the sibling binary
+**                       build/allocbench-noretain), pymalloc, glibc. Every measurement is
+**                       a fresh process (`speed-once`) that runs the pattern once untimed,
+**                       then once timed; the allocators are interleaved within every
+**                       repetition (their order rotates); the median and min-max of REPS
+**                       repetitions are reported, and of the per-repetition ratios.
 **   allocbench return   memory return: 8M x 64-byte objects allocated, then freed all / 90%
 **                       one by one at random / 90% in runs of 100 / in runs of 1,000
 **                       consecutive allocations; the share of the freed objects' memory that
@@ -17,13 +23,19 @@
 **                       case runs in a fresh process (this program re-executed with the hidden
 **                       argument `return-case`), so RSS starts clean.
 **
+** Which pymalloc: the one in libpython3.11.so (Debian's shared build, position-independent,
+** reached through PyObject_Malloc's allocator function pointer), not the copy statically
+** linked into /usr/bin/python3.11 (`ldd` shows no libpython; its PyObject_Malloc calls the
+** allocator directly): the interpreter's pymalloc may be faster than this column.
+**
 ** Invariants: the work cannot be optimised away — every block gets a word written and its
 ** address escapes through an empty asm; each allocator runs the same loop code (macros
 ** instantiate it per allocator, so nobody pays an indirect call the others do not).
 ** pymalloc needs no Py_Initialize in 3.11: its allocators are statically initialised; `speed`
 ** verifies it (the allocator name is "pymalloc" and pymalloc's own stats show arenas).
 **
-** Build macros: none (built -O2 -DNDEBUG by `make build/allocbench`).
+** Build macros: GCS_ARENA_RETAIN (core/arena.h): `make build/allocbench` builds it with the
+** default 1, `make build/allocbench-noretain` with 0; both -O2 -DNDEBUG.
 */
 #include <Python.h>   /* first, as the CPython docs require */
 
@@ -185,42 +197,136 @@ static void print_loadavg(const char *when) {
   printf("# load average %s: %s\n", when, buf);
 }
 
+/* Runs exe with argv in a child whose stdout goes to buf (NUL-ended); 0, or -1 when it did
+** not exit 0. */
+static int run_child(const char *exe, char *const argv[], char *buf, size_t size) {
+  int fd[2];
+  if (pipe(fd) != 0) return -1;
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    dup2(fd[1], 1);
+    close(fd[0]);
+    close(fd[1]);
+    execv(exe, argv);
+    fprintf(stderr, "allocbench: cannot run %s: %s\n", exe, strerror(errno));
+    _exit(127);
+  }
+  close(fd[1]);
+  size_t got = 0;
+  ssize_t r;
+  while (got < size - 1 && (r = read(fd[0], buf + got, size - 1 - got)) > 0) got += (size_t)r;
+  buf[got] = 0;
+  close(fd[0]);
+  int status;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* The speed columns: the two builds of ours, then pymalloc and glibc (run by this binary). */
+enum { C_RETAIN, C_NORETAIN, C_PYMALLOC, C_GLIBC, NCOL };
+static const char *const col_heads[NCOL] = {"ours:retain=1", "ours:retain=0",
+                                            "pymalloc:libpython.so", "glibc"};
+
+/* One measurement in a fresh process: pattern p with column c; the ns per pair, or < 0. */
+static double speed_once(const char *self, const char *noretain, int p, int c) {
+  char ps[8], as[8], buf[128];
+  snprintf(ps, sizeof ps, "%d", p);
+  snprintf(as, sizeof as, "%d", c == C_PYMALLOC ? A_PYMALLOC : c == C_GLIBC ? A_GLIBC : A_OURS);
+  const char *exe = c == C_NORETAIN ? noretain : self;
+  char prog[] = "allocbench", cmd[] = "speed-once";
+  char *argv[] = {prog, cmd, ps, as, NULL};
+  double ns;
+  int retain;
+  if (run_child(exe, argv, buf, sizeof buf) != 0 || sscanf(buf, "%lf %d", &ns, &retain) != 2) {
+    fprintf(stderr, "allocbench: %s speed-once %d %s failed\n", exe, p, as);
+    return -1;
+  }
+  if (c <= C_NORETAIN && retain != (c == C_RETAIN)) {
+    fprintf(stderr, "allocbench: %s is built with GCS_ARENA_RETAIN=%d, column %s wants %d\n",
+            exe, retain, col_heads[c], c == C_RETAIN);
+    return -1;
+  }
+  return ns;
+}
+
+/* "median (min-max)" of n values (sorted in place); a ratio gets an "x". */
+static void print_spread(double *v, int n, bool ratio) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  char cell[64];
+  snprintf(cell, sizeof cell, "%.2f%s (%.2f-%.2f)", v[n / 2], ratio ? "x" : "", v[0], v[n - 1]);
+  printf(" %22s", cell);
+}
+
 static int cmd_speed(void) {
+  if (!GCS_ARENA_RETAIN) {
+    fprintf(stderr, "allocbench: this is the GCS_ARENA_RETAIN=0 build; run build/allocbench speed, "
+                    "which runs this one for its retain=0 column\n");
+    return 2;
+  }
   if (check_pymalloc() != 0) return 1;
-  print_loadavg("before");
-  int err = gcs_arena_init(NULL);
-  if (err) {
-    fprintf(stderr, "allocbench: gcs_arena_init: %s\n", strerror(err));
+  char self[4096], noretain[4096 + 16];
+  ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (len <= 0) {
+    fprintf(stderr, "allocbench: readlink /proc/self/exe: %s\n", strerror(errno));
     return 1;
   }
-  double t[NPATTERN][NALLOC][REPS];
+  self[len] = 0;
+  snprintf(noretain, sizeof noretain, "%s-noretain", self);
+  if (access(noretain, X_OK) != 0) {
+    fprintf(stderr, "allocbench: %s: %s (make build/allocbench-noretain builds it)\n", noretain,
+            strerror(errno));
+    return 1;
+  }
+  print_loadavg("before");
+  double t[NPATTERN][NCOL][REPS];
   for (int r = 0; r < REPS; r++) {
     for (int p = 0; p < NPATTERN; p++) {
-      for (int k = 0; k < NALLOC; k++) {
-        int a = (k + r) % NALLOC;   /* rotate who goes first */
-        t[p][a][r] = patterns[p][a]();
+      for (int k = 0; k < NCOL; k++) {
+        int c = (k + r) % NCOL;   /* rotate who goes first */
+        if ((t[p][c][r] = speed_once(self, noretain, p, c)) < 0) return 1;
       }
     }
     fprintf(stderr, "allocbench: repetition %d/%d done\n", r + 1, REPS);
   }
   print_loadavg("after");
-  printf("# ns per malloc+free pair, median of %d repetitions (allocators interleaved);\n"
-         "# sizes cycle 32..64 bytes; each block gets a word written. ours = gcs_arena (release\n"
-         "# policy arena), pymalloc = CPython 3.11 PyObject_Malloc/Free, glibc = malloc/free.\n",
+  printf("# ns per malloc+free pair: median (min-max) of %d repetitions, the allocators\n"
+         "# interleaved, each measurement a fresh process (one untimed pass, one timed); sizes\n"
+         "# cycle 32..64 bytes; each block gets a word written. ours = gcs_arena (release policy\n"
+         "# arena) built with GCS_ARENA_RETAIN=1 (the default: a lone empty pool stays on its\n"
+         "# ring) and =0 (pymalloc exactly); pymalloc = PyObject_Malloc/Free of CPython 3.11 from\n"
+         "# libpython3.11.so (not /usr/bin/python3's statically linked copy); glibc = malloc/free.\n",
          REPS);
-  printf("%-18s %9s %9s %9s %15s %12s\n", "pattern", "ours", "pymalloc", "glibc",
-         "ours/pymalloc", "ours/glibc");
+  printf("%-16s", "pattern");
+  for (int c = 0; c < NCOL; c++) printf(" %22s", col_heads[c]);
+  printf("\n");
   for (int p = 0; p < NPATTERN; p++) {
-    double med[NALLOC];
-    for (int a = 0; a < NALLOC; a++) {
-      qsort(t[p][a], REPS, sizeof(double), cmp_double);
-      med[a] = t[p][a][REPS / 2];
+    printf("%-16s", pattern_names[p]);
+    for (int c = 0; c < NCOL; c++) {
+      double v[REPS];
+      memcpy(v, t[p][c], sizeof v);
+      print_spread(v, REPS, false);
     }
-    printf("%-18s %9.2f %9.2f %9.2f %14.2fx %11.2fx\n", pattern_names[p], med[A_OURS],
-           med[A_PYMALLOC], med[A_GLIBC], med[A_OURS] / med[A_PYMALLOC],
-           med[A_OURS] / med[A_GLIBC]);
+    printf("\n");
   }
-  gcs_arena_fini();
+  printf("# ratios, per repetition (same repetition, interleaved): median (min-max)\n");
+  static const int num[4] = {C_RETAIN, C_NORETAIN, C_RETAIN, C_NORETAIN};
+  static const int den[4] = {C_PYMALLOC, C_PYMALLOC, C_GLIBC, C_GLIBC};
+  static const char *const ratio_heads[4] = {"retain=1/pymalloc", "retain=0/pymalloc",
+                                             "retain=1/glibc", "retain=0/glibc"};
+  printf("%-16s", "pattern");
+  for (int q = 0; q < 4; q++) printf(" %22s", ratio_heads[q]);
+  printf("\n");
+  for (int p = 0; p < NPATTERN; p++) {
+    printf("%-16s", pattern_names[p]);
+    for (int q = 0; q < 4; q++) {
+      double v[REPS];
+      for (int r = 0; r < REPS; r++) v[r] = t[p][num[q]][r] / t[p][den[q]][r];
+      print_spread(v, REPS, true);
+    }
+    printf("\n");
+  }
   return 0;
 }
 
@@ -234,7 +340,7 @@ enum { R_ARENA, R_POOL, R_NONE, R_GLIBC, R_GLIBC_TRIM, R_PYMALLOC, NRALLOC };
 static const char *const ralloc_names[NRALLOC] = {"arena", "pool", "none", "glibc",
                                                   "glibc+trim", "pymalloc"};
 static const char *const ralloc_heads[NRALLOC] = {"ours:arena", "ours:pool", "ours:none",
-                                                  "glibc", "glibc+trim", "pymalloc"};
+                                                  "glibc", "glibc+trim", "pymalloc:libpython.so"};
 enum { S_ALL, S_RANDOM, S_RUN100, S_RUN1000, NSCEN };
 static const char *const scen_names[NSCEN] = {"free all", "free 90%, one by one at random",
                                               "free 90%, runs of 100", "free 90%, runs of 1000"};
@@ -307,33 +413,15 @@ static int run_case(int alloc, int scen) {
 
 /* Runs one case in a fresh process (this program, exec'ed again); 0 and the figures, or -1. */
 static int spawn_case(int alloc, int scen, double *share, double *held_mib) {
-  int fd[2];
-  if (pipe(fd) != 0) return -1;
-  pid_t pid = fork();
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    char a[8], s[8];
-    snprintf(a, sizeof a, "%d", alloc);
-    snprintf(s, sizeof s, "%d", scen);
-    dup2(fd[1], 1);
-    close(fd[0]);
-    close(fd[1]);
-    execl("/proc/self/exe", "allocbench", "return-case", a, s, (char *)NULL);
-    _exit(127);
-  }
-  close(fd[1]);
-  char buf[256] = "";
-  size_t got = 0;
-  ssize_t r;
-  while (got < sizeof buf - 1 && (r = read(fd[0], buf + got, sizeof buf - 1 - got)) > 0)
-    got += (size_t)r;
-  close(fd[0]);
-  int status;
-  waitpid(pid, &status, 0);
+  char a[8], sc[8], buf[256];
+  snprintf(a, sizeof a, "%d", alloc);
+  snprintf(sc, sizeof sc, "%d", scen);
+  char prog[] = "allocbench", cmd[] = "return-case";
+  char *argv[] = {prog, cmd, a, sc, NULL};
+  int err = run_child("/proc/self/exe", argv, buf, sizeof buf);
   unsigned long long held, nfreed;
   long long dropped;
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-      sscanf(buf, "%llu %lld %llu", &held, &dropped, &nfreed) != 3) {
+  if (err != 0 || sscanf(buf, "%llu %lld %llu", &held, &dropped, &nfreed) != 3) {
     fprintf(stderr, "allocbench: case %s / %s failed\n", ralloc_names[alloc], scen_names[scen]);
     return -1;
   }
@@ -359,15 +447,19 @@ static int cmd_return(void) {
          "# (pool purge delay %d ms), glibc as it behaves, glibc+trim after malloc_trim(0).\n",
          GCS_ARENA_PURGE_DELAY_MS_DEFAULT);
   printf("%-32s", "scenario");
-  for (int a = 0; a < NRALLOC; a++) printf(" %11s", ralloc_heads[a]);
+  int w[NRALLOC];
+  for (int a = 0; a < NRALLOC; a++) {
+    w[a] = strlen(ralloc_heads[a]) > 11 ? (int)strlen(ralloc_heads[a]) : 11;
+    printf(" %*s", w[a], ralloc_heads[a]);
+  }
   printf("\n");
   for (int s = 0; s < NSCEN; s++) {
     printf("%-32s", scen_names[s]);
-    for (int a = 0; a < NRALLOC; a++) printf(" %10.1f%%", 100 * share[s][a]);
+    for (int a = 0; a < NRALLOC; a++) printf(" %*.1f%%", w[a] - 1, 100 * share[s][a]);
     printf("\n");
   }
   printf("%-32s", "# RSS added by 8M objects (MiB)");
-  for (int a = 0; a < NRALLOC; a++) printf(" %11.0f", held[S_ALL][a]);
+  for (int a = 0; a < NRALLOC; a++) printf(" %*.0f", w[a], held[S_ALL][a]);
   printf("\n");
   return 0;
 }
@@ -381,6 +473,13 @@ int main(int argc, char **argv) {
     double ns = 0;
     for (int r = 0; r < 3; r++) ns = patterns[p][a]();
     printf("%.2f ns per pair\n", ns);
+    return 0;
+  }
+  if (argc == 4 && strcmp(argv[1], "speed-once") == 0) {   /* one measurement of `speed` */
+    int p = atoi(argv[2]), a = atoi(argv[3]);
+    if (p < 0 || p >= NPATTERN || a < 0 || a >= NALLOC || gcs_arena_init(NULL) != 0) return 2;
+    patterns[p][a]();   /* untimed: the mappings and page faults of a first pass */
+    printf("%.4f %d\n", patterns[p][a](), GCS_ARENA_RETAIN);
     return 0;
   }
   if (argc == 4 && strcmp(argv[1], "return-case") == 0) {
