@@ -661,7 +661,7 @@ static int64_t gc_collect_main(int generation, int64_t *n_collected, int64_t *n_
   int64_t n = 0;   /* # unreachable objects that could not be collected */
   gc_head unreachable;   /* non-problematic unreachable trash */
   gc_head finalizers;    /* objects with, & reachable from, __del__ */
-  uint64_t t0 = gcs_now_ns();
+  gcs_pause_token_t pause = gcs_pause_begin();
 
   /* update collection and allocation counters */
   if (generation + 1 < NUM_GENERATIONS) gcstate.generations[generation + 1].count += 1;
@@ -734,8 +734,8 @@ static int64_t gc_collect_main(int generation, int64_t *n_collected, int64_t *n_
   stats->collected += (uint64_t)m;
   stats->uncollectable += (uint64_t)n;
 
-  gcs_pause_record(t0, gcs_now_ns(), generation == NUM_GENERATIONS - 1 ? GCS_PAUSE_FULL : GCS_PAUSE_COLLECT,
-                   generation, (uint64_t)examined, (uint64_t)m);
+  gcs_pause_end(pause, generation == NUM_GENERATIONS - 1 ? GCS_PAUSE_FULL : GCS_PAUSE_COLLECT,
+                generation, (uint64_t)examined, (uint64_t)m);
   return n + m;
 }
 

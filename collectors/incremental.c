@@ -22,13 +22,18 @@
 **               kilobyte"): that is step_mul=10000 here. Here step_mul is a percentage.
 ** Every step is a GCS_PAUSE_STEP event. The atomic phase is never folded into a step: a step
 ** that reaches GCSenteratomic ends there, and the next step runs atomic() alone, logged as
-** GCS_PAUSE_ATOMIC. An explicit collect(any generation) finishes the cycle under way and runs
-** a whole one, logged as GCS_PAUSE_FULL (Lua's fullinc).
+** GCS_PAUSE_ATOMIC. An explicit collect(any generation) is Lua's fullinc: a marking under way is
+** abandoned (its gray lists dropped, and a sweep that frees nothing — the white has not
+** flipped — turns everything white again), a sweep under way is finished, then one whole
+** cycle runs; all of it is one GCS_PAUSE_FULL event.
 **
-** Two whites (Lua's currentwhite/otherwhite): objects are allocated with the current white.
-** atomic() flips it, so everything left unmarked now carries the other white — "dead" — while
-** objects allocated during the sweep get the new current white and survive it untouched.
-** The sweep frees the other white and turns black objects to the current white.
+** Marking is the tracing kernel's (collectors/tracing.h: the colours, the gray stack,
+** mark_object, propagate with its prefetching edge FIFO); black here is GCS_BLACK, which
+** the inline barrier reads. Two whites (Lua's currentwhite/otherwhite): objects are
+** allocated with the current white. atomic() flips it, so everything left unmarked now
+** carries the other white — "dead" — while objects allocated during the sweep get the new
+** current white and survive it untouched. The sweep frees the other white and turns black
+** objects to the current white.
 **
 ** Write barrier: Lua's split, by the shape of the object written into.
 **   - a small container (< BACK_MIN_SLOTS slots: a node, a pair, a record): forward
@@ -68,24 +73,14 @@
 ** Build macros: GCS_DEBUG >= 2 checks the tables against the heap's registry; GCS_DEBUG >= 3
 ** verifies the heap at every state change (cycle start, atomic, end of sweep).
 */
-#define _GNU_SOURCE /* mremap */
 #include "core/internal.h"
 #include "collectors/collectors.h"
+#include "collectors/tracing.h"
 
 #include "core/objtable.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
-#include <sys/mman.h>
-
-#define MASKCOLORS (GCS_WHITES | GCS_BLACK)
-#define iswhite(o) ((o)->gcbits & GCS_WHITES)
-#define isblack(o) ((o)->gcbits & GCS_BLACK)
-#define isgray(o) (!((o)->gcbits & MASKCOLORS))
-#define otherwhite() (g.currentwhite ^ GCS_WHITES)
-#define isdead(o) ((o)->gcbits & otherwhite())
-#define makewhite(o) ((o)->gcbits = (uint8_t)(((o)->gcbits & ~MASKCOLORS) | g.currentwhite))
 
 /* gcaux bits used only inside verify. */
 #define AUX_SEEN 0x8000u   /* met once in the tables */
@@ -106,15 +101,8 @@ typedef gcs_objtable_chunk chunk;
 typedef gcs_objtable table;
 #define CHUNK_CAP GCS_OBJTABLE_CAP
 
-typedef struct graylist {
-  gcs_obj **v;          /* its own mapping, grown with mremap */
-  size_t n;             /* entries: v[0..n) */
-  size_t cap;           /* capacity, in entries */
-} graylist;
-
 static struct {
   int state;                  /* GCS* above */
-  uint8_t currentwhite;       /* GCS_WHITE0 or GCS_WHITE1 */
   table all;                  /* every object, except those in the sweep list while sweeping */
   table sweeping;             /* GCSswpallgc: the detached table being swept */
   gcs_objtable_pool pool;     /* the tables' chunks, and the surplus left by compaction */
@@ -123,11 +111,11 @@ static struct {
   chunk *sweep_w;             /* write cursor (survivors are compacted here): chunk ... */
   uint32_t sweep_wj;          /* ... and index; (w, wj) never passes (r, ri) */
   uint64_t nobjects;          /* entries in both tables; == gcs_heap.live_objects */
-  graylist gray;              /* gray objects to traverse (a stack: depth first) */
-  graylist grayagain;         /* wide objects re-grayed by the backward barrier: atomic() */
+  gcs_graylist_t grayagain;   /* wide objects re-grayed by the backward barrier: atomic();
+                                 the gray stack is the kernel's, gcs_trace.gray */
   int64_t debt;               /* bytes; a step runs when > 0 (see the header) */
   uint64_t estimate;          /* live bytes after the last cycle (Lua's GCestimate) */
-  uint64_t visited;           /* objects marked or swept in the step under way */
+  uint64_t swept;             /* objects swept in the step under way */
   uint64_t freed;             /* objects freed, cumulative */
   uint64_t since;             /* objects allocated since the last cycle ended (report) */
   uint64_t cycles;            /* cycles completed */
@@ -138,109 +126,14 @@ static struct {
 } g;
 
 /* --------------------------------------------------------------------------------------
-** Mark
+** Mark (the kernel's mark_roots and propagate, between the cycle's states)
 ** ------------------------------------------------------------------------------------ */
-static GCS_NOINLINE void gray_grow(graylist *l) {
-  size_t ncap = l->cap ? l->cap * 2 : 4096;
-  void *p = l->cap ? mremap(l->v, l->cap * sizeof *l->v, ncap * sizeof *l->v, MREMAP_MAYMOVE)
-                   : mmap(NULL, ncap * sizeof *l->v, PROT_READ | PROT_WRITE,
-                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) gcs_fatal("incremental: cannot grow a gray list to %zu entries", ncap);
-  l->v = p;
-  l->cap = ncap;
-}
-
-static inline void gray_push(graylist *l, gcs_obj *o) {
-  if (GCS_UNLIKELY(l->n == l->cap)) gray_grow(l);
-  l->v[l->n++] = o;
-}
-
-/* Lua's reallymarkobject. Contract: o is white (current). An atom has nothing to visit and
-** goes straight to black; a container turns gray and waits on the gray stack. */
-static inline void mark_object(gcs_obj *o) {
-  GCS_ASSERT_INTERNAL(o->gcbits & g.currentwhite);
-  if (o->kind == GCS_ATOM) {
-    o->gcbits = (uint8_t)((o->gcbits & ~MASKCOLORS) | GCS_BLACK);
-    g.visited++;
-    return;
-  }
-  o->gcbits &= (uint8_t)~MASKCOLORS;
-  gray_push(&g.gray, o);
-}
-
-/* Marks what the roots hold; returns the roots examined (its work). */
-static uint64_t mark_roots(void) {
-  for (gcs_obj **r = gcs_heap.roots_base; r < gcs_heap.roots_top; r++)
-    if (*r && iswhite(*r)) mark_object(*r);
-  return (uint64_t)(gcs_heap.roots_top - gcs_heap.roots_base);
-}
-
-/* Edges waiting to be examined (a power of two); see propagate_mark. */
-#define EDGE_FIFO 16
-
-typedef struct edges {
-  gcs_obj *v[EDGE_FIFO];  /* children of black objects, not yet examined */
-  unsigned head, count;   /* the oldest, and how many */
-} edges;
-
-static inline void examine(gcs_obj *c) {
-  if (iswhite(c)) mark_object(c);
-}
-
-/* Lua's propagatemark, batched: traverses gray objects from the top of the stack, turning
-** them black, until `budget` units are done (at least one object), and returns the work
-** (1 + slots, per object). A scanned object's children are prefetched and examined
-** EDGE_FIFO edges later, when their lines have arrived (the cache miss on each child's
-** colour is what marking costs; see marksweep.c). Contract: the FIFO is drained before
-** returning, so between steps no black object points to a white one. */
-static uint64_t propagate_mark(int64_t budget) {
-  edges q;
-  q.head = q.count = 0;
-  uint64_t work = 0;
-  for (;;) {
-    if (g.gray.n > 0 && (int64_t)work < budget) {
-      gcs_obj *o = g.gray.v[--g.gray.n];
-      GCS_ASSERT_INTERNAL(isgray(o));
-      o->gcbits |= GCS_BLACK;
-      g.visited++;
-      gcs_obj **s = o->slots;
-      uint32_t n = o->nslots;
-      for (uint32_t i = n; i-- > 0;) {  /* last slot first: slot 0 is popped first */
-        gcs_obj *c = s[i];
-        if (!c) continue;
-        __builtin_prefetch(c, 1);
-        __builtin_prefetch(c->slots, 0);  /* a block may straddle two lines */
-        if (q.count < EDGE_FIFO) {
-          q.v[(q.head + q.count++) % EDGE_FIFO] = c;
-        } else {
-          gcs_obj *e = q.v[q.head];
-          q.v[q.head] = c;
-          q.head = (q.head + 1) % EDGE_FIFO;
-          examine(e);
-        }
-      }
-      work += 1u + n;
-    } else if (q.count > 0) {  /* out of gray objects or of budget: drain */
-      gcs_obj *e = q.v[q.head];
-      q.head = (q.head + 1) % EDGE_FIFO;
-      q.count--;
-      examine(e);
-    } else {
-      return work;
-    }
-  }
-}
-
-static uint64_t propagate_all(void) {
-  return propagate_mark(INT64_MAX);
-}
-
 /* Lua's restartcollection: a cycle starts by marking the roots. */
 static uint64_t restart_collection(void) {
-  GCS_ASSERT_INTERNAL(g.gray.n == 0 && g.grayagain.n == 0);
+  GCS_ASSERT_INTERNAL(gcs_trace.gray.n == 0 && g.grayagain.n == 0);
   g.state = GCSpropagate;
   GCS_VERIFY("incremental: cycle start");
-  return 1 + mark_roots();
+  return 1 + gcs_trace_mark_roots();
 }
 
 /* Finishes marking with the mutator stopped: the roots again (they have no barrier), what is
@@ -249,14 +142,14 @@ static uint64_t restart_collection(void) {
 ** white makes every other one dead. Returns its work. */
 static uint64_t atomic(void) {
   g.state = GCSatomic;
-  uint64_t work = mark_roots();
-  work += propagate_all();
-  graylist again = g.grayagain;  /* traverse grayagain as the gray stack */
-  g.grayagain = g.gray;
-  g.gray = again;
-  work += propagate_all();
+  uint64_t work = gcs_trace_mark_roots();
+  work += gcs_trace_propagate_all();
+  gcs_graylist_t again = g.grayagain;  /* traverse grayagain as the gray stack */
+  g.grayagain = gcs_trace.gray;
+  gcs_trace.gray = again;
+  work += gcs_trace_propagate_all();
   GCS_VERIFY("incremental: atomic, marking done");
-  g.currentwhite = (uint8_t)otherwhite();
+  gcs_trace.currentwhite = otherwhite();
   return work;
 }
 
@@ -315,7 +208,7 @@ static uint64_t sweep_step(int64_t budget) {
   chunk *r = g.sweep_r, *w = g.sweep_w;
   uint32_t ri = g.sweep_ri, wj = g.sweep_wj;
   uint64_t count = 0, freed = 0, live0 = gcs_heap.live_bytes;
-  uint8_t ow = (uint8_t)otherwhite(), white = g.currentwhite;
+  uint8_t ow = otherwhite(), white = gcs_trace.currentwhite;
   while (count < max && r != NULL) {
     if (ri == r->n) {
       r = r->next;
@@ -344,7 +237,7 @@ static uint64_t sweep_step(int64_t budget) {
   g.sweep_wj = wj;
   g.nobjects -= freed;
   g.freed += freed;
-  g.visited += count;
+  g.swept += count;
   g.estimate -= live0 - gcs_heap.live_bytes;  /* Lua: GCestimate follows the frees */
   if (r == NULL) {
     finish_sweep();
@@ -372,11 +265,11 @@ static uint64_t single_step(int64_t budget) {
       work = restart_collection();
       break;
     case GCSpropagate:
-      if (g.gray.n == 0) {
+      if (gcs_trace.gray.n == 0) {
         g.state = GCSenteratomic;  /* no more gray objects: finish the propagate phase */
         work = 0;
       } else {
-        work = propagate_mark(budget);
+        work = gcs_trace_propagate_mark(budget);
       }
       break;
     case GCSenteratomic:
@@ -414,9 +307,10 @@ static void inc_step(void) {
   int64_t debt = g.debt / WORK2MEM * stepmul / 100;
   int64_t stepsize = g.step_bytes / WORK2MEM * stepmul / 100;
   if (stepsize < 1) stepsize = 1;
-  uint64_t t0 = gcs_now_ns(), freed0 = g.freed;
+  gcs_pause_token_t pause = gcs_pause_begin();
+  uint64_t freed0 = g.freed, marked0 = gcs_trace.marked;
   gcs_pause_kind kind = GCS_PAUSE_STEP;
-  g.visited = 0;
+  g.swept = 0;
   if (g.state == GCSenteratomic) {
     kind = GCS_PAUSE_ATOMIC;  /* atomic() alone, a pause of its own */
     debt -= (int64_t)single_step(INT64_MAX);
@@ -433,7 +327,7 @@ static void inc_step(void) {
     set_pause();
   else
     g.debt = debt * 100 / stepmul * WORK2MEM;
-  gcs_pause_record(t0, gcs_now_ns(), kind, -1, g.visited, g.freed - freed0);
+  gcs_pause_end(pause, kind, -1, g.swept + gcs_trace.marked - marked0, g.freed - freed0);
 }
 
 /* --------------------------------------------------------------------------------------
@@ -446,7 +340,7 @@ static int init(void) {
   g.step_mul = gcs_knob("step_mul");
   g.step_bytes = gcs_knob("step_bytes");
   g.state = GCSpause;
-  g.currentwhite = GCS_WHITE0;
+  gcs_trace_init("incremental", GCS_BLACK);
   gcs_objtable_pool_init(&g.pool, "incremental");
   gcs_objtable_init(&g.all);
   gcs_objtable_init(&g.sweeping);
@@ -458,8 +352,8 @@ static void fini(void) {
   gcs_objtable_free(&g.all, &g.pool);
   gcs_objtable_free(&g.sweeping, &g.pool);
   gcs_objtable_pool_free(&g.pool);
-  if (g.gray.cap) munmap(g.gray.v, g.gray.cap * sizeof *g.gray.v);
-  if (g.grayagain.cap) munmap(g.grayagain.v, g.grayagain.cap * sizeof *g.grayagain.v);
+  gcs_trace_gray_free(&g.grayagain);
+  gcs_trace_fini();
   memset(&g, 0, sizeof g);
 }
 
@@ -474,7 +368,7 @@ static void allocating(size_t block_bytes, int kind) {
 }
 
 static void allocated(gcs_obj *o) {
-  o->gcbits = g.currentwhite;
+  o->gcbits = gcs_trace.currentwhite;
   gcs_objtable_append(&g.all, &g.pool, o);
   g.nobjects++;
   g.since++;
@@ -488,10 +382,10 @@ static void barrier_slow(gcs_obj *o, gcs_obj *v) {
     GCS_ASSERT_INTERNAL(issweepphase());
     makewhite(o);  /* sweeping: o is known live; whiten it so no more barriers fire */
   } else if (o->nslots >= BACK_MIN_SLOTS) {
-    o->gcbits &= (uint8_t)~MASKCOLORS;  /* back to gray: atomic() traverses it again */
-    gray_push(&g.grayagain, o);
+    set2gray(o);  /* back to gray: atomic() traverses it again */
+    gcs_trace_gray_push(&g.grayagain, o);
   } else {
-    mark_object(v);  /* restore the invariant */
+    gcs_trace_mark_object(v);  /* restore the invariant */
   }
 }
 
@@ -500,19 +394,22 @@ static void barrier_slow(gcs_obj *o, gcs_obj *v) {
 ** then one whole cycle. Returns the objects freed by the call. */
 static uint64_t collect(int generation) {
   (void)generation;
-  uint64_t t0 = gcs_now_ns(), freed0 = g.freed;
-  g.visited = 0;
+  gcs_pause_token_t pause = gcs_pause_begin();
+  uint64_t freed0 = g.freed, marked0 = gcs_trace.marked;
+  g.swept = 0;
   if (keepinvariant() && g.state != GCSatomic) {
-    for (size_t i = 0; i < g.gray.n; i++) makewhite(g.gray.v[i]);  /* abandon the mark: */
+    gcs_graylist_t *gray = &gcs_trace.gray;
+    for (size_t i = 0; i < gray->n; i++) makewhite(gray->v[i]);  /* abandon the mark: */
     for (size_t i = 0; i < g.grayagain.n; i++) makewhite(g.grayagain.v[i]);  /* gray to white */
-    g.gray.n = g.grayagain.n = 0;
+    gray->n = g.grayagain.n = 0;
     enter_sweep();
   }
   run_until(GCSpause);
   single_step(INT64_MAX);  /* restart */
   run_until(GCSpause);
   set_pause();
-  gcs_pause_record(t0, gcs_now_ns(), GCS_PAUSE_FULL, -1, g.visited, g.freed - freed0);
+  gcs_pause_end(pause, GCS_PAUSE_FULL, -1, g.swept + gcs_trace.marked - marked0,
+                g.freed - freed0);
   return g.freed - freed0;
 }
 
@@ -565,9 +462,9 @@ static void verify_entry(vstate *v, gcs_obj *o, bool swept) {
     return;
   }
   if (isgray(o)) VFAIL(v, "%p is gray outside marking", st, (void *)o);
-  if ((swept || g.state == GCSpause) && c != g.currentwhite)
+  if ((swept || g.state == GCSpause) && c != gcs_trace.currentwhite)
     VFAIL(v, "%p has colour bits %#x where only the current white %#x may be", st, (void *)o, c,
-          g.currentwhite);
+          gcs_trace.currentwhite);
   if (!isdead(o)) {
     for (uint32_t i = 0; i < o->nslots; i++)
       if (o->slots[i] && isdead(o->slots[i]))
@@ -603,7 +500,7 @@ static int verify(void) {
     VFAIL(&v, "the sweep table is not empty outside the sweep", st);
     return 1;
   }
-  graylist *lists[2] = {&g.gray, &g.grayagain};
+  gcs_graylist_t *lists[2] = {&gcs_trace.gray, &g.grayagain};
   for (int l = 0; l < 2; l++) {
     for (size_t i = 0; i < lists[l]->n; i++) {
       gcs_obj *o = lists[l]->v[i];

@@ -3,12 +3,13 @@
 ** (Lua 5.4's `pause`; the shape of bdwgc's full collection, but precise).
 **
 ** A collection is two named phases, as in lgc.c:
-**   mark_roots + propagate_all   white -> gray (on the gray stack) -> black; an explicit stack,
-**                                no recursion, so a 10-million-node chain needs no C stack
+**   mark_roots + propagate_all   white -> gray (on the gray stack) -> black, by the tracing
+**                                kernel (collectors/tracing.h); an explicit stack, no
+**                                recursion, so a 10-million-node chain needs no C stack
 **   sweep                        one pass over the object table: white objects are freed
 **                                (gcs_free_, so the arena's release policy applies), the
-**                                table is compacted in place, and the flip of g.white turns
-**                                the survivors white again (see Colours)
+**                                table is compacted in place, and the flip of the current
+**                                white turns the survivors white again (see Colours)
 ** Trigger: a collection runs when the heap (block bytes) would pass `pause_pct` % of what
 ** survived the last one (Lua's setpause: 200 = wait for the heap to double), and never below
 ** `pause_min_bytes`. An explicit collect(any generation) is the same full collection.
@@ -24,10 +25,10 @@
 ** (mmap'd), not counted in gcs_heap.live_bytes; chunks a sweep empties are kept for it to
 ** grow back into (at most as many as in use). Here it is never empty: init gives it a chunk.
 **
-** Colours: Lua's two whites (gcs.h: GCS_WHITE0, GCS_WHITE1), and gray = no colour bit. But a
-** marked object is not painted GCS_BLACK: it gets the *other* white — the white of the next
-** collection — and the collection ends by flipping g.white. So "black" here is "the white
-** that is not g.white", and the sweep only reads survivors: it never has to whiten them
+** Colours (collectors/tracing.h, the tracing kernel this collector marks with): Lua's two
+** whites, and gray = no colour bit. But a marked object is not painted GCS_BLACK: black is
+** the *other* white — the white of the next collection — and the collection ends by
+** flipping the current white. So the sweep only reads survivors: it never has to whiten them
 ** (Lua's sweeplist writes every survivor; here that write-back of the whole live heap is
 ** gone). No inline barrier reads these bits (marksweep has none), so the GCS_BLACK
 ** convention the incremental collector's barrier needs does not apply.
@@ -35,29 +36,20 @@
 ** Invariants (checked by verify):
 **   table entries == g.nobjects == gcs_heap.live_objects, each a distinct live object
 **   the table's structure (core/objtable.h); g.table.head != NULL
-**   between collections: every object has g.white, gray stack empty
+**   between collections: every object has the current white, gray stack empty
 **   after marking: no gray object, no root to a white object, no black -> white edge
 **
 ** Build macros: GCS_DEBUG >= 2 checks the table against the heap's registry; GCS_DEBUG >= 3
 ** verifies the heap before marking, after marking and after sweeping.
 */
-#define _GNU_SOURCE /* mremap */
 #include "core/internal.h"
 #include "collectors/collectors.h"
+#include "collectors/tracing.h"
 
 #include "core/objtable.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
-#include <sys/mman.h>
-
-#define MASKCOLORS (GCS_WHITES | GCS_BLACK)
-#define BLACK ((uint8_t)(g.white ^ GCS_WHITES))   /* marked: the next collection's white */
-#define iswhite(o) ((o)->gcbits & g.white)
-#define isblack(o) ((o)->gcbits & BLACK)
-#define isgray(o) (!((o)->gcbits & MASKCOLORS))
-#define set2black(o) ((o)->gcbits = (uint8_t)(((o)->gcbits & ~MASKCOLORS) | BLACK))
 
 /* gcaux bit used only inside verify, to find duplicates in the table. */
 #define AUX_SEEN 0x8000u
@@ -72,122 +64,14 @@ static struct {
   gcs_objtable table;         /* every object; never empty of chunks (head != NULL) */
   gcs_objtable_pool pool;     /* its chunks, and the spares the compaction emptied */
   uint64_t nobjects;          /* entries in the table; == gcs_heap.live_objects */
-  gcs_obj **gray;             /* the gray stack (its own mapping) */
-  size_t ngray;               /* entries on it */
-  size_t graycap;             /* its capacity, in entries */
   uint64_t threshold;         /* live_bytes at which the next collection starts */
-  uint8_t white;              /* unmarked: GCS_WHITE0 or GCS_WHITE1; flips every collection */
   int phase;                  /* PHASE_*: what verify may expect */
-  uint64_t marked;            /* objects blackened by the collection under way */
   uint64_t since;             /* objects allocated since the last collection (report) */
   uint64_t collections;       /* collections run, triggered and explicit */
   uint64_t collected;         /* objects they freed */
   int64_t pause_pct;          /* knob */
   int64_t pause_min_bytes;    /* knob */
 } g;
-
-/* --------------------------------------------------------------------------------------
-** Mark
-** ------------------------------------------------------------------------------------ */
-static GCS_NOINLINE void gray_grow(void) {
-  size_t ncap = g.graycap ? g.graycap * 2 : 4096;
-  void *p = g.graycap ? mremap(g.gray, g.graycap * sizeof *g.gray, ncap * sizeof *g.gray, MREMAP_MAYMOVE)
-                      : mmap(NULL, ncap * sizeof *g.gray, PROT_READ | PROT_WRITE,
-                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) gcs_fatal("marksweep: cannot grow the gray stack to %zu entries", ncap);
-  g.gray = p;
-  g.graycap = ncap;
-}
-
-/* Contract: o is white. An atom has nothing to visit and goes straight to black (Lua does
-** the same for strings); a container turns gray and waits on the gray stack. */
-static inline void mark_object(gcs_obj *o) {
-  GCS_ASSERT_INTERNAL(iswhite(o));
-  if (o->kind == GCS_ATOM) {
-    set2black(o);
-    g.marked++;
-    return;
-  }
-  o->gcbits &= (uint8_t)~MASKCOLORS;
-  if (GCS_UNLIKELY(g.ngray == g.graycap)) gray_grow();
-  g.gray[g.ngray++] = o;
-}
-
-static void mark_roots(void) {
-  for (gcs_obj **r = gcs_heap.roots_base; r < gcs_heap.roots_top; r++)
-    if (*r && iswhite(*r)) mark_object(*r);
-}
-
-/* Edges waiting to be examined: a power of two. Deep enough to cover a miss to memory with
-** the scanning of the objects in between; shallow enough to stay in registers' reach. */
-#define EDGE_FIFO 16
-
-/* Examines one edge taken from the FIFO: a white target is marked. Returns the new stack
-** depth (the stack may move when it grows). */
-static inline size_t examine(gcs_obj *c, size_t sp, uint64_t *marked) {
-  if (!iswhite(c)) return sp;
-  if (c->kind == GCS_ATOM) {
-    set2black(c);
-    (*marked)++;
-    return sp;
-  }
-  c->gcbits &= (uint8_t)~MASKCOLORS;
-  if (GCS_UNLIKELY(sp == g.graycap)) {
-    g.ngray = sp;
-    gray_grow();
-  }
-  g.gray[sp] = c;
-  return sp + 1;
-}
-
-/* Empties the gray stack: each gray object turns black and its white children gray. Last
-** in, first out, so a chain or a tree is followed depth first and the stack stays shallow.
-**
-** The cost of marking is the cache miss on every child's header (its colour is read and
-** written). So a scanned object's children are not examined at once: each is prefetched
-** and queued in a small FIFO, and examined EDGE_FIFO edges later, when its line has arrived
-** (prefetch-on-gray, after Cher, Hosking & Vijaykumar, ASPLOS 2004, applied to the edges).
-** Between the scan and the examination a black object may point to a white one; that edge
-** is in the FIFO, and the FIFO is empty when marking ends. */
-static void propagate_all(void) {
-  gcs_obj *fifo[EDGE_FIFO];
-  unsigned head = 0, count = 0;
-  size_t sp = g.ngray;
-  uint64_t marked = 0;
-  for (;;) {
-    if (sp > 0) {
-      gcs_obj *o = g.gray[--sp];
-      GCS_ASSERT_INTERNAL(isgray(o));
-      set2black(o);
-      marked++;
-      gcs_obj **s = o->slots;
-      for (uint32_t i = o->nslots; i-- > 0;) {  /* last slot first: slot 0 is popped first, */
-        gcs_obj *c = s[i];                       /* so preorder-built data is read forward */
-        if (!c) continue;
-        __builtin_prefetch(c, 1);
-        /* pymalloc's 48-byte pool header: half the 32-byte blocks straddle two lines */
-        __builtin_prefetch(c->slots, 0);
-        if (count < EDGE_FIFO) {
-          fifo[(head + count++) % EDGE_FIFO] = c;
-        } else {
-          gcs_obj *e = fifo[head];
-          fifo[head] = c;
-          head = (head + 1) % EDGE_FIFO;
-          sp = examine(e, sp, &marked);
-        }
-      }
-    } else if (count > 0) {
-      gcs_obj *e = fifo[head];
-      head = (head + 1) % EDGE_FIFO;
-      count--;
-      sp = examine(e, sp, &marked);
-    } else {
-      break;
-    }
-  }
-  g.ngray = 0;
-  g.marked += marked;
-}
 
 /* --------------------------------------------------------------------------------------
 ** Sweep
@@ -202,7 +86,7 @@ static uint64_t sweep(void) {
   uint64_t freed = 0;
   chunk *w = g.table.head;
   uint32_t j = 0;
-  const uint8_t white = g.white;
+  const uint8_t white = gcs_trace.currentwhite;
   for (chunk *r = g.table.head; r != NULL; r = r->next) {
     for (uint32_t i = 0, n = r->n; i < n; i++) {
       if (i + SWEEP_PREFETCH < n) __builtin_prefetch(r->o[i + SWEEP_PREFETCH], 1);
@@ -242,24 +126,24 @@ static void set_pause(void) {
 
 /* A full collection, logged as one GCS_PAUSE_FULL event. Returns the objects it freed. */
 static uint64_t full_collection(void) {
-  uint64_t t0 = gcs_now_ns();
+  gcs_pause_token_t pause = gcs_pause_begin();
   uint64_t examined = g.nobjects;
   GCS_VERIFY("marksweep: before marking");
-  g.marked = 0;
-  mark_roots();
-  propagate_all();
+  gcs_trace_mark_roots();
+  gcs_trace_propagate_all();
   g.phase = PHASE_MARKED;
   GCS_VERIFY("marksweep: after marking");
   g.phase = PHASE_SWEEP;
   uint64_t freed = sweep();
-  g.white = BLACK;  /* the flip: survivors are white again, without a write */
+  gcs_trace.black = gcs_trace.currentwhite;  /* the flip: survivors are white again, */
+  gcs_trace.currentwhite = otherwhite();       /* without a write */
   g.phase = PHASE_IDLE;
   GCS_VERIFY("marksweep: after sweeping");
   set_pause();
   g.collections++;
   g.collected += freed;
   g.since = 0;
-  gcs_pause_record(t0, gcs_now_ns(), GCS_PAUSE_FULL, -1, examined, freed);
+  gcs_pause_end(pause, GCS_PAUSE_FULL, -1, examined, freed);
   return freed;
 }
 
@@ -270,7 +154,7 @@ static int init(void) {
   memset(&g, 0, sizeof g);
   g.pause_pct = gcs_knob("pause_pct");
   g.pause_min_bytes = gcs_knob("pause_min_bytes");
-  g.white = GCS_WHITE0;
+  gcs_trace_init("marksweep", GCS_WHITE1);  /* black: the other white (see Colours) */
   gcs_objtable_pool_init(&g.pool, "marksweep");
   gcs_objtable_init(&g.table);
   gcs_objtable_grow_(&g.table, &g.pool, NULL);  /* sweep() compacts toward a head chunk */
@@ -281,7 +165,7 @@ static int init(void) {
 static void fini(void) {
   gcs_objtable_free(&g.table, &g.pool);
   gcs_objtable_pool_free(&g.pool);
-  if (g.graycap) munmap(g.gray, g.graycap * sizeof *g.gray);
+  gcs_trace_fini();
   memset(&g, 0, sizeof g);
 }
 
@@ -295,7 +179,7 @@ static void allocating(size_t block_bytes, int kind) {
 }
 
 static void allocated(gcs_obj *o) {
-  o->gcbits = g.white;
+  o->gcbits = gcs_trace.currentwhite;
   gcs_objtable_append(&g.table, &g.pool, o);
   g.nobjects++;
   g.since++;
@@ -335,9 +219,9 @@ static int verify_object(gcs_obj *o, int *bad) {
     return 1;
   }
   o->gcaux |= AUX_SEEN;
-  if (g.phase == PHASE_IDLE && (o->gcbits & MASKCOLORS) != g.white) {
+  if (g.phase == PHASE_IDLE && (o->gcbits & MASKCOLORS) != gcs_trace.currentwhite) {
     gcs_error("verify marksweep: %p has colour bits %#x between collections (expected white %#x)",
-              (void *)o, o->gcbits, g.white);
+              (void *)o, o->gcbits, gcs_trace.currentwhite);
     *bad = 1;
   }
   if (g.phase == PHASE_MARKED) {
@@ -380,8 +264,9 @@ static int verify(void) {
               ", the heap %" PRIu64 " live", n, g.nobjects, gcs_heap.live_objects);
     bad = 1;
   }
-  if (g.ngray != 0) {
-    gcs_error("verify marksweep: %zu objects left on the gray stack outside marking", g.ngray);
+  if (gcs_trace.gray.n != 0) {
+    gcs_error("verify marksweep: %zu objects left on the gray stack outside marking",
+              gcs_trace.gray.n);
     bad = 1;
   }
   if (g.phase == PHASE_MARKED) {

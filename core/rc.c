@@ -45,7 +45,9 @@ void gcs_rc_release_(gcs_obj *o) {
   rc_push(o);
   if (gcs_heap.rc_draining) return;
   gcs_heap.rc_draining = true;
-  uint64_t freed = 0, t0 = 0;
+  uint64_t freed = 0;
+  bool timed = false;            /* past the cut-off, and not inside a collection's pause */
+  gcs_pause_token_t pause = {0, 0};
   while ((o = gcs_heap.rc_pending) != NULL) {
     gcs_heap.rc_pending = (gcs_obj *)GCS_REFCNT(o);
     GCS_REFCNT(o) = 0;
@@ -63,12 +65,15 @@ void gcs_rc_release_(gcs_obj *o) {
       }
     }
     gcs_free_(o);
-    if (++freed >= GCS_CASCADE_CUTOFF && t0 == 0) t0 = gcs_now_ns();
+    if (++freed >= GCS_CASCADE_CUTOFF && !timed && !gcs_heap.collecting) {
+      timed = true;
+      pause = gcs_pause_begin();
+    }
   }
   gcs_heap.rc_draining = false;
   if (freed > 1) gcs_heap.stats.rc_cascades++;
   /* Inside a collection the cascade is part of the collection's own pause. */
-  if (t0 && !gcs_heap.collecting) gcs_pause_record(t0, gcs_now_ns(), GCS_PAUSE_CASCADE, -1, freed, freed);
+  if (timed) gcs_pause_end(pause, GCS_PAUSE_CASCADE, -1, freed, freed);
 }
 
 #if GCS_DEBUG >= 2

@@ -294,13 +294,14 @@ static char *render_pauses(const gcs_cell_t *c, size_t *len) {
   char *buf = NULL;
   FILE *m = open_memstream(&buf, len);
   if (!m) gcs_fatal("out of memory");
-  fprintf(m, "# start_ms\tend_ms\tduration_ns\tkind\tgeneration\tvisited\tfreed\torigin\n");
+  fprintf(m, "# start_ms\tend_ms\tduration_ns\tkind\tgeneration\tvisited\tfreed\torigin\tcpu_ns\n");
   for (size_t i = 0; i < nlog; i++) {
     if (log[i].start_ns < c->t0) continue;
-    fprintf(m, "%.6f\t%.6f\t%llu\t%s\t%d\t%llu\t%llu\t%s\n", (log[i].start_ns - c->t0) / 1e6,
+    fprintf(m, "%.6f\t%.6f\t%llu\t%s\t%d\t%llu\t%llu\t%s\t%llu\n", (log[i].start_ns - c->t0) / 1e6,
             (log[i].end_ns - c->t0) / 1e6, (unsigned long long)(log[i].end_ns - log[i].start_ns),
             gcs_pause_kind_names[log[i].kind], log[i].generation, (unsigned long long)log[i].visited,
-            (unsigned long long)log[i].freed, gcs_pause_origin_names[log[i].origin & 1]);
+            (unsigned long long)log[i].freed, gcs_pause_origin_names[log[i].origin & 1],
+            (unsigned long long)log[i].cpu_ns);
   }
   fclose(m);
   return buf;

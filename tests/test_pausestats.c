@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 static gcs_pause_t P(uint64_t s, uint64_t e, gcs_pause_kind k) {
-  return (gcs_pause_t){s, e, (uint32_t)k, -1, 0, 0, 0};
+  return (gcs_pause_t){s, e, (uint32_t)k, -1, 0, 0, 0, e - s};
 }
 
 Test(pausestats, percentiles_nearest_rank) {
