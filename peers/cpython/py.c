@@ -29,7 +29,7 @@
 ** which ref_slow's body (Py_INCREF, Py_DECREF's test, the return) is 11.0 per call.
 **
 ** Pauses: a C function appended to gc.callbacks records each collection ("start" / "stop",
-** info["generation"], info["collected"]) with gcs_pause_record: kind collect for generations
+** info["generation"], info["collected"]) with gcs_pause_begin/gcs_pause_end: kind collect for generations
 ** 0 and 1, full for 2. Calling callbacks makes gcmodule.c build an info dict; after a full
 ** collection the dict free list is empty (clear_freelists), so the "stop" dict is a GC
 ** allocation that counts toward count0 (and is then kept by the free list, never un-counted).
@@ -96,13 +96,14 @@ static struct {
   int64_t freeze_after_allocs;   /* knob; 0 never */
   uint64_t allocs;               /* containers tracked since open */
   /* the collection under way (between the "start" and "stop" callbacks) */
-  uint64_t t0;                   /* its start */
+  gcs_pause_token_t pause;       /* its start (no clock read with pause_log off) */
   int64_t count0;                /* count0 at its start */
   int64_t pending;               /* long_lived_pending at its start */
   bool was_collecting;           /* gcs_heap.collecting before it */
   /* the reference-count cascade of the current ref_slow */
   uint64_t freed;                /* objects freed since ref_slow began */
-  uint64_t cascade_t0;           /* when the GCS_CASCADE_CUTOFF-th was freed; 0 before */
+  gcs_pause_token_t cascade;     /* from the GCS_CASCADE_CUTOFF-th free of a cascade on */
+  bool cascade_timed;            /* the cascade under way reached the cut-off */
 } py;
 
 /* ------------------------------------------------------------------------------------ */
@@ -113,7 +114,10 @@ static struct {
 static void account_free(gcs_obj *o) {
   if (gcs_heap.ops != &gcs_collector_py) return;   /* freed after its heap closed */
   gcs_heap_freed(o);
-  if (++py.freed == GCS_CASCADE_CUTOFF) py.cascade_t0 = gcs_now_ns();
+  if (++py.freed == GCS_CASCADE_CUTOFF) {
+    py.cascade = gcs_pause_begin();
+    py.cascade_timed = true;
+  }
 }
 
 static int container_traverse(PyObject *self, visitproc visit, void *arg) {
@@ -200,10 +204,9 @@ static PyObject *pause_callback(PyObject *self, PyObject *const *args, Py_ssize_
     gcs_heap.collecting = true;   /* no nested collection; cascades are the collection's */
     py.count0 = py.gc->generations[0].count;
     py.pending = py.gc->long_lived_pending;
-    py.t0 = gcs_now_ns();
+    py.pause = gcs_pause_begin();
     Py_RETURN_NONE;
   }
-  uint64_t t1 = gcs_now_ns();
   long gen = info_long(args[1], py.key_generation);
   long found = info_long(args[1], py.key_collected);
   long uncollectable = info_long(args[1], py.key_uncollectable);
@@ -218,8 +221,8 @@ static PyObject *pause_callback(PyObject *self, PyObject *const *args, Py_ssize_
   else if (gen == NUM_GENERATIONS - 2) visited = (uint64_t)(py.gc->long_lived_pending - py.pending);
   else visited = (uint64_t)(py.count0 > 0 ? py.count0 : 0);
   if (gen > 0) visited += (uint64_t)(found + uncollectable);
-  gcs_pause_record(py.t0, t1, gen == NUM_GENERATIONS - 1 ? GCS_PAUSE_FULL : GCS_PAUSE_COLLECT,
-                   (int)gen, visited, (uint64_t)found);
+  gcs_pause_end(py.pause, gen == NUM_GENERATIONS - 1 ? GCS_PAUSE_FULL : GCS_PAUSE_COLLECT,
+                (int)gen, visited, (uint64_t)found);
   Py_RETURN_NONE;
 }
 
@@ -367,11 +370,11 @@ static void ref_slow(gcs_obj *v, gcs_obj *old) {
     return;
   }
   py.freed = 0;
-  py.cascade_t0 = 0;
+  py.cascade_timed = false;
   Py_DECREF(op);
   if (py.freed > 1) gcs_heap.stats.rc_cascades++;
-  if (py.cascade_t0 && !gcs_heap.collecting)
-    gcs_pause_record(py.cascade_t0, gcs_now_ns(), GCS_PAUSE_CASCADE, -1, py.freed, py.freed);
+  if (py.cascade_timed && !gcs_heap.collecting)
+    gcs_pause_end(py.cascade, GCS_PAUSE_CASCADE, -1, py.freed, py.freed);
 }
 
 /* gc.collect(generation): -1 is a full collection. */
