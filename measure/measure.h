@@ -26,6 +26,8 @@ typedef struct gcs_pause_summary {
   uint64_t p50, p90, p99, p999, max, total;   /* ns; total = union of the intervals */
   uint64_t by_kind[GCS_PAUSE_NKINDS];         /* top-level pauses of each kind */
   uint64_t by_origin[GCS_PAUSE_NORIGINS];     /* ... of each origin (gcs_pause_t.origin) */
+  uint64_t cpu_total;           /* ns: sum of the top-level pauses' cpu_ns */
+  uint64_t descheduled;         /* top-level pauses gcs_pause_descheduled flags */
 } gcs_pause_summary_t;
 
 /* Merges a log into disjoint sorted intervals (nested and overlapping pauses fuse) and
@@ -128,6 +130,11 @@ typedef enum {
     "longest pause")                                                                            \
   X("pauses", "total_ns", GCS_FIG_U64, pauses.total, "ns", NULL, NULL, 0,                       \
     "union of the pause intervals (= time.gc_ns)")                                              \
+  X("pauses", "cpu_ns", GCS_FIG_U64, pauses.cpu_total, "ns", "gc_cpu_ns", NULL, 0,              \
+    "the thread's CPU time in the top-level pauses (each pause's own CPU clock)")               \
+  X("pauses", "descheduled", GCS_FIG_U64, pauses.descheduled, "pauses", "descheduled", NULL, 0,  \
+    "top-level pauses whose wall time exceeds their CPU time beyond gcs_pause_descheduled's "   \
+    "margin: off the CPU, the machine's time more than the collector's")                        \
   X("memory", "start_rss_bytes", GCS_FIG_U64, rss_start, "bytes", NULL, NULL, 0,                \
     "RSS (statm) when the run starts")                                                          \
   X("memory", "peak_rss_bytes", GCS_FIG_U64, rss_peak, "bytes", "peak_rss", "peak_rss_mib",     \

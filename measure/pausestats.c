@@ -51,6 +51,8 @@ size_t gcs_pauses_merge(const gcs_pause_t *log, size_t n, gcs_interval_t *out,
       top_end = e;
       if (p[i].kind < GCS_PAUSE_NKINDS) sum->by_kind[p[i].kind]++;
       if (p[i].origin < GCS_PAUSE_NORIGINS) sum->by_origin[p[i].origin]++;
+      sum->cpu_total += p[i].cpu_ns;
+      if (gcs_pause_descheduled(&p[i])) sum->descheduled++;
     } else if (e > top_end) {       /* overlaps its end: extend it */
       dur[top - 1] += e - top_end;
       top_end = e;

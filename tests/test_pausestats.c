@@ -105,3 +105,18 @@ Test(pausestats, by_origin_counts_top_level_pauses) {
   cr_assert_eq(s.by_origin[0], 1);
   cr_assert_str_eq(gcs_pause_origin_names[1], "workload");
 }
+
+Test(pausestats, cpu_time_and_descheduled_count_top_level_pauses) {
+  gcs_pause_t log[] = {
+    P(50, 300, GCS_PAUSE_FULL),          /* on the CPU all along: cpu 250 */
+    P(100, 200, GCS_PAUSE_CASCADE),      /* nested: its CPU is inside the collection's */
+    P(1000000, 3000000, GCS_PAUSE_STEP), /* 2 ms wall, 0.5 ms on the CPU: descheduled */
+  };
+  log[2].cpu_ns = 500000;
+  gcs_interval_t iv[3];
+  gcs_pause_summary_t s;
+  cr_assert_eq(gcs_pauses_merge(log, 3, iv, &s), 2);
+  cr_assert_eq(s.count, 2);
+  cr_assert_eq(s.cpu_total, 250 + 500000, "top-level pauses only: %lu", (unsigned long)s.cpu_total);
+  cr_assert_eq(s.descheduled, 1);
+}

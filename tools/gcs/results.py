@@ -31,8 +31,8 @@ from gcs import gcscope as G
 from gcs.gcscope import lookup, num
 
 PAUSE_ROOTS = ("pauses", "mmu")   # the figures a phase has too (its own pauses and MMU)
-# where a cell's JSON may hold the pauses' CPU time (ns), first found wins
-PAUSE_CPU = ("time.gc_cpu_ns", "pauses.cpu_ns", "pauses.total_cpu_ns")
+# the pauses' CPU time (ns) in a cell's JSON
+PAUSE_CPU = "pauses.cpu_ns"
 
 
 class SchemaError(Exception):
@@ -231,8 +231,8 @@ class Results:
             per = {}
             for c in cells:
                 per[c.key] = []
-                for _rep, prefix, j in c.reps:
-                    t = run_costs(j, prefix)
+                for _rep, _prefix, j in c.reps:
+                    t = run_costs(j)
                     if t is None:
                         continue
                     if not t["cpu_exact"]:
@@ -256,25 +256,17 @@ class Results:
                     c.stats["lbo_" + m] = Stat(vals)
 
 
-def run_costs(j, prefix=None):
+def run_costs(j):
     """{"wall": (total, distilled), "cpu": (total, distilled), "cpu_exact": bool} of one run, ns;
-    None when the JSON lacks the times. prefix: the run's files (PREFIX.pauses.tsv)."""
+    None when the JSON lacks the times."""
     t = j.get("time") or {}
     wall, gc, cpu = num(t.get("wall_ns")), num(t.get("gc_ns")), num(t.get("cpu_ns"))
     if wall is None or gc is None or cpu is None:
         return None
-    gc_cpu, exact = None, True
-    for path in PAUSE_CPU:
-        gc_cpu = num(lookup(j, path))
-        if gc_cpu is not None:
-            break
-    if gc_cpu is None and prefix:
-        head = tsv_header(prefix + ".pauses.tsv")
-        if "cpu_ns" in head and "start_ms" in head:
-            s, c = head.index("start_ms"), head.index("cpu_ns")
-            rows = [r for r in read_tsv(prefix + ".pauses.tsv") if len(r) > c and float(r[s]) * 1e6 < wall]
-            gc_cpu = sum(float(r[c]) for r in rows)
-            exact = len(rows) == num(lookup(j, "pauses.count"))
+    # The pauses' own CPU time (pauses.cpu_ns, summed in C over the top-level pauses); a folder
+    # measured before pauses carried it gets the stand-in, named approximate in the report:
+    # the pauses' wall time times the run's CPU share.
+    gc_cpu, exact = num(lookup(j, PAUSE_CPU)), True
     if gc_cpu is None:
         gc_cpu, exact = (gc * cpu / wall if wall > 0 else gc), False
     return {"wall": (wall, wall - gc), "cpu": (cpu, cpu - min(gc_cpu, cpu)), "cpu_exact": exact}
