@@ -6,7 +6,7 @@
 
 Two tables, printed as Markdown.
 
-1. Every workload (`gcscope list`) under `cpython` with walks=3.11 and with walks=fused, and
+1. Every workload (`gcscope list --json`) under `cpython` with walks=3.11 and with walks=fused, and
    under `py` (real CPython 3.11 embedded) when `gcscope list` has it, each in N fresh
    processes (`gcscope run --out PREFIX`, default N = 3, the sides interleaved rep by rep):
    collections per generation and objects collected (from the pause log: one line per
@@ -39,6 +39,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from gcs import gcscope as G  # noqa: E402  (gcscope's JSON, as every tool reads it)
 PYTHON = "/usr/bin/python3"
 COLLECTION_KINDS = ("collect", "full", "atomic")   # a whole collection, not a step or cascade
 TIMEOUT_S = 1200
@@ -250,19 +252,9 @@ def child(name, frozen):
 # ------------------------------------------------------------------------------------------
 
 def listing(gcscope):
-    """(collector names, workload names), from `gcscope list --json` when it has it."""
-    p = subprocess.run([gcscope, "list", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if p.returncode == 0:
-        d = json.loads(p.stdout)
-        return [c["name"] for c in d["collectors"]], [w["name"] for w in d["workloads"]]
-    p = subprocess.run([gcscope, "list"], stdout=subprocess.PIPE, text=True, check=True)
-    cols, wls, cur = [], [], None
-    for line in p.stdout.splitlines():
-        if line.endswith(":") and not line.startswith(" "):
-            cur = cols if line.startswith("collectors") else wls if line.startswith("workloads") else None
-        elif cur is not None and line.startswith("  ") and line.split():
-            cur.append(line.split()[0])
-    return cols, wls
+    """(collector names, workload names), from `gcscope list --json` (tools/gcs reads it)."""
+    g = G.Gcscope(gcscope)
+    return g.collectors(), g.workloads()
 
 
 def read_pauses(path):
