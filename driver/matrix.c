@@ -271,6 +271,10 @@ int main(int argc, char **argv) {
         if (!in_list(allocators, anames[ai]) || (ai > 0 && !alloc_story)) continue;
         for (int ci = 0; gcs_collectors[ci]; ci++) {
           if (!in_list(collectors, gcs_collectors[ci]->name) || n == 4096) continue;
+          /* A peer that allocates through its own system (py: CPython's pymalloc) runs in the
+          ** first column only: under --allocator system or jemalloc its objects would still
+          ** come from that system, so those cells would repeat it under a false name. */
+          if (ai > 0 && gcs_collectors[ci]->alloc_object) continue;
           cell_t *c = &cells[n++];
           *c = (cell_t){gcs_collectors[ci]->name, w->name, snames[si], anames[ai], w, "", rep, 0};
           int len = snprintf(c->name, sizeof c->name, "cell/%s/%s/%s/%s", c->collector, c->workload, c->size, c->allocator);

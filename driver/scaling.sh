@@ -8,7 +8,7 @@
 #   DIR/scaling.tsv   collector, N, live MiB, p99 and max pause after the heap is built
 # Honours the matrix's --collectors; skipped when --workloads leaves out live-heap, when
 # --sizes leaves out default, when this build has no live-heap, or with GCS_SCALING=0.
-# Budget: the sizes run smallest first and no new run starts after SCALING_BUDGET_S (50) seconds,
+# Budget: the sizes run smallest first and no new run starts after SCALING_BUDGET_S (20) seconds,
 # so the step stays within about a minute on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +37,7 @@ if ! has "$(names workloads)" live-heap; then
   exit 0
 fi
 [ -n "$collectors" ] || collectors=$(names collectors)
-budget=${SCALING_BUDGET_S:-50}
+budget=${SCALING_BUDGET_S:-20}
 mkdir -p "$dir/scaling"
 start=$SECONDS
 skipped=""
