@@ -11,7 +11,7 @@ import glob, json, math, os, statistics
 
 from gcs import results as R
 
-import plotdata as P   # the figure tags, labels and the scaling points the figures drew
+from gcs import figures as P   # the figure tags, labels and the scaling points the figures drew
 
 
 def md_table(head, rows, align=None):
