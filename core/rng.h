@@ -19,4 +19,15 @@ static inline uint64_t gcs_rng_next(uint64_t *state) {
   return z ^ (z >> 31);
 }
 
+/* Shuffles v[0..n) in place (Fisher-Yates, from the top: v[i] swaps with v[j], j uniform in
+** [0, i] up to splitmix's modulo bias, negligible for n << 2^64), drawing from *state. */
+static inline void gcs_rng_shuffle(uint32_t *v, uint32_t n, uint64_t *state) {
+  for (uint32_t i = n ? n - 1 : 0; i > 0; i--) {
+    uint32_t j = (uint32_t)(gcs_rng_next(state) % (i + 1));
+    uint32_t t = v[i];
+    v[i] = v[j];
+    v[j] = t;
+  }
+}
+
 #endif /* GCS_RNG_H */

@@ -421,12 +421,7 @@ static int run_btree(gcs_wl_ctx *ctx) {
     for (uint32_t i = 0; i < n; i++) gcs_store(r[3], i, new_int(i));
     uint64_t rnd = ctx->seed ^ 0x5eedb7ee; /* random.seed(RANDOM_SEED) */
     for (uint32_t i = 0; i < n; i++) perm[i] = i;
-    for (uint32_t i = n - 1; i > 0; i--) { /* random.shuffle(ids) */
-      uint32_t j = (uint32_t)(gcs_rng_next(&rnd) % (i + 1));
-      uint32_t t = perm[i];
-      perm[i] = perm[j];
-      perm[j] = t;
-    }
+    gcs_rng_shuffle(perm, n, &rnd); /* random.shuffle(ids) */
     gcs_root_set(&r[2], gcs_new(1, 0)); /* tree = BTree() */
     bnode_new(&r[4]);
     gcs_store(r[2], 0, r[4]);

@@ -91,12 +91,7 @@ static int run_live_heap(gcs_wl_ctx *ctx) {
   for (uint32_t i = 0; i < n; i++) order[i] = i;
   if (shape == SHUFFLED_TREE) {
     uint64_t rnd = ctx->seed;
-    for (uint32_t i = n - 1; i > 0; i--) {
-      uint32_t j = (uint32_t)(gcs_rng_next(&rnd) % (i + 1));
-      uint32_t t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
+    gcs_rng_shuffle(order, n, &rnd);
   }
 
   gcs_obj **r = gcs_frame_push(2 + CHURN_RING); /* root, holder, churn ring */

@@ -108,12 +108,7 @@ static uint32_t *shuffled_order(uint32_t n) {
   uint64_t s = 42;
   if (!perm) gcs_fatal("out of memory for a %u-entry permutation", n);
   for (uint32_t i = 0; i < n; i++) perm[i] = i;
-  for (uint32_t i = n - 1; i > 0; i--) {
-    uint32_t j = (uint32_t)(gcs_rng_next(&s) % (i + 1));
-    uint32_t t = perm[i];
-    perm[i] = perm[j];
-    perm[j] = t;
-  }
+  gcs_rng_shuffle(perm, n, &s);
   return perm;
 }
 

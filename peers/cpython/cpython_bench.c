@@ -62,12 +62,7 @@ static void build(const char *shape, uint32_t n, gcs_obj **root) {
     uint32_t *perm = malloc((size_t)n * sizeof *perm);
     if (!perm) gcs_fatal("out of memory");
     for (uint32_t i = 0; i < n; i++) perm[i] = i;
-    for (uint32_t i = n - 1; i > 0; i--) {
-      uint32_t j = (uint32_t)(gcs_rng_next(&rng_state) % (i + 1));
-      uint32_t t = perm[i];
-      perm[i] = perm[j];
-      perm[j] = t;
-    }
+    gcs_rng_shuffle(perm, n, &rng_state);
     gcs_obj **hold = gcs_frame_push(n);
     for (uint32_t k = 0; k < n; k++) {
       gcs_root_set(&hold[k], gcs_new(2, 0));
