@@ -445,14 +445,13 @@ static int verify(void) {
 /* The ops table                                                                         */
 /* ------------------------------------------------------------------------------------ */
 
-static const char *const off_on[] = {"off", "on", NULL};
 static const char *const frozen_kept[] = {"frozen", "kept", NULL};
 
 static const gcs_knob_t knobs[] = {
   {"threshold0", 700, 0, INT_MAX, NULL, "gc.set_threshold: collect generation 0 when count0 exceeds this; 0 = never"},
   {"threshold1", 10, 0, INT_MAX, NULL, "gc.set_threshold: collect generation 1 after this many generation-0 collections"},
   {"threshold2", 10, 0, INT_MAX, NULL, "gc.set_threshold: collect generation 2 after this many generation-1 collections (and the 25% rule)"},
-  {"enabled", 1, 0, 1, off_on, "automatic collections (gc.enable() / gc.disable()); counts are kept either way"},
+  {"enabled", 1, 0, 1, gcs_knob_off_on, "automatic collections (gc.enable() / gc.disable()); counts are kept either way"},
   {"freeze_after_allocs", 0, 0, (int64_t)1 << 62, NULL,
    "gc.freeze() right after this many containers have been allocated; 0 = never"},
   {"interpreter_objects", 0, 0, 1, frozen_kept,
