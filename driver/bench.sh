@@ -132,6 +132,15 @@ on_signal() {
 trap 'on_signal INT' INT
 trap 'on_signal TERM' TERM
 trap 'on_signal HUP' HUP
+# Whatever ends the script early (a setup command killed by Ctrl-C, an error), the state file
+# does not go on saying running.
+on_exit() {
+  local s pid
+  if [ -n "$dir" ] && read -r s pid < "$dir/state" 2> /dev/null && [ "$s" = running ] && [ "$pid" = $$ ]; then
+    if [ -n "$caught" ]; then set_state interrupted; else set_state failed; fi
+  fi
+}
+trap on_exit EXIT
 interrupted() {
   set_state interrupted
   rm -f "$dir/gbench.txt.tmp"
