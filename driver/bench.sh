@@ -141,9 +141,14 @@ on_exit() {
   fi
 }
 trap on_exit EXIT
+# remove_temporaries: what a killed step left of the folder's files (the matrix and scaling.sh
+# remove a cell's partial set themselves); only while no step runs.
+remove_temporaries() {
+  find "$dir" \( -name '*.tmp' -o -name '*.tmp.*' \) -prune -exec rm -rf {} +
+}
 interrupted() {
+  remove_temporaries
   set_state interrupted
-  rm -f "$dir/gbench.txt.tmp"
   echo "gcscope: interrupted (SIG$caught): $dir keeps every finished cell; make bench RESUME=$dir" \
        "(driver/bench.sh --resume $dir) runs the rest" >&2
   trap - "$caught"
@@ -182,9 +187,7 @@ if [ -n "$resuming" ]; then
   runjson resume > "$dir/args.tmp" || { rm -f "$dir/args.tmp"; exit 2; }
   mapfile -d '' margs < "$dir/args.tmp"
   set_state running $$
-  # what a killed step left: temporaries of the folder's files (the matrix and scaling.sh remove
-  # a cell's partial set themselves)
-  find "$dir" \( -name '*.tmp' -o -name '*.tmp.*' \) -prune -exec rm -rf {} +
+  remove_temporaries   # a SIGKILL's
   resume_flag=(--resume)
   echo "gcscope: resuming $dir (it was $s): finished cells kept, the rest run" >&2
 else

@@ -139,20 +139,28 @@ def bench(args, log, kill_when=None, group=False, timeout=120):
         p = subprocess.Popen([os.path.join(REPO, "driver", "bench.sh")] + args, cwd=REPO, stdout=out,
                              stderr=subprocess.STDOUT, preexec_fn=default_sigint, start_new_session=True)
         killed, t0 = False, time.time()
-        while p.poll() is None:
-            if kill_when and not killed and kill_when():
-                if group:
-                    os.killpg(p.pid, signal.SIGINT)
-                else:
-                    p.send_signal(signal.SIGINT)
-                killed = True
-            if time.time() - t0 > timeout:
-                p.kill()
-                p.wait()
-                return None, killed
-            time.sleep(0.005)
-        print("     bench.sh %s: %.1f s" % (" ".join(args[:2]), time.time() - t0))
-        return p.returncode, killed
+        try:
+            while p.poll() is None and time.time() - t0 < timeout:
+                if kill_when and not killed and kill_when():
+                    if group:
+                        os.killpg(p.pid, signal.SIGINT)
+                    else:
+                        p.send_signal(signal.SIGINT)
+                    killed = True
+                time.sleep(0.005)
+        finally:   # out of time, or the test itself stopped: bench.sh ends its step and itself
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+                timed_out = True
+            else:
+                timed_out = False
+        print("     bench.sh %s: %.1f s%s" % (" ".join(args[:2]), time.time() - t0, " (out of time)" * timed_out))
+        return None if timed_out else p.returncode, killed
 
 
 def state(d):
@@ -338,6 +346,7 @@ def main():
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # ends bench.sh and removes the folders
     t0 = time.time()
     main()
     print("(%.1f s)" % (time.time() - t0))
