@@ -214,7 +214,8 @@ static int run_cell(gcs_bm_state *st, void *arg, double *seconds, char *err, uns
   snprintf(counters, sizeof counters, "%s.counters.tsv", prefix);
   if (resume && run_whole(prefix) && read_counters(st, counters, seconds, err, errlen) == 0) {
     gcs_bm_label(st, "kept");
-    cells_done++, cells_kept++;
+    cells_done++;
+    cells_kept++;
     progress(c, "kept");
     return 0;
   }
