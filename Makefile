@@ -97,13 +97,14 @@ build/allocbench-noretain: peers/pymalloc/allocbench.c build/noretain/arena.o $(
 # --- tests ------------------------------------------------------------------------------
 # Release too: the inline fast paths (the arena's among them) are compiled out of the others.
 TEST_BINS := $(foreach m,release debug stress,$(addprefix build/$(m)/tests/,$(TESTS)))
-test: build/.deps-ok build/gcscope build/debug/gcscope build/stress/gcscope $(TEST_BINS)
+test: build/.deps-ok build/gcscope build/gcscope-bench build/debug/gcscope build/stress/gcscope $(TEST_BINS)
 	@tools/run-tests.sh $(TEST_BINS)
 
 # --- benchmarks ---------------------------------------------------------------------------
 BENCH_ARGS ?=
+RESUME ?=
 bench: all build/gcscope-bench
-	@driver/bench.sh $(BENCH_ARGS)
+	@driver/bench.sh $(if $(RESUME),--resume $(RESUME)) $(BENCH_ARGS)
 bench-replay: all
 	@driver/bench-replay.sh
 bench-alloc: build/allocbench build/allocbench-noretain
