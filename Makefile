@@ -132,7 +132,7 @@ bench-marksweep: build/tracebench
 bench-incremental: build/tracebench
 	@for c in marksweep incremental; do build/tracebench churn $$c $(TRACE_ARGS) || exit 1; done
 
-# --- the cpython collector: fidelity against CPython 3.11 itself, and its benchmark -------
+# --- the cpython collector: fidelity against CPython itself (3.11; 3.12, 3.13 when installed), its benchmark
 fidelity: build/.deps-ok build/gcscope build/debug/gcscope
 	$(PYTHON) peers/cpython/fidelity.py --full
 build/cpython_bench: build/release/obj/peers/cpython/cpython_bench.o $(LIBOBJ_release)

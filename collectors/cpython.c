@@ -38,6 +38,14 @@
 ** the allocation of a container, after count[0]++ and before the new object is tracked
 ** (hook `allocating`); the object is tracked into generation 0 by `allocated`.
 **
+** Versions (knob `version`, docs/cpython.md "Versions"): 3.12's _PyObject_GC_Link only
+** schedules the collection (_Py_ScheduleGC, the eval breaker) and the interpreter runs it
+** (_Py_RunGC) at the end of the allocating CALL: here in `allocated`, once the new object is
+** tracked, with one reference taken for the value stack's. 3.13 selects the generation with
+** gc_select_generation (the same rule) and starts at threshold0 2000; 3.14.5 is 3.13's
+** collector again (the incremental one reverted), counting tracked objects (3.14.1's
+** _PyObject_GC_TRACK count, kept by the revert): only `freeing` differs.
+**
 ** Deleting garbage clears the slots of each unreachable container (its tp_clear), so
 ** reference counting frees it; the core's cascade is iterative and calls `freeing` for each
 ** object it frees, which untracks it — possibly while delete_garbage walks the very list the
@@ -155,6 +163,11 @@ static struct {
   bool untrack_atom_only;       /* knob: untrack containers of atoms (_PyTuple_MaybeUntrack) */
   int64_t freeze_after_allocs;  /* knob: gc.freeze() at this container allocation; 0 never */
   bool fused;                   /* knob walks=fused: 3 heap walks, not 3.11's 6 (see below) */
+  uint8_t version;              /* knob version: V3_11 .. V3_14_5 (see "Versions" above) */
+  bool gc_scheduled;            /* 3.12+: _PY_GC_SCHEDULED_BIT of the eval breaker, set by
+                                   _PyObject_GC_Link, cleared when _Py_RunGC runs */
+  gcs_obj *held;                /* 3.12+, inside run_gc: the new object the value stack holds
+                                   (tracked, count 0 outside the collection: verify allows it) */
   uint8_t tuple_kind;           /* the kind untrack_tuples tests for (PyTuple_CheckExact):
                                    GCS_CONTAINER when untrack_atom_only is on, else none */
   uint64_t allocs;              /* containers allocated so far */
@@ -162,6 +175,8 @@ static struct {
 } gcstate;
 
 #define GEN_HEAD(n) (&gcstate.generations[n].head)
+
+enum { V3_11, V3_12, V3_13, V3_14_5 };   /* the knob `version`, in its choices' order */
 
 /* ------------------------------------------------------------------------------------ */
 /* List functions (gcmodule.c "list functions")                                          */
@@ -779,38 +794,74 @@ static void gc_freeze(void) {
 /* Hooks                                                                                 */
 /* ------------------------------------------------------------------------------------ */
 
-/* _PyObject_GC_Link: count the new container, and maybe collect -- before it is tracked, so
-** that it takes no part in the collection its own allocation starts. */
+/* An automatic collection: gc_collect_generations with the collecting flag set. */
+static void collect_automatic(void) {
+  gcs_heap.collecting = true;
+  GCS_VERIFY("before an automatic cpython collection");
+  gc_collect_generations();
+  GCS_VERIFY("after an automatic cpython collection");
+  gcs_heap.collecting = false;
+}
+
+/* _PyObject_GC_Link: count the new container; over the threshold, 3.11 collects right here,
+** before the object is tracked, so that it takes no part in the collection its own
+** allocation starts; 3.12+ only schedules one (_Py_ScheduleGC sets the eval breaker's
+** _PY_GC_SCHEDULED_BIT) and the interpreter runs it at its next check (`allocated`). */
 static void allocating(size_t block_bytes, int kind) {
   (void)block_bytes;
   if (kind != GCS_CONTAINER) return;
   gcstate.generations[0].count++;   /* number of allocated GC objects */
   if (gcstate.generations[0].count > gcstate.generations[0].threshold && gcstate.enabled &&
       gcstate.generations[0].threshold && !gcs_heap.collecting) {
-    gcs_heap.collecting = true;
-    GCS_VERIFY("before an automatic cpython collection");
-    gc_collect_generations();
-    GCS_VERIFY("after an automatic cpython collection");
-    gcs_heap.collecting = false;
+    if (gcstate.version == V3_11)
+      collect_automatic();
+    else
+      gcstate.gc_scheduled = true;  /* _Py_ScheduleGC */
   }
 }
 
-/* _PyObject_GC_TRACK: a new container joins generation 0. The freeze_after_allocs knob
-** calls gc.freeze() right after the N-th container is tracked: the program has built its
-** long-lived state and freezes it, as a service does before forking its workers. */
+/* _Py_RunGC (3.12+), where the eval loop first checks its breaker after the allocation: the
+** end of the CALL that allocated, with the new object tracked and held by the value stack
+** (one reference, here a count taken for the collection's length). 3.12 runs
+** gc_collect_generations; 3.13 gc_collect_main(GENERATION_AUTO), whose
+** gc_select_generation makes the same choice and collects nothing when no generation
+** qualifies any more. Either way the counts decide again here, not at the schedule. */
+static GCS_NOINLINE void run_gc(gcs_obj *held) {
+  gcstate.gc_scheduled = false;
+  if (!gcstate.enabled || gcs_heap.collecting) return;
+  gcstate.held = held;
+  GCS_VERIFY("before a scheduled cpython collection");
+  GCS_REFCNT(held)++;
+  gcs_heap.collecting = true;
+  gc_collect_generations();
+  gcs_heap.collecting = false;
+  GCS_REFCNT(held)--;               /* floating again, as every new object until stored */
+  GCS_VERIFY("after a scheduled cpython collection");
+  gcstate.held = NULL;
+}
+
+/* _PyObject_GC_TRACK: a new container joins generation 0; 3.12+ then runs the collection its
+** allocation scheduled. The freeze_after_allocs knob calls gc.freeze() right after the N-th
+** container is tracked (and after that collection): the program has built its long-lived
+** state and freezes it, as a service does before forking its workers. */
 static void allocated(gcs_obj *o) {
   if (o->kind != GCS_CONTAINER) return;
   gc_list_append(AS_GC(o), GEN_HEAD(0));
+  if (GCS_UNLIKELY(gcstate.gc_scheduled)) run_gc(o);
   if (GCS_UNLIKELY(++gcstate.allocs == (uint64_t)gcstate.freeze_after_allocs)) gc_freeze();
 }
 
 /* PyObject_GC_Del: untrack (the object may be in any list, delete_garbage's included), and
-** count a deallocation while count[0] > 0. */
+** count a deallocation while count[0] > 0. 3.14.5 counts tracked objects (the count moved
+** to _PyObject_GC_TRACK in 3.14.1 and stayed after the revert), so a container that was
+** untracked (untrack_atom_only) is not un-counted there; before, every GC object was. */
 static void freeing(gcs_obj *o) {
   if (o->kind != GCS_CONTAINER) return;
   gc_head *g = AS_GC(o);
-  if (g->gc_next != 0) gc_list_remove(g);
-  if (gcstate.generations[0].count > 0) gcstate.generations[0].count--;
+  bool tracked = g->gc_next != 0;
+  if (tracked) gc_list_remove(g);
+  if ((tracked || gcstate.version < V3_14_5) && gcstate.generations[0].count > 0)
+    gcstate.generations[0].count--;
 }
 
 /* gc.collect(generation): -1 is a full collection. The core has set gcs_heap.collecting. */
@@ -821,6 +872,8 @@ static uint64_t collect(int generation) {
 
 static int init(void) {
   memset(&gcstate, 0, sizeof gcstate);
+  /* 3.13 raised threshold0 to 2000; 3.14.5 kept it (gc.get_threshold() of each). */
+  if (gcs_knob("version") >= V3_13) gcs_knob_default("threshold0", 2000);
   static const char *const threshold_knobs[NUM_GENERATIONS] = {"threshold0", "threshold1", "threshold2"};
   for (int i = 0; i < NUM_GENERATIONS; i++) {
     gc_list_init(GEN_HEAD(i));
@@ -833,6 +886,7 @@ static int init(void) {
   gcstate.tuple_kind = gcstate.untrack_atom_only ? GCS_CONTAINER : 0xffu;   /* 0xff: none */
   gcstate.fused = gcs_knob("walks") == 1;
   gcstate.freeze_after_allocs = gcs_knob("freeze_after_allocs");
+  gcstate.version = (uint8_t)gcs_knob("version");
   return 0;
 }
 
@@ -889,7 +943,7 @@ static int64_t verify_list(gc_head *head, const char *name, int64_t *marked) {
       gcs_error("verify cpython: list %s: %p is in a list twice", name, (void *)o);
       return -1;
     }
-    if (gc->refcnt <= 0) {
+    if (gc->refcnt <= 0 && o != gcstate.held) {
       gcs_error("verify cpython: list %s: %p has count %" PRIdPTR, name, (void *)o, gc->refcnt);
       return -1;
     }
@@ -975,10 +1029,11 @@ static int verify(void) {
 /* ------------------------------------------------------------------------------------ */
 
 static const char *const walk_names[] = {"3.11", "fused", NULL};
+static const char *const version_names[] = {"3.11", "3.12", "3.13", "3.14.5", NULL};
 
 static const gcs_knob_t knobs[] = {
   {"threshold0", 700, 0, (int64_t)1 << 40, NULL,
-   "collect generation 0 when count0 (container allocations - deallocations) exceeds this; 0 = never"},
+   "collect generation 0 when count0 (container allocations - deallocations) exceeds this; 0 = never (default 2000 from version 3.13)"},
   {"threshold1", 10, 0, (int64_t)1 << 40, NULL,
    "collect generation 1 when more than this many generation-0 collections ran since its last"},
   {"threshold2", 10, 0, (int64_t)1 << 40, NULL,
@@ -992,12 +1047,14 @@ static const gcs_knob_t knobs[] = {
    "gc.freeze() right after this many containers have been allocated (all of them frozen); 0 = never"},
   {"walks", 0, 0, 1, walk_names,
    "how a collection walks the heap, same results: as 3.11's gcmodule.c (6 walks of a live heap at a full collection), or fused (3)"},
+  {"version", V3_11, V3_11, V3_14_5, version_names,
+   "which CPython: 3.11 collects inside the allocation; 3.12+ schedules it for the eval breaker; 3.13+ threshold0 2000"},
   {NULL, 0, 0, 0, NULL, NULL},
 };
 
 const gcs_collector_ops gcs_collector_cpython = {
   .name = "cpython",
-  .summary = "RC + CPython 3.11's generational cycle collector (gcmodule.c: 700/10/10, 25% rule, freeze)",
+  .summary = "RC + CPython's generational cycle collector (3.11's gcmodule.c: 700/10/10, 25% rule, freeze; version=3.12|3.13|3.14.5)",
   .barrier = GCS_BARRIER_RC,
   .prefix_container = sizeof(gc_head),
   .prefix_atom = sizeof(intptr_t),
