@@ -243,18 +243,6 @@ static int64_t handle_weakrefs(gc_head *unreachable, gc_head *old) {
   return num_freed;
 }
 
-/* finalize_garbage (walks=3.11): every object moves to `seen` and is tested for a
-** tp_finalize not yet called (none has one here); then `seen` goes back, in the same order. */
-static void finalize_garbage(gc_head *collectable) {
-  gc_head seen;
-  gc_list_init(&seen);
-  while (!gc_list_is_empty(collectable)) {
-    gc_head *gc = GC_NEXT(collectable);
-    gc_list_move(gc, &seen);
-    /* (!_PyGCHead_FINALIZED(gc) && Py_TYPE(op)->tp_finalize != NULL: never, here) */
-  }
-  gc_list_merge(&seen, collectable);
-}
 
 /* update_refs, subtract_refs, move_unreachable: `unreachable` receives the objects of
 ** `base` that nothing outside `base` reaches. Returns the objects examined; *reachable is
@@ -548,61 +536,6 @@ static void report(gcs_gc_report_t *r) {
 /* Verification                                                                          */
 /* ------------------------------------------------------------------------------------ */
 
-#define AUX_LISTED 0x4000u   /* gcaux bit, only inside verify: seen in a list */
-
-/* One list: consistent links, no flags, containers only, none seen twice. Returns its
-** length, or -1 after printing what is wrong; *marked is how many elements, from the head,
-** it marked AUX_LISTED either way. */
-static int64_t verify_list(gc_head *head, const char *name, int64_t *marked) {
-  int64_t n = 0;
-  gc_head *prev = head;
-  *marked = 0;
-  if (head->gc_prev & ~PREV_MASK || head->gc_next & NEXT_MASK_UNREACHABLE) {
-    gcs_error("verify cpython: list %s: its head carries flags", name);
-    return -1;
-  }
-  for (gc_head *gc = GC_NEXT(head); gc != head; gc = GC_NEXT(gc)) {
-    gcs_obj *o = FROM_GC(gc);
-    if (gc == NULL || (gc->gc_next & NEXT_MASK_UNREACHABLE) || (gc->gc_prev & ~PREV_MASK)) {
-      gcs_error("verify cpython: list %s: element %" PRId64 " (%p) is NULL or carries flags",
-                name, n, (void *)o);
-      return -1;
-    }
-    if (GC_PREV(gc) != prev) {
-      gcs_error("verify cpython: list %s: element %" PRId64 " (%p): prev does not point back",
-                name, n, (void *)o);
-      return -1;
-    }
-    if (o->kind != GCS_CONTAINER) {
-      gcs_error("verify cpython: list %s: element %" PRId64 " (%p) is not a container (kind %u)",
-                name, n, (void *)o, o->kind);
-      return -1;
-    }
-    if (o->gcaux & AUX_LISTED) {
-      gcs_error("verify cpython: list %s: %p is in a list twice", name, (void *)o);
-      return -1;
-    }
-    if (gc->refcnt <= 0 && o != gcstate.held) {
-      gcs_error("verify cpython: list %s: %p has count %" PRIdPTR, name, (void *)o, gc->refcnt);
-      return -1;
-    }
-    o->gcaux |= AUX_LISTED;
-    *marked = ++n;
-    prev = gc;
-  }
-  if (GC_PREV(head) != prev) {
-    gcs_error("verify cpython: list %s: the head's prev is not the last element", name);
-    return -1;
-  }
-  return n;
-}
-
-/* Clears AUX_LISTED from the first n elements of a list (links verified that far). */
-static void unmark_list(gc_head *head, int64_t n) {
-  gc_head *gc = GC_NEXT(head);
-  for (int64_t i = 0; i < n; i++, gc = GC_NEXT(gc)) FROM_GC(gc)->gcaux &= (uint16_t)~AUX_LISTED;
-}
-
 #if GCS_DEBUG >= 2
 typedef struct {
   int64_t tracked;     /* live containers with gc_next != 0 */
@@ -631,7 +564,7 @@ static int verify(void) {
   int bad = 0;
   int64_t listed = 0, marked[4] = {0, 0, 0, 0};
   for (int i = 0; i < 4 && !bad; i++) {
-    int64_t n = verify_list(heads[i], names[i], &marked[i]);
+    int64_t n = verify_list("cpython", heads[i], names[i], -1, gcstate.held, &marked[i]);
     if (n < 0) bad = 1;
     else listed += n;
   }

@@ -29,6 +29,7 @@
 
 #include "core/internal.h"
 
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -427,6 +428,88 @@ PYGC_FUNC void delete_garbage(gc_head *collectable, gc_head *old) {
       gc_list_move(gc, old);
     }
   }
+}
+
+/* finalize_garbage (walks=3.11): every object moves to `seen` and is tested for a
+** tp_finalize not yet called (none has one here); then `seen` goes back, in the same order. */
+PYGC_FUNC void finalize_garbage(gc_head *collectable) {
+  gc_head seen;
+  gc_list_init(&seen);
+  while (!gc_list_is_empty(collectable)) {
+    gc_head *gc = GC_NEXT(collectable);
+    gc_list_move(gc, &seen);
+    /* (!_PyGCHead_FINALIZED(gc) && Py_TYPE(op)->tp_finalize != NULL: never, here) */
+  }
+  gc_list_merge(&seen, collectable);
+}
+
+/* Verification */
+
+#define AUX_LISTED 0x4000u   /* gcaux bit, only inside verify: seen in a list */
+
+/* One list of collector `who`: consistent links, containers only, none seen twice, every
+** count positive but `held`'s (an object the value stack holds, or NULL); no flag but, with
+** PYGC_SPACES, the old-space bit, which every element carries as `space` says (0 or 1; -1:
+** either). Returns its length, or -1 after printing what is wrong; *marked is how many
+** elements, from the head, it marked AUX_LISTED either way (unmark_list clears them). */
+PYGC_FUNC int64_t verify_list(const char *who, gc_head *head, const char *name, int space,
+                              const gcs_obj *held, int64_t *marked) {
+  int64_t n = 0;
+  gc_head *prev = head;
+  *marked = 0;
+  if (head->gc_prev & ~PREV_MASK || head->gc_next & NEXT_FLAGS) {
+    gcs_error("verify %s: list %s: its head carries flags", who, name);
+    return -1;
+  }
+  for (gc_head *gc = GC_NEXT(head); gc != head; gc = GC_NEXT(gc)) {
+    gcs_obj *o = FROM_GC(gc);
+    if (gc == NULL || (gc->gc_next & NEXT_MASK_UNREACHABLE) || (gc->gc_prev & ~PREV_MASK)) {
+      gcs_error("verify %s: list %s: element %" PRId64 " (%p) is NULL or carries flags",
+                who, name, n, (void *)o);
+      return -1;
+    }
+#if PYGC_SPACES
+    if (space >= 0 && (int)(gc->gc_next & NEXT_MASK_OLD_SPACE_1) != space) {
+      gcs_error("verify %s: list %s: element %" PRId64 " (%p) is in old space %d, not %d", who,
+                name, n, (void *)o, (int)(gc->gc_next & NEXT_MASK_OLD_SPACE_1), space);
+      return -1;
+    }
+#else
+    (void)space;
+#endif
+    if (GC_PREV(gc) != prev) {
+      gcs_error("verify %s: list %s: element %" PRId64 " (%p): prev does not point back",
+                who, name, n, (void *)o);
+      return -1;
+    }
+    if (o->kind != GCS_CONTAINER) {
+      gcs_error("verify %s: list %s: element %" PRId64 " (%p) is not a container (kind %u)",
+                who, name, n, (void *)o, o->kind);
+      return -1;
+    }
+    if (o->gcaux & AUX_LISTED) {
+      gcs_error("verify %s: list %s: %p is in a list twice", who, name, (void *)o);
+      return -1;
+    }
+    if (gc->refcnt <= 0 && o != held) {
+      gcs_error("verify %s: list %s: %p has count %" PRIdPTR, who, name, (void *)o, gc->refcnt);
+      return -1;
+    }
+    o->gcaux |= AUX_LISTED;
+    *marked = ++n;
+    prev = gc;
+  }
+  if (GC_PREV(head) != prev) {
+    gcs_error("verify %s: list %s: the head's prev is not the last element", who, name);
+    return -1;
+  }
+  return n;
+}
+
+/* Clears AUX_LISTED from the first n elements of a list (links verified that far). */
+PYGC_FUNC void unmark_list(gc_head *head, int64_t n) {
+  gc_head *gc = GC_NEXT(head);
+  for (int64_t i = 0; i < n; i++, gc = GC_NEXT(gc)) FROM_GC(gc)->gcaux &= (uint16_t)~AUX_LISTED;
 }
 
 #endif /* GCS_PYGC_H */
