@@ -80,6 +80,7 @@ static gcs_obj *new_object(uint32_t nslots, uint32_t payload, int kind) {
 #if GCS_STRESS
   gcs_safepoint_stress_();
 #endif
+  if (GCS_UNLIKELY(gcs_heap.allocation_hook != NULL)) gcs_heap.allocation_hook();
   if (ops->alloc_object) {
     o = ops->alloc_object(nslots, payload, kind);   /* the prefix is the peer's */
   } else {

@@ -82,6 +82,9 @@ typedef struct gcs_heap {
   gcs_obj *rc_pending;               /* RC cascade (rc.c): dead containers whose slots are
                                         still to be released, linked through their count word */
   bool rc_draining;                  /* a cascade is running: new dead objects only queue */
+  void (*allocation_hook)(void);     /* called at the start of every allocation by a module
+                                        above the heap (the trash backlog's sampler,
+                                        core/backlog.c); NULL normally */
   bool collecting;                   /* a collection is running: set by gcs_heap_collect, and
                                         by a collector around its automatic collections (no
                                         nested collection; cascades are part of its pause) */

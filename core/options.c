@@ -35,6 +35,8 @@ const gcs_knob_t gcs_core_knobs[] = {
   {"pause_log", 1, 0, 1, gcs_knob_off_on, "log every pause (off: to measure what the logging costs)"},
   {"baseline_objects", 0, 0, (int64_t)1 << 32, NULL,
    "long-lived containers every run starts with, held by a root (a process's interpreter and module objects)"},
+  {"backlog_every", 0, 0, (int64_t)1 << 40, NULL,
+   "sample the trash backlog (unreachable, not yet reclaimed) every N allocations; 0 = off (a backlog run: its times include the marking)"},
   {NULL, 0, 0, 0, NULL, NULL},
 };
 
