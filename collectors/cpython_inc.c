@@ -111,6 +111,7 @@ static struct {
   uint8_t variant;              /* knob variant */
   uint32_t global_frames;       /* knob: bottom frames standing for the global roots */
   int64_t freeze_after_allocs;  /* knob: gc.freeze() at this container allocation; 0 never */
+  uint8_t tuple_kind;           /* knob untrack_atom_only: GCS_CONTAINER, else 0xff (none) */
   uint64_t allocs;              /* containers allocated so far */
   bool gc_scheduled;            /* _PY_GC_SCHEDULED_BIT */
   gcs_obj *held;                /* inside run_gc: the new object on the value stack */
@@ -142,13 +143,32 @@ static int64_t gc_list_set_space(gc_head *list, int space) {
 /* The walks of gc_collect_region that find nothing to do here                           */
 /* ------------------------------------------------------------------------------------ */
 
-#define TUPLE_KIND 0xffu     /* PyTuple_CheckExact: no object here is a tuple */
 #define WEAKREF_KIND 0xfdu   /* PyWeakref_Check / supports weakrefs: none here */
 
-/* untrack_tuples: every object is tested for being a tuple; none is. */
+/* _PyObject_GC_UNTRACK: out of its list; 3.14.1 counts tracked objects, so heap_size drops
+** (inferred: its PyObject_GC_Del un-counts tracked objects only, so an untracked one must have
+** been un-counted here, or heap_size would only grow). */
+static void gc_untrack(gc_head *gc) {
+  gc_list_remove(gc);
+  if (gcstate.variant >= V3_14_1) gcstate.heap_size--;
+}
+
+/* untrack_tuples: every object is tested for being a tuple (a container, with the knob
+** untrack_atom_only on; else none is), and a tuple whose slots hold only atoms, nothing or
+** untracked containers is untracked (_PyTuple_MaybeUntrack), as cpython.c does. */
 static void untrack_tuples(gc_head *head) {
-  for (gc_head *gc = GC_NEXT(head); gc != head; gc = GC_NEXT(gc))
-    if (FROM_GC(gc)->kind == TUPLE_KIND) gc_list_remove(gc);
+  gc_head *next;
+  for (gc_head *gc = GC_NEXT(head); gc != head; gc = next) {
+    next = GC_NEXT(gc);
+    gcs_obj *op = FROM_GC(gc);
+    if (op->kind != gcstate.tuple_kind) continue;
+    bool untrack = true;
+    for (uint32_t i = 0; i < op->nslots && untrack; i++) {
+      gcs_obj *c = op->slots[i];
+      untrack = !(c && is_gc(c) && is_tracked(c));
+    }
+    if (untrack) gc_untrack(gc);
+  }
 }
 
 /* handle_weakref_callbacks and clear_weakrefs: a walk each over the garbage, testing every
@@ -557,6 +577,7 @@ static int init(void) {
   gcstate.variant = (uint8_t)gcs_knob("variant");
   gcstate.global_frames = (uint32_t)gcs_knob("global_frames");
   gcstate.freeze_after_allocs = gcs_knob("freeze_after_allocs");
+  gcstate.tuple_kind = gcs_knob("untrack_atom_only") ? GCS_CONTAINER : 0xffu;
   return 0;
 }
 
@@ -621,7 +642,7 @@ static int verify(void) {
                 " are in the lists, %" PRId64 " tracked ones in none", c.tracked, listed, c.unlisted);
       bad = 1;
     }
-    if (!bad && c.tracked != gcstate.heap_size) {
+    if (!bad && gcstate.tuple_kind == 0xffu && c.tracked != gcstate.heap_size) {
       gcs_error("verify cpython-inc: heap_size %" PRId64 " but %" PRId64 " containers are tracked",
                 gcstate.heap_size, c.tracked);
       bad = 1;
@@ -650,6 +671,8 @@ static const gcs_knob_t knobs[] = {
   {"global_frames", 1, 0, (int64_t)1 << 30, NULL,
    "bottom frames of the shadow stack standing for the global roots (marked at a cycle's start only)"},
   {"enabled", 1, 0, 1, gcs_knob_off_on, "automatic increments (gc.enable() / gc.disable())"},
+  {"untrack_atom_only", 0, 0, 1, gcs_knob_off_on,
+   "untrack, at a collection, containers whose slots hold only atoms or nothing (tuples: _PyTuple_MaybeUntrack)"},
   {"freeze_after_allocs", 0, 0, (int64_t)1 << 62, NULL,
    "gc.freeze() right after this many containers have been allocated; 0 = never"},
   {NULL, 0, 0, 0, NULL, NULL},
