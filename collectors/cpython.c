@@ -639,4 +639,5 @@ const gcs_collector_ops gcs_collector_cpython = {
   .collect = collect,
   .verify = verify,
   .report = report,
+  .freeze = gc_freeze,
 };

@@ -693,4 +693,5 @@ const gcs_collector_ops gcs_collector_cpython_inc = {
   .collect = collect,
   .verify = verify,
   .report = report,
+  .freeze = gc_freeze,
 };

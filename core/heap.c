@@ -242,6 +242,12 @@ void gcs_safepoint_stress_(void) {
   }
 }
 
+bool gcs_heap_freeze(void) {
+  if (gcs_heap.ops->freeze == NULL) return false;
+  gcs_heap.ops->freeze();
+  return true;
+}
+
 void gcs_heap_report(gcs_gc_report_t *r) {
   memset(r, 0, sizeof *r);
   if (gcs_heap.ops->report) gcs_heap.ops->report(r);

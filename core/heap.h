@@ -107,6 +107,8 @@ uint64_t gcs_heap_collect(int generation);
 void gcs_safepoint_stress_(void);
 /* Fills r from the collector (zeros when it has no generations). */
 void gcs_heap_report(gcs_gc_report_t *r);
+/* gc.freeze() where the collector has it (ops->freeze): true if it did. */
+bool gcs_heap_freeze(void);
 
 /* "heap.c": verification. Runs the core's and the collector's checks; returns non-zero
 ** (after printing) on failure. gcs_heap_verify_at is fatal on failure. */

@@ -20,6 +20,7 @@ const gcs_workload_t *const gcs_workloads[] = {
   &gcs_workload_fragment,
   &gcs_workload_requests,
   &gcs_workload_tuples,
+  &gcs_workload_prefork,
   NULL,
 };
 

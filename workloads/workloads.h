@@ -77,5 +77,6 @@ extern const gcs_workload_t gcs_workload_lru;            /* "lru.c" */
 extern const gcs_workload_t gcs_workload_fragment;       /* "fragment.c" */
 extern const gcs_workload_t gcs_workload_requests;       /* "requests.c" */
 extern const gcs_workload_t gcs_workload_tuples;         /* "tuples.c" */
+extern const gcs_workload_t gcs_workload_prefork;        /* "prefork.c" */
 
 #endif
