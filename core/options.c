@@ -16,6 +16,7 @@
 #include "core/json.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,8 @@ const gcs_knob_t gcs_core_knobs[] = {
   {"pause_log", 1, 0, 1, gcs_knob_off_on, "log every pause (off: to measure what the logging costs)"},
   {"baseline_objects", 0, 0, (int64_t)1 << 32, NULL,
    "long-lived containers every run starts with, held by a root (a process's interpreter and module objects)"},
+  {"backlog_every", 0, 0, (int64_t)1 << 40, NULL,
+   "sample the trash backlog (unreachable, not yet reclaimed) every N allocations; 0 = off (a backlog run: its times include the marking)"},
   {NULL, 0, 0, 0, NULL, NULL},
 };
 
@@ -41,6 +44,7 @@ const gcs_knob_t gcs_core_knobs[] = {
 #define NTABLES 3
 static const gcs_knob_t *tables[NTABLES]; /* core, collector, workload (the last two may be NULL) */
 static int64_t values[NTABLES][MAX_KNOBS]; /* effective values, parallel to the tables */
+static bool given[NTABLES][MAX_KNOBS];     /* set by the user (--set), not the table's default */
 
 int gcs_options_add(gcs_options_t *opts, const char *assignment, char *err, size_t errlen) {
   const char *eq = strchr(assignment, '=');
@@ -127,6 +131,7 @@ int gcs_options_resolve(const gcs_collector_ops *c, const gcs_options_t *opts, c
       if (find(tables[t][k].name, &t2, &k2) != &tables[t][k])
         gcs_fatal("knob %s is defined twice (tables %d and %d)", tables[t][k].name, t2, t);
       values[t][k] = tables[t][k].def;
+      given[t][k] = false;
     }
   }
   for (int i = 0; opts && i < opts->n; i++) {
@@ -149,6 +154,7 @@ int gcs_options_resolve(const gcs_collector_ops *c, const gcs_options_t *opts, c
       return EINVAL;
     }
     values[t][k] = v;
+    given[t][k] = true;
   }
   return 0;
 }
@@ -161,6 +167,14 @@ int64_t gcs_knob(const char *name) {
   int t, k;
   if (find(name, &t, &k) == NULL) gcs_fatal("gcs_knob(\"%s\"): no such knob is open", name);
   return values[t][k];
+}
+
+void gcs_knob_default(const char *name, int64_t value) {
+  int t, k;
+  const gcs_knob_t *kn = find(name, &t, &k);
+  if (kn == NULL) gcs_fatal("gcs_knob_default(\"%s\"): no such knob is open", name);
+  GCS_ASSERT_INTERNAL(value >= kn->min && value <= kn->max);
+  if (!given[t][k]) values[t][k] = value;
 }
 
 void gcs_options_describe(FILE *f, const gcs_collector_ops *c, const gcs_knob_t *workload_knobs) {

@@ -38,6 +38,10 @@ void gcs_options_clear(void);
 /* The effective value of a knob of the open heap (core or collector); aborts on an unknown
 ** name, which is a programming error, not user input. */
 int64_t gcs_knob(const char *name);
+/* A default that depends on another knob (cpython's threshold0 on its version): makes `value`
+** the effective value of knob `name` unless the user set it. Called by a collector's init;
+** the written options (gcs_heap_write_options) show it. */
+void gcs_knob_default(const char *name, int64_t value);
 /* Prints every knob of the core, of c and of a workload (either may be NULL) to f. */
 void gcs_options_describe(FILE *f, const gcs_collector_ops *c, const gcs_knob_t *workload_knobs);
 /* Writes the effective value of every knob as JSON members ("name": value, ...). */

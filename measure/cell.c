@@ -372,7 +372,9 @@ int gcs_cell_run(gcs_cell_t *c) {
   r->rss_start = gcs_rss_bytes();
   uint64_t cpu0 = gcs_thread_cpu_ns();
   c->t0 = gcs_now_ns();
+  gcs_backlog_begin();
   int rc = c->workload->run(&ctx);
+  gcs_backlog_end();
   uint64_t t1 = gcs_now_ns();
   c->nwl_marks = c->nmarks;
   r->cpu_ns = gcs_thread_cpu_ns() - cpu0;
@@ -398,6 +400,19 @@ int gcs_cell_run(gcs_cell_t *c) {
   for (int i = 0; i < GCS_MMU_NWINDOWS; i++) r->mmu[i] = gcs_mmu(iv, niv, c->t0, t1, gcs_mmu_windows_ns[i]);
   free(iv);
   r->gc_fraction = r->wall_ns ? (double)r->pauses.total / (double)r->wall_ns : 0;
+  const gcs_backlog_t *bl = gcs_backlog_result();
+  r->backlog_every = (double)bl->every;
+  r->backlog_samples = r->backlog_max_objects = r->backlog_max_bytes = NAN;
+  r->backlog_mean_objects = r->backlog_mean_bytes = r->backlog_object_s = NAN;
+  if (bl->every) {
+    double s = bl->run_ns ? (double)bl->run_ns * 1e-9 : NAN;
+    r->backlog_samples = (double)bl->samples;
+    r->backlog_max_objects = (double)bl->max_objects;
+    r->backlog_max_bytes = (double)bl->max_bytes;
+    r->backlog_mean_objects = bl->object_s / s;
+    r->backlog_mean_bytes = bl->byte_s / s;
+    r->backlog_object_s = bl->object_s;
+  }
 
   gcs_heap_collect(-1);
   if (gcs_heap.allocator == GCS_ALLOC_ARENA && gcs_knob("release") == GCS_RELEASE_POOL) {

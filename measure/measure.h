@@ -87,6 +87,9 @@ typedef struct gcs_cell_result {
   gcs_stats_t stats;              /* the heap's counters after release */
   gcs_teardown_t teardown;        /* what was still live at close */
   double allocated_per_s, bytes_allocated_per_s;  /* stats over wall_ns */
+  double backlog_every;           /* knob backlog_every: 0 for a timing run */
+  double backlog_samples, backlog_max_objects, backlog_max_bytes;  /* NaN in a timing run */
+  double backlog_mean_objects, backlog_mean_bytes, backlog_object_s;  /* ... */
 } gcs_cell_result_t;
 
 typedef enum {
@@ -183,7 +186,22 @@ typedef enum {
   X("objects", "allocated_per_s", GCS_FIG_DOUBLE, allocated_per_s, "objects/s", NULL,           \
     "allocated_per_s", 1, "objects allocated per second of wall time")                          \
   X("objects", "bytes_allocated_per_s", GCS_FIG_DOUBLE, bytes_allocated_per_s, "bytes/s", NULL, \
-    NULL, 0, "block bytes allocated per second of wall time")
+    NULL, 0, "block bytes allocated per second of wall time")                                   \
+  X("backlog", "every", GCS_FIG_DOUBLE, backlog_every, "allocations", NULL, NULL, 0,            \
+    "allocations between trash-backlog samples (knob backlog_every); not 0: a backlog run, "     \
+    "whose times include the marking and are not the collector's")                             \
+  X("backlog", "samples", GCS_FIG_DOUBLE, backlog_samples, "samples", NULL, NULL, 0,            \
+    "samples taken over the run (null in a timing run)")                                        \
+  X("backlog", "max_objects", GCS_FIG_DOUBLE, backlog_max_objects, "objects", NULL,             \
+    "backlog_max", 1, "most objects seen unreachable but not yet reclaimed (core/backlog.c)")  \
+  X("backlog", "max_bytes", GCS_FIG_DOUBLE, backlog_max_bytes, "bytes", NULL, NULL, 0,          \
+    "most block bytes seen unreachable but not yet reclaimed")                                  \
+  X("backlog", "mean_objects", GCS_FIG_DOUBLE, backlog_mean_objects, "objects", NULL,           \
+    "backlog_mean", 1, "the backlog's time average over the run (sampling time left out)")     \
+  X("backlog", "mean_bytes", GCS_FIG_DOUBLE, backlog_mean_bytes, "bytes", NULL, NULL, 0,        \
+    "the same in block bytes")                                                                  \
+  X("backlog", "object_s", GCS_FIG_DOUBLE, backlog_object_s, "object-seconds", NULL, NULL, 0,   \
+    "the backlog's integral over the run's time")
 
 typedef struct gcs_figure {
   char path[64];                  /* where it is in the cell's JSON: "time.wall_ns",
