@@ -49,6 +49,8 @@ SWEEP = (1, 2, 4, 8, 16, 32)
 SWEEP_BASE = 10000          # session nodes at data size 1
 BACKLOG_EVERY = 10000       # allocations between backlog samples
 SWEEP_REQUESTS = 50000      # requests per sweep run (one run per size and version)
+REQUESTS = 100000           # requests per `requests` run (half its default: the budget)
+ITEMS = 1000000             # pairs per `tuples` run (half its default)
 
 
 def run_cell(gcscope, args, tmp, tag):
@@ -204,8 +206,9 @@ def main(argv):
     os.makedirs(out, exist_ok=True)
     small = ["--size", "small"] if a.quick else []
     workloads = [
-        ("requests: per-request cyclic garbage, 1% retained (gh-142516)", ["--workload", "requests"] + small),
-        ("tuples: gh-139951's loop", ["--workload", "tuples"] + small),
+        ("requests: per-request cyclic garbage, 1% retained (gh-142516)",
+         ["--workload", "requests"] + (small or ["--set", "requests=%d" % REQUESTS])),
+        ("tuples: gh-139951's loop", ["--workload", "tuples"] + (small or ["--set", "items=%d" % ITEMS])),
         ("gcbench-cyclic", ["--workload", "gcbench-cyclic"] + small),
     ]
     res = {"date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "reps": a.reps,
