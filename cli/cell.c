@@ -41,14 +41,13 @@ int gcs_cmd_cell(int argc, char **argv) {
     if (strcmp(a, "--out") == 0) {
       prefix = argv[++i];
     } else if (strcmp(a, "--timeout-s") == 0) {
-      char *end;
       const char *v = argv[++i];
-      errno = 0;
-      timeout_s = strtoul(v, &end, 10);
-      if (errno || *end || end == v || *v == '-' || timeout_s == 0 || timeout_s > 86400) {
+      int64_t t;
+      if (gcs_parse_i64(v, 1, 86400, &t) != 0) {
         free(args);
         return gcs_cli_usage("cell: --timeout-s %s: expected an integer in 1..86400", v);
       }
+      timeout_s = (unsigned long)t;
     } else {
       args[n++] = argv[i];
       args[n++] = argv[++i];

@@ -35,7 +35,7 @@ for bin in build/gcscope build/debug/gcscope build/stress/gcscope; do
   expect "$bin" 2 "unknown flag '--frob'" replay --collector rc --frob traces/small.trace
   expect "$bin" 2 'expects a value' replay --collector rc traces/small.trace --set
   expect "$bin" 2 "no knob of that name" replay --collector rc --set nope=1 traces/small.trace
-  expect "$bin" 2 "allocator=jemalloc: expected arena\|system" replay --collector rc --allocator jemalloc traces/small.trace
+  expect "$bin" 2 "replay: --allocator jemalloc: expected arena or system" replay --collector rc --allocator jemalloc traces/small.trace
   expect "$bin" 1 '^gcscope: /nonexistent.trace: cannot open: No such file or directory$' replay --collector rc /nonexistent.trace
   printf 'new a 1\nnew b 2\nset a 5 b\n' > "$tmp/bad.trace"
   expect "$bin" 1 "^gcscope: $tmp/bad.trace:3: slot 5 is out of range: 'a' has 1 slot$" replay --collector rc --json "$tmp/bad.trace"
@@ -176,8 +176,8 @@ assert sum(p["pauses"]["count"] for p in run) >= d["pauses"]["count"] - 1, (run,
 ' "$tmp/phases.incremental.json"; then ok; else bad "phases of live-heap"; fi
 
 expect "$bin" 2 "unknown workload 'nope'" run --collector rc --workload nope
-expect "$bin" 2 "unknown argument '--frob'" run --collector rc --workload trace --frob
-expect "$bin" 2 "--seed x: expected a non-negative integer" run --collector rc --workload binary-trees --seed x
+expect "$bin" 2 "run: unknown flag '--frob'" run --collector rc --workload trace --frob
+expect "$bin" 2 "--seed x: expected an integer in 0\.\." run --collector rc --workload binary-trees --seed x
 expect "$bin" 2 "no knob of that name" run --collector rc --workload binary-trees --set threshold0=9
 expect "$bin" 2 "needs --trace FILE" run --collector rc --workload trace
 expect "$bin" 2 "--size medium: expected small or default" run --collector rc --workload binary-trees --size medium
@@ -205,6 +205,36 @@ assert b["objects"]["leaked"] == a["objects"]["leaked"] + cyclic, (a["objects"],
 assert b["params"]["baseline_objects"] == 3000
 ' "$tmp/b0.json" "$tmp/b1.json" $c; then ok; else bad "baseline_objects=3000 under $c"; fi
 done
+
+
+# --- run --out, number parsing, JSON strings, line ends, the flag named: one block a defect, each
+# named in its failure messages. Release build unless the block says otherwise.
+run_small=(run --collector rc --workload churn --size small)
+
+# strict-numbers: digits only, no white space, no '+', overflow checked, the flag named.
+re() { printf '%s' "$1" | sed 's/[+.]/\\&/g'; }   # a value as a literal in a regex
+for v in ' -1' ' 1' '1 ' '+5' '-1' '' '18446744073709551616' '0x10' '1e3'; do
+  expect "$bin" 2 "run: --seed $(re "$v"): expected an integer in 0\.\.18446744073709551615" "${run_small[@]}" --seed "$v"
+done
+for v in ' 5' '+5' '5 ' '-5' '99999999999999999999' '5x'; do
+  expect "$bin" 2 "run: --set threshold0=$(re "$v"): expected an integer in 0\.\." run --collector cpython --workload churn --size small --set "threshold0=$v"
+  expect "$bin" 2 "--set threshold0=$(re "$v"): expected an integer in 0\.\." replay --collector cpython --set "threshold0=$v" traces/small.trace
+done
+expect "$bin" 2 "run: --set pause_log= 1: expected off\|on" "${run_small[@]}" --set 'pause_log= 1'
+expect "$bin" 2 "run: --sample-ms  5: expected an integer in 0\.\.10000" "${run_small[@]}" --sample-ms ' 5'
+expect "$bin" 2 "cell: --timeout-s \+5: expected an integer in 1\.\.86400" cell --timeout-s +5 --out "$tmp/x" --collector rc --workload churn
+out=$($bin "${run_small[@]}" --json --seed 18446744073709551615 --set pause_log=1 2>&1)
+printf '%s' "$out" | grep -q '"seed": 18446744073709551615' && ok || bad "strict-numbers: the largest seed: $out"
+
+# flag-names: a message names the flag the user gave.
+out=$($bin replay --collector rc --allocator jemalloc traces/small.trace 2>&1)
+case $out in
+  *"replay: --allocator jemalloc: expected arena or system"*) case $out in *--set*) bad "flag-names: $out";; *) ok;; esac;;
+  *) bad "flag-names: $out";;
+esac
+expect "$bin" 2 "run: --allocator frob: expected one of arena, system, jemalloc" "${run_small[@]}" --allocator frob
+expect "$bin" 2 "replay: unknown flag '--seed'" replay --collector rc --seed 1 traces/small.trace
+expect "$bin" 2 "run: unexpected argument 'traces/small.trace'" "${run_small[@]}" traces/small.trace
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -91,19 +91,6 @@ static int tokenize(char *line, char **tok) {
   }
 }
 
-/* A decimal integer in [0, max]. */
-static int parse_uint(const char *s, uint32_t max, uint32_t *out) {
-  if (*s < '0' || *s > '9') return EINVAL;
-  uint64_t v = 0;
-  for (; *s; s++) {
-    if (*s < '0' || *s > '9') return EINVAL;
-    v = v * 10 + (uint64_t)(*s - '0');
-    if (v > max) return ERANGE;
-  }
-  *out = (uint32_t)v;
-  return 0;
-}
-
 static int valid_name(const char *s) {
   return strcmp(s, "-") != 0;
 }
@@ -141,7 +128,9 @@ static int name_arg(parser *p, const char *s, uint32_t *out) {
 }
 
 static int uint_arg(parser *p, const char *s, uint32_t max, const char *what, uint32_t *out) {
-  int rc = parse_uint(s, max, out);
+  uint64_t v = 0;
+  int rc = gcs_parse_u64(s, max, &v);
+  *out = (uint32_t)v;
   if (rc == EINVAL) return fail(p, "expected %s (a non-negative integer), got '%s'", what, s);
   if (rc == ERANGE) return fail(p, "%s '%s' is out of range (at most %u)", what, s, max);
   return 0;
