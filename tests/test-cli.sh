@@ -226,6 +226,20 @@ expect "$bin" 2 "cell: --timeout-s \+5: expected an integer in 1\.\.86400" cell 
 out=$($bin "${run_small[@]}" --json --seed 18446744073709551615 --set pause_log=1 2>&1)
 printf '%s' "$out" | grep -q '"seed": 18446744073709551615' && ok || bad "strict-numbers: the largest seed: $out"
 
+# json-utf8: replay --json of a trace whose path is not UTF-8 (and holds a control character)
+# is valid JSON: each byte of an invalid sequence is U+FFFD, controls are \u00XX, valid UTF-8 stays.
+for bin2 in build/gcscope build/debug/gcscope; do
+  f=$(printf '%s/bad\xff\xc3(\x01é\xe2\x82.trace' "$tmp")
+  printf 'new a 1\n' > "$f"
+  "$bin2" replay --collector rc --json "$f" > "$tmp/utf8.json" || bad "json-utf8: replay failed"
+  if /usr/bin/python3 -c '
+import json, sys
+d = json.loads(open(sys.argv[1], "rb").read())   # bytes: decoded as strict UTF-8
+want = sys.argv[2] + "/bad\ufffd\ufffd(\x01\u00e9\ufffd\ufffd.trace"
+assert d["trace"] == want, (d["trace"], want)
+' "$tmp/utf8.json" "$tmp"; then ok; else bad "json-utf8 ($bin2): $(head -c 300 "$tmp/utf8.json")"; fi
+done
+
 # flag-names: a message names the flag the user gave.
 out=$($bin replay --collector rc --allocator jemalloc traces/small.trace 2>&1)
 case $out in
