@@ -240,6 +240,21 @@ assert d["trace"] == want, (d["trace"], want)
 ' "$tmp/utf8.json" "$tmp"; then ok; else bad "json-utf8 ($bin2): $(head -c 300 "$tmp/utf8.json")"; fi
 done
 
+# cr-lines: CR, LF and CRLF each end a line; messages name the right line under each.
+printf 'new a 1\nnew b 2\nset a 5 b\n' > "$tmp/lf.trace"
+for nl in '\r' '\r\n' '\n'; do
+  printf "new a 1${nl}# c${nl}${nl}frob${nl}" > "$tmp/nl.trace"
+  expect "$bin" 1 "^gcscope: $tmp/nl.trace:4: unknown op 'frob'" replay --collector rc "$tmp/nl.trace"
+  printf "new a 1${nl}new b 2${nl}set a 5 b${nl}" > "$tmp/nl.trace"
+  expect "$bin" 1 "^gcscope: $tmp/nl.trace:3: slot 5 is out of range" replay --collector rc "$tmp/nl.trace"
+  tr '\n' '\r' < traces/small.trace | sed "s/\r/${nl}/g" > "$tmp/nl.trace"
+  if cmp -s <($bin replay --collector cpython --json traces/small.trace | grep -v '"trace"') \
+            <($bin replay --collector cpython --json "$tmp/nl.trace" | grep -v '"trace"'); then ok
+  else bad "cr-lines: traces/small.trace with line ends '$nl' replays differently"; fi
+done
+printf 'new a 1\n\rfrob\n' > "$tmp/nl.trace"   # LF then CR: two line ends, an empty line between
+expect "$bin" 1 "^gcscope: $tmp/nl.trace:3: unknown op 'frob'" replay --collector rc "$tmp/nl.trace"
+
 # flag-names: a message names the flag the user gave.
 out=$($bin replay --collector rc --allocator jemalloc traces/small.trace 2>&1)
 case $out in

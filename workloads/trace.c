@@ -16,7 +16,6 @@
 
 #include <errno.h>
 #include <stdarg.h>
-#include <sys/types.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,11 +80,11 @@ static int tokenize(char *line, char **tok) {
   int n = 0;
   char *p = line;
   for (;;) {
-    while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') p++;
+    while (*p == ' ' || *p == '\t') p++;
     if (*p == '\0' || *p == '#') return n;
     if (n == MAX_TOKENS) return MAX_TOKENS + 1;
     tok[n++] = p;
-    while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n' && *p != '#') p++;
+    while (*p && *p != ' ' && *p != '\t' && *p != '#') p++;
     if (*p == '#') { *p = '\0'; return n; }
     if (*p) *p++ = '\0';
   }
@@ -191,6 +190,38 @@ static int parse_line(parser *p, char *line, gcs_trace_op_t *op) {
   }
 }
 
+/* The next line of f into *buf (grown as needed), without its end: LF, CR or CRLF each end a
+** line (a file written on any system counts as its editor shows it). *len gets its length;
+** *nul is set when it holds a NUL byte. 0, EOF at the end of the file (nothing read), ENOMEM. */
+static int read_line(FILE *f, char **buf, size_t *cap, size_t *len, bool *nul) {
+  size_t n = 0;
+  int ch = EOF;
+  *nul = false;
+  while ((ch = getc_unlocked(f)) != EOF && ch != '\n' && ch != '\r') {
+    if (n + 1 >= *cap) {
+      size_t ncap = *cap ? 2 * *cap : 256;
+      char *nb = realloc(*buf, ncap);
+      if (!nb) return ENOMEM;
+      *buf = nb;
+      *cap = ncap;
+    }
+    if (ch == '\0') *nul = true;
+    (*buf)[n++] = (char)ch;
+  }
+  if (ch == '\r') {
+    int next = getc_unlocked(f);
+    if (next != '\n' && next != EOF) ungetc(next, f);
+  }
+  if (ch == EOF && n == 0) return EOF;
+  if (*cap == 0) { /* an empty first line: still a string */
+    if ((*buf = malloc(1)) == NULL) return ENOMEM;
+    *cap = 1;
+  }
+  (*buf)[n] = '\0';
+  *len = n;
+  return 0;
+}
+
 int gcs_trace_load(const char *path, gcs_trace_t *t, char *err, size_t errlen) {
   memset(t, 0, sizeof *t);
   parser p = {.t = t, .err = err, .errlen = errlen};
@@ -203,12 +234,16 @@ int gcs_trace_load(const char *path, gcs_trace_t *t, char *err, size_t errlen) {
     return e;
   }
   char *line = NULL;
-  size_t linecap = 0;
-  int rc = 0;
-  ssize_t len;
-  while ((len = getline(&line, &linecap, f)) >= 0) {
+  size_t linecap = 0, len;
+  int rc = 0, got;
+  bool nul;
+  while ((got = read_line(f, &line, &linecap, &len, &nul)) != EOF) {
     p.line++;
-    if ((size_t)len != strlen(line)) {
+    if (got == ENOMEM) {
+      rc = fail(&p, "%s", "out of memory");
+      break;
+    }
+    if (nul) {
       rc = fail(&p, "%s", "a NUL byte in the line (is this a text file?)");
       break;
     }
@@ -223,7 +258,7 @@ int gcs_trace_load(const char *path, gcs_trace_t *t, char *err, size_t errlen) {
       p.cap = ncap;
     }
     char *s = line;
-    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') s++;
+    while (*s == ' ' || *s == '\t') s++;
     if (*s == '\0' || *s == '#') continue;
     if ((rc = parse_line(&p, s, &t->ops[t->nops])) != 0) break;
     t->nops++;
