@@ -265,5 +265,20 @@ expect "$bin" 2 "run: --allocator frob: expected one of arena, system, jemalloc"
 expect "$bin" 2 "replay: unknown flag '--seed'" replay --collector rc --seed 1 traces/small.trace
 expect "$bin" 2 "run: unexpected argument 'traces/small.trace'" "${run_small[@]}" traces/small.trace
 
+# replay-where: more names than the shadow stack holds, out of memory and a shadow-stack
+# overflow name FILE:LINE (the line where the first name too many appears; the line whose
+# allocation failed).
+for i in $(seq 1 20); do echo "new n$i 1"; done > "$tmp/names.trace"
+for bin2 in build/gcscope build/debug/gcscope build/stress/gcscope; do
+  expect "$bin2" 1 "^gcscope: $tmp/names.trace:17: 'n17' is name 17, more than the 16 roots free on the shadow stack \(roots_max=16;" \
+    replay --collector rc --set roots_max=16 "$tmp/names.trace"
+  expect "$bin2" 1 "gcscope: $tmp/names.trace:16: 'n16' is name 16, more than the 15 roots free" \
+    run --collector rc --workload trace --trace "$tmp/names.trace" --set roots_max=16
+done
+printf 'new a 1\natom b 1073741824\natom c 1073741824\natom d 1073741824\n' > "$tmp/big.trace"
+out=$(ulimit -v 1600000; $bin replay --collector rc "$tmp/big.trace" 2>&1); status=$?
+[ $status -eq 70 ] && printf '%s' "$out" | grep -qE "^gcscope: fatal: $tmp/big.trace:3: out of memory" && ok ||
+  bad "replay-where: out of memory (exit $status): $out"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -374,6 +374,23 @@ static int step(replay *r, const gcs_trace_op_t *op, gcs_trace_result_t *res) {
   }
 }
 
+/* More names than the shadow stack has roots free: an error at the line where the first name
+** too many appears (names are numbered in order of first appearance). */
+static int too_many_names(replay *r) {
+  uint32_t room = (uint32_t)(gcs_heap.roots_limit - gcs_heap.roots_top);
+  for (size_t i = 0; i < r->t->nops; i++) {
+    const gcs_trace_op_t *op = &r->t->ops[i];
+    uint32_t n = op->code == GCS_OP_COLLECT ? 0 : op->a;
+    if (op->code == GCS_OP_LOAD && op->b > n) n = op->b;
+    if (op->code == GCS_OP_SET && op->c != GCS_TRACE_NONE && op->c > n) n = op->c;
+    if (n >= room)
+      return rfail(r, op, "'%s' is name %u, more than the %u roots free on the shadow stack "
+                   "(roots_max=%lld; raise it with --set roots_max=N)", r->t->names[n], n + 1, room,
+                   (long long)gcs_knob("roots_max"));
+  }
+  gcs_fatal("trace.c: %u names but none beyond the %u roots free", r->t->nnames, room);
+}
+
 int gcs_trace_run(const gcs_trace_t *t, gcs_trace_result_t *res, char *err, size_t errlen) {
   memset(res, 0, sizeof *res);
   replay r = {.t = t, .err = err, .errlen = errlen};
@@ -382,13 +399,22 @@ int gcs_trace_run(const gcs_trace_t *t, gcs_trace_result_t *res, char *err, size
     snprintf(err, errlen, "%s: out of memory", t->path);
     return ENOMEM;
   }
+  if ((size_t)(gcs_heap.roots_limit - gcs_heap.roots_top) < t->nnames) {
+    int rc = too_many_names(&r);
+    free(r.bound);
+    return rc;
+  }
   r.root = gcs_frame_push(t->nnames);
   int rc = 0;
+  uint32_t line = 0;
+  gcs_error_where(t->path, &line); /* a fatal error inside an op names its line */
   for (size_t i = 0; i < t->nops && rc == 0; i++) {
+    line = t->ops[i].line;
     rc = step(&r, &t->ops[i], res);
-    if (rc == ENOMEM) snprintf(err, errlen, "%s:%u: out of memory", t->path, t->ops[i].line);
+    if (rc == ENOMEM) rc = rfail(&r, &t->ops[i], "out of memory");
     gcs_safepoint();
   }
+  gcs_error_where(NULL, NULL);
   if (rc == 0) {
     gcs_heap_report(&res->report); /* as gc.get_count()/get_stats() with the names still bound */
     res->live_at_end = gcs_heap.live_objects;
