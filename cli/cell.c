@@ -9,6 +9,7 @@
 */
 #include "cli/cli.h"
 #include "driver/runner.h"
+#include "measure/measure.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -57,11 +58,16 @@ int gcs_cmd_cell(int argc, char **argv) {
     free(args);
     return gcs_cli_usage("cell: --out PREFIX is required");
   }
+  char err[512];
+  if (gcs_cell_check_out(prefix, err, sizeof err) != 0) { /* before PREFIX.log is opened */
+    free(args);
+    return gcs_cli_usage("cell: %s", err);
+  }
   args[n++] = out;
   args[n++] = prefix;
   args[n] = NULL;
 
-  char self[PATH_MAX], log[PATH_MAX], err[512];
+  char self[PATH_MAX], log[PATH_MAX];
   ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
   if (len < 0) {
     free(args);

@@ -12,8 +12,10 @@
 ** does) and allocator=system; the child checks that jemalloc is really there.
 **
 ** Output goes to memory first and is written whole: stdout at the end (the JSON with --json,
-** else a summary), and with --out PREFIX the files PREFIX.json, .pauses.tsv, .rss.tsv,
-** .counters.tsv (gcs_cell_write_files). A cell that fails its self-check writes nothing.
+** else a summary), and with --out PREFIX the files PREFIX.pauses.tsv, .rss.tsv, .counters.tsv
+** and PREFIX.json, one set whose marker PREFIX.json is renamed in last (gcs_cell_write_files).
+** --out is checked before the run (gcs_cell_check_out: a file name, names that fit, a
+** directory that takes files). A cell that fails its self-check writes nothing.
 */
 #define _GNU_SOURCE
 #include "cli/cli.h"
@@ -52,6 +54,7 @@ int gcs_cmd_run(int argc, char **argv, char **full_argv) {
   gcs_cell_t cell = {.seed = f.seed, .allocator_name = allocator, .trace = trace, .sample_ms = f.sample_ms};
   if ((cell.collector = gcs_collector_find(cname)) == NULL) return gcs_cli_unknown_collector("run", cname);
   if ((cell.workload = gcs_workload_find(wname)) == NULL) return gcs_cli_unknown_workload("run", wname);
+  if (f.out && gcs_cell_check_out(f.out, err, sizeof err) != 0) return gcs_cli_usage("run: %s", err);
   if (strcmp(cell.workload->name, "trace") == 0 && !trace) return gcs_cli_usage("run: --workload trace needs --trace FILE");
   if (trace && strcmp(cell.workload->name, "trace") != 0) return gcs_cli_usage("run: --trace is for --workload trace");
   if (strcmp(allocator, "jemalloc") == 0) {

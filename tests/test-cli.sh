@@ -211,6 +211,58 @@ done
 # named in its failure messages. Release build unless the block says otherwise.
 run_small=(run --collector rc --workload churn --size small)
 
+# out-prefix-too-long: a prefix whose file names (PREFIX.counters.tsv.tmp.PID the longest) would
+# not fit PATH_MAX, or whose last component would not fit NAME_MAX, is refused before the run
+# and nothing is written; a long prefix that fits works.
+mkdir -p "$tmp/long"
+long_prefix() { # long_prefix LEN: "$tmp/long/" then "./" pairs then x's, LEN characters in all
+  local p="$tmp/long/" n=$1
+  while [ $(( ${#p} + 2 )) -lt "$n" ]; do p+="./"; done
+  while [ "${#p}" -lt "$n" ]; do p+="x"; done
+  printf '%s' "$p"
+}
+p=$(long_prefix 4093)
+[ "${#p}" -eq 4093 ] && ok || bad "out-prefix-too-long: the prefix has ${#p} characters"
+expect "$bin" 2 "run: --out .*: too long" "${run_small[@]}" --out "$p"
+expect "$bin" 2 "run: --out .*: too long" "${run_small[@]}" --out "$tmp/long/$(printf 'y%.0s' $(seq 250))"
+[ -z "$(ls -A "$tmp/long")" ] && ok || bad "out-prefix-too-long: files written: $(ls -A "$tmp/long" | cut -c1-80)"
+p=$(long_prefix 4000)
+expect "$bin" 0 'rc × churn' "${run_small[@]}" --out "$p"
+b=${p##*/}
+[ "$(ls "$tmp/long" | sort | tr '\n' ' ')" = "$b.counters.tsv $b.json $b.pauses.tsv $b.rss.tsv " ] && ok ||
+  bad "out-prefix-too-long: a 4,000-character prefix wrote: $(ls "$tmp/long" | tr '\n' ' ')"
+
+# out-destination: --out '' and --out DIR/ would write hidden files; a directory that does not
+# exist, is a file, or takes no new files is found before the run (the run would take minutes:
+# requests=10^9 under timeout 60).
+slow=(run --collector none --workload churn --set requests=1000000000)
+expect "$bin" 2 "run: --out '': expected PREFIX" "${run_small[@]}" --out ''
+mkdir -p "$tmp/outdir"
+expect "$bin" 2 "run: --out $tmp/outdir/: expected PREFIX" "${run_small[@]}" --out "$tmp/outdir/"
+expect "$bin" 2 "run: --out $tmp/outdir/\.\.: expected PREFIX" "${run_small[@]}" --out "$tmp/outdir/.."
+[ -z "$(ls -A "$tmp/outdir")" ] && ok || bad "out-destination: hidden files written: $(ls -A "$tmp/outdir")"
+expect timeout 2 "run: --out $tmp/nodir/x: no directory $tmp/nodir" 60 "$bin" "${slow[@]}" --out "$tmp/nodir/x"
+touch "$tmp/afile"
+expect "$bin" 2 "cell: --out $tmp/nodir/x: no directory $tmp/nodir" cell --out "$tmp/nodir/x" --collector rc --workload churn
+expect timeout 2 "run: --out $tmp/afile/x: no directory $tmp/afile" 60 "$bin" "${slow[@]}" --out "$tmp/afile/x"
+expect timeout 2 "run: --out /proc/gcscope-x: cannot create files in /proc" 60 "$bin" "${slow[@]}" --out /proc/gcscope-x
+
+# out-set: the four files are one set, PREFIX.json renamed in last (the old one removed before
+# the first rename): a rename that fails (PREFIX.rss.tsv a directory) leaves no PREFIX.json and
+# no temporary; a later run removes the temporaries of dead processes for its prefix (only).
+expect "$bin" 0 'rc × churn' "${run_small[@]}" --out "$tmp/set"
+rm "$tmp/set.rss.tsv"; mkdir -p "$tmp/set.rss.tsv/sub"
+expect "$bin" 1 "gcscope: cannot write $tmp/set.rss.tsv: .*; no result written" "${run_small[@]}" --out "$tmp/set"
+[ ! -e "$tmp/set.json" ] && ok || bad "out-set: $tmp/set.json outlived a failed set"
+[ -z "$(ls "$tmp" | grep '^set\..*\.tmp\.')" ] && ok || bad "out-set: temporaries left: $(ls "$tmp" | grep '^set\.')"
+rm -rf "$tmp/set.rss.tsv"
+touch "$tmp/st.json.tmp.2147483647" "$tmp/st.rss.tsv.tmp.4194304" "$tmp/st.counters.tsv.tmp.$$" "$tmp/st.json.tmp.x1" \
+      "$tmp/stx.json.tmp.2147483647"
+expect "$bin" 0 'rc × churn' "${run_small[@]}" --out "$tmp/st"
+left=$(cd "$tmp" && ls st.* stx.* | sort | tr '\n' ' ')
+[ "$left" = "st.counters.tsv st.counters.tsv.tmp.$$ st.json st.json.tmp.x1 st.pauses.tsv st.rss.tsv stx.json.tmp.2147483647 " ] && ok ||
+  bad "out-set: stale temporaries: left $left"
+
 # strict-numbers: digits only, no white space, no '+', overflow checked, the flag named.
 re() { printf '%s' "$1" | sed 's/[+.]/\\&/g'; }   # a value as a literal in a regex
 for v in ' -1' ' 1' '1 ' '+5' '-1' '' '18446744073709551616' '0x10' '1e3'; do
