@@ -275,8 +275,19 @@ typedef struct gcs_cell {
 ** phase, the heap's close, and renders the JSON. Returns 0, or 1 when the workload failed its
 ** self-check (a message was printed; the figures are still filled). */
 int gcs_cell_run(gcs_cell_t *c);
-/* Writes PREFIX.json, .pauses.tsv, .rss.tsv, .counters.tsv, each whole (a temporary file,
-** then a rename). 0, or 1 after a message naming the file. */
+/* Checks --out PREFIX before a run: a file name at its end (not '', DIR/, . or ..), names that
+** fit PATH_MAX and NAME_MAX (PREFIX.counters.tsv.tmp.PID the longest), a directory that takes a
+** new file (one is created and removed); removes the temporaries of PREFIX's set that processes
+** now gone left behind. 0, or an errno and a message starting "--out PREFIX: " in err. */
+int gcs_cell_check_out(const char *prefix, char *err, size_t errlen);
+/* Writes PREFIX.pauses.tsv, .rss.tsv, .counters.tsv and PREFIX.json as one set: PREFIX.json is
+** its marker, renamed in last, so a reader that finds PREFIX.json finds the three TSVs of the
+** same run beside it. The steps: every file to PREFIX.EXT.tmp.PID, fsync'd; the old PREFIX.json
+** removed; the TSVs renamed in, the directory fsync'd; PREFIX.json renamed in, the directory
+** fsync'd. Killed between the renames, it leaves no PREFIX.json (the TSVs there, new or old,
+** belong to no complete set) and temporaries that the next gcs_cell_check_out of the same
+** prefix removes. On an error every temporary is removed, and after the old marker went, the
+** TSVs too. 0, or 1 after a message naming the file and what is left. */
 int gcs_cell_write_files(const gcs_cell_t *c, const char *prefix);
 /* The human summary of `gcscope run`. */
 void gcs_cell_write_summary(FILE *out, const gcs_cell_t *c);
