@@ -91,7 +91,10 @@ static bool in_list(const char *list, const char *name) {
 static int check_list(const char *flag, const char *list, const char *const *known) {
   if (list == NULL) return 0;
   char buf[512];
-  snprintf(buf, sizeof buf, "%s", list);
+  if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf) {
+    fprintf(stderr, "gcscope-bench: %s: a list of at most %zu characters expected\n", flag, sizeof buf - 1);
+    return 2;
+  }
   for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
     bool ok = false;
     for (int i = 0; known[i]; i++) ok |= strcmp(known[i], tok) == 0;
@@ -344,7 +347,8 @@ int main(int argc, char **argv) {
     return rc;
 
   if (gcscope) {
-    snprintf(gcscope_path, sizeof gcscope_path, "%s", gcscope);
+    if (snprintf(gcscope_path, sizeof gcscope_path, "%s", gcscope) >= (int)sizeof gcscope_path)
+      return usage("--gcscope: a path too long: ", gcscope);
   } else { /* beside this program */
     ssize_t len = readlink("/proc/self/exe", gcscope_path, sizeof gcscope_path - 16);
     if (len < 0) return usage("cannot find myself: ", strerror(errno));
@@ -353,6 +357,18 @@ int main(int argc, char **argv) {
     strcpy(slash ? slash + 1 : gcscope_path, "gcscope");
   }
   if (access(gcscope_path, X_OK) != 0) return usage("cannot run the cell program ", gcscope_path);
+  /* The longest name a cell writes: DIR/cells/C.W.SIZE.ALLOCATOR.rK.counters.tsv.tmp.PID,
+  ** each part at most its table's longest name; refuse a folder that cannot hold it, rather
+  ** than cut names (run_cell builds them in PATH_MAX buffers). */
+  if (out_dir) {
+    size_t lc = 0, lw = 0;
+    for (int i = 0; cnames[i]; i++)
+      if (strlen(cnames[i]) > lc) lc = strlen(cnames[i]);
+    for (int i = 0; wnames[i]; i++)
+      if (strlen(wnames[i]) > lw) lw = strlen(wnames[i]);
+    if (strlen(out_dir) + lc + lw + 96 >= PATH_MAX - 32)
+      return usage("--out: a folder name too long for its cells' names: ", out_dir);
+  }
   if (out_dir) {
     char cells[PATH_MAX];
     snprintf(cells, sizeof cells, "%s/cells", out_dir);
