@@ -27,7 +27,8 @@
 **               each object allocated. In the steady state of a live heap and dying
 **               allocations the heap then peaks under the goal (docs/tracing.md derives it;
 **               tests/test_incremental.c checks peak <= 1.02 E p + 2 step_bytes). Times
-**               step_mul %. Once the heap is over the goal every step does step_max_units.
+**               step_mul %. A heap over the goal anyway (a live heap that grew) paces the
+**               rest of the cycle to end within GOAL_OVER_PCT % more (step_budget).
 **   debt        block bytes allocated and not yet paid for; every allocation adds its bytes
 **               and once the debt is positive a step runs (Lua's GCdebt).
 **   a step      does rate x (debt + step_bytes) units (at least one, at most
@@ -104,6 +105,7 @@
 
 #define GCSWEEPMAX 100     /* objects a single sweep step examines (Lua's value) */
 #define SWEEPCOST 2        /* units an object examined by the sweep costs (see the header) */
+#define GOAL_OVER_PCT 10   /* over the goal, the collector aims to end within this % more */
 #define BACK_MIN_SLOTS 8   /* containers this wide get the backward barrier */
 
 enum { GCSpropagate, GCSenteratomic, GCSatomic, GCSswpallgc, GCSswpend, GCSpause };
@@ -312,10 +314,28 @@ static void set_rate(void) {
   g.alloc_bytes = g.alloc_objects = 0;
 }
 
-/* The units a step pays for `bytes` of allocation at the cycle's rate; step_max_units once
-** the heap has passed the goal; never more than step_max_units, never less than one. */
+/* Units of work left in the cycle under way: marking (the last cycle's, less what is done; at
+** least three units a gray object) and the sweep of every object in the heap, or in the
+** sweep of every object not yet examined. */
+static uint64_t work_left(void) {
+  if (issweepphase()) return SWEEPCOST * g.unswept;
+  uint64_t mark = g.mark_est > g.mark_work ? g.mark_est - g.mark_work : 0;
+  uint64_t gray = 3 * (uint64_t)(gcs_trace.gray.n + g.grayagain.n);
+  return (mark > gray ? mark : gray) + SWEEPCOST * g.nobjects;
+}
+
+/* The units a step pays for `bytes` of allocation: at the cycle's rate while the heap is
+** under the goal. Over it (the live heap grew faster than the estimate), what is left of the
+** cycle over what is left of GOAL_OVER_PCT % more (Go's assist ratio), so that a growing heap
+** speeds the collector up gradually instead of at once; past that, step_max_units. Never more
+** than step_max_units, never less than one. */
 static int64_t step_budget(int64_t bytes) {
-  double w = gcs_heap.live_bytes >= g.goal ? (double)g.step_max_units : g.rate * (double)bytes;
+  double w = g.rate * (double)bytes;
+  if (gcs_heap.live_bytes >= g.goal) {
+    int64_t runway = (int64_t)(g.goal + g.goal * GOAL_OVER_PCT / 100) - (int64_t)gcs_heap.live_bytes;
+    double catchup = runway > bytes ? (double)work_left() * (double)bytes / (double)runway : (double)g.step_max_units;
+    if (catchup > w) w = catchup;
+  }
   if (w > (double)g.step_max_units) w = (double)g.step_max_units;
   return w < 1 ? 1 : (int64_t)w;
 }
