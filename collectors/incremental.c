@@ -20,14 +20,14 @@
 **   rate        units a byte allocated pays, set at each cycle's start (set_rate): with E the
 **               estimate, Ln the objects the last sweep kept, M the last marking's units, b the
 **               mean size of an object allocated and p = pause_pct / 100,
-**                   rate = (M + 2 SWEEPCOST Ln) / ((p - 1) E) + SWEEPCOST / b
-**               the work on the live heap spread over the room the goal leaves above it (the
-**               survivors' sweep counted twice: the table is in allocation order, so the sweep
-**               meets them before the garbage while the heap still climbs), plus the sweep of
-**               each object allocated. In the steady state of a live heap and dying
-**               allocations the heap then peaks under the goal (docs/tracing.md derives it;
-**               tests/test_incremental.c checks peak <= 1.02 E p + 2 step_bytes). Times
-**               step_mul %. A heap over the goal anyway (a live heap that grew) paces the
+**                   rate = (M + SWEEPCOST Ln) / (0.9 (p - 1) E) + SWEEPCOST / b
+**               the work on the live heap spread over 90 % (ROOM_MARGIN_PCT) of the room the
+**               goal leaves above it, plus the sweep of each object allocated. In the steady
+**               state of a live heap and dying allocations the heap then peaks at atomic,
+**               under the goal (docs/tracing.md derives it; tests/test_incremental.c checks
+**               peak <= E p + 2 step_bytes after every allocation). The sweep takes the
+**               table newest chunk first, so it frees the (young) garbage before it meets
+**               the survivors and the heap falls through the sweep. Times step_mul %. A heap over the goal anyway (a live heap that grew) paces the
 **               rest of the cycle to end within GOAL_OVER_PCT % more (step_budget).
 **   debt        block bytes allocated and not yet paid for; every allocation adds its bytes
 **               and once the debt is positive a step runs (Lua's GCdebt).
@@ -73,9 +73,11 @@
 ** Memory per object: no prefix. Colours live in gcbits; the sweep finds objects through a
 ** side table of object pointers in 64 KiB chunks (core/objtable.h, shared with marksweep.c;
 ** see marksweep.c for why not Lua's `next` link). Both tables draw their chunks from one
-** pool, g.pool. At the start of the sweep the table is detached: objects allocated during the
-** sweep go to a fresh table, so the sweep never chases the allocator (Lua links new objects
-** at the head of allgc for the same reason), and the two are joined when it ends.
+** pool, g.pool. At the start of the sweep the table is detached, its chunk list reversed (the
+** sweep meets the newest objects first, so a table is in allocation order only chunk by
+** chunk): objects allocated during the sweep go to a fresh table, so the sweep never chases
+** the allocator (Lua links new objects at the head of allgc for the same reason), and the two
+** are joined when it ends.
 **
 ** Invariants (checked by verify):
 **   objects in the tables == g.nobjects == gcs_heap.live_objects, each a distinct live one
@@ -106,6 +108,7 @@
 #define GCSWEEPMAX 100     /* objects a single sweep step examines (Lua's value) */
 #define SWEEPCOST 2        /* units an object examined by the sweep costs (see the header) */
 #define GOAL_OVER_PCT 10   /* over the goal, the collector aims to end within this % more */
+#define ROOM_MARGIN_PCT 10 /* the pacer plans to peak this % of the room below the goal */
 #define BACK_MIN_SLOTS 8   /* containers this wide get the backward barrier */
 
 enum { GCSpropagate, GCSenteratomic, GCSatomic, GCSswpallgc, GCSswpend, GCSpause };
@@ -197,9 +200,26 @@ static bool is_garbage(const gcs_obj *o) {
   return isdead(o);
 }
 
-/* Detaches the table for sweeping; objects allocated from now on go to a fresh one. */
+/* Reverses t's chunk list: the sweep then meets the newest objects first. */
+static void reverse_chunks(table *t) {
+  if (t->head == NULL) return;
+  chunk *prev = NULL, *c = t->head;
+  t->tail = c;
+  while (c != NULL) {
+    chunk *next = c->next;
+    c->next = prev;
+    prev = c;
+    c = next;
+  }
+  t->head = prev;
+}
+
+/* Detaches the table for sweeping, its chunks newest first (the garbage is mostly young, so
+** the sweep frees before it meets the survivors, and the heap falls while the mutator
+** allocates; the pacer counts on it); objects allocated from now on go to a fresh table. */
 static void enter_sweep(void) {
   g.sweeping = g.all;
+  reverse_chunks(&g.sweeping);
   gcs_objtable_init(&g.all);
   g.sweep_r = g.sweep_w = g.sweeping.head;
   g.sweep_ri = g.sweep_wj = 0;
@@ -297,8 +317,9 @@ static void set_pause(void) {
 
 /* The pacer, at a cycle's start: the rate of the header (units a byte allocated pays), at
 ** which a steady state — the live heap as it is, the mutator allocating objects that die —
-** peaks under the goal, p = pause_pct / 100 times the estimate E:
-**     rate = (M + 2 SWEEPCOST Ln) / ((p - 1) E) + SWEEPCOST / b
+** peaks ROOM_MARGIN_PCT % of the room below the goal, p = pause_pct / 100 times the
+** estimate E:
+**     rate = (M + SWEEPCOST Ln) / (0.9 (p - 1) E) + SWEEPCOST / b
 ** M the units of marking (the last cycle's), Ln the live objects (the last sweep kept), b the
 ** mean size of an object allocated (over the last cycle). Times step_mul %. Before the first
 ** cycle has ended, every object is taken for live. */
@@ -308,9 +329,9 @@ static void set_rate(void) {
   double M = (double)(g.mark_est ? g.mark_est : 3 * g.nobjects);
   if (g.alloc_objects) g.garbage_size = (double)g.alloc_bytes / (double)g.alloc_objects;
   double b = g.garbage_size > 0 ? g.garbage_size : E / (Ln > 0 ? Ln : 1);
-  double room = E * (double)(g.pause_pct - 100) / 100;
+  double room = E * (double)(g.pause_pct - 100) / 100 * (100 - ROOM_MARGIN_PCT) / 100;
   if (room < (double)g.step_bytes) room = (double)g.step_bytes;
-  g.rate = ((M + 2 * SWEEPCOST * Ln) / room + SWEEPCOST / (b > 0 ? b : 1)) * (double)g.step_mul / 100;
+  g.rate = ((M + SWEEPCOST * Ln) / room + SWEEPCOST / (b > 0 ? b : 1)) * (double)g.step_mul / 100;
   g.alloc_bytes = g.alloc_objects = 0;
 }
 
