@@ -28,7 +28,7 @@ static const char help_text[] =
   "  gcscope knobs [COLLECTOR] [WORKLOAD] [--json]  the knobs --set accepts, with defaults\n"
   "  gcscope replay --collector NAME [--json] [--set KNOB=VALUE]... [--allocator arena|system] FILE\n"
   "                                             replay a trace (format: docs/trace-format.md)\n"
-  "  gcscope run --collector C --workload W [--set KNOB=VALUE]... [--allocator arena|system|jemalloc]\n"
+  "  gcscope run --collector C --workload W [--set KNOB=VALUE]... [--allocator arena|system|jemalloc|mimalloc]\n"
   "              [--seed N] [--trace FILE] [--size small|default] [--sample-ms N] [--out PREFIX] [--json]\n"
   "                                             run one cell in this process, measured; --out:\n"
   "                                             PREFIX.pauses.tsv, .rss.tsv, .counters.tsv, then\n"

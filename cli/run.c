@@ -3,13 +3,14 @@
 ** into a cell; the cell itself (the run, its phases, its figures and files) is measure/cell.c's.
 **
 **   gcscope run --collector C --workload W [--set knob=value ...]
-**               [--allocator arena|system|jemalloc] [--seed N] [--trace FILE]
+**               [--allocator arena|system|jemalloc|mimalloc] [--seed N] [--trace FILE]
 **               [--size small|default] [--sample-ms N] [--out PREFIX] [--json]
 **
 ** --size small applies the workload's `small` settings (what make test runs) before any --set.
 **
-** --allocator jemalloc re-executes this program with jemalloc preloaded (as mimalloc-bench
-** does) and allocator=system; the child checks that jemalloc is really there.
+** --allocator jemalloc|mimalloc re-executes this program with that library preloaded (as
+** mimalloc-bench does) and allocator=system; the child checks that malloc is really the
+** library's (the table `preloads`).
 **
 ** Output goes to memory first and is written whole: stdout at the end (the JSON with --json,
 ** else a summary), and with --out PREFIX the files PREFIX.pauses.tsv, .rss.tsv, .counters.tsv
@@ -30,18 +31,45 @@
 #include <string.h>
 #include <unistd.h>
 
-#define JEMALLOC_PATH "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
+/* The allocators --allocator runs by preloading a shared library (as mimalloc-bench does):
+** the process re-executes itself with the library in LD_PRELOAD and a marker in its
+** environment; the child runs with allocator=system and checks that malloc really is the
+** library's (the function the dynamic linker binds to `malloc` lies in the same object as a
+** symbol only that library defines). */
+typedef struct preload {
+  const char *name;        /* the --allocator value */
+  const char *path;        /* the shared library preloaded */
+  const char *package;     /* the Debian package that installs it */
+  const char *marker;      /* set in the child's environment: it is preloaded */
+  const char *symbol;      /* defined by that library alone */
+} preload;
 
-static int reexec_with_jemalloc(char **argv) {
-  if (access(JEMALLOC_PATH, R_OK) != 0) {
-    gcs_error("run: --allocator jemalloc needs %s (Debian's libjemalloc2; make deps)", JEMALLOC_PATH);
-    return 2;
+static const preload preloads[] = {
+  {"jemalloc", "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", "libjemalloc2", "GCSCOPE_JEMALLOC", "mallctl"},
+  {"mimalloc", "/usr/lib/x86_64-linux-gnu/libmimalloc.so.2", "libmimalloc2.0", "GCSCOPE_MIMALLOC", "mi_version"},
+};
+
+/* In the parent: re-executes with p preloaded (never returns on success). In the child
+** (the marker set): 0 when malloc is p's, else an error. */
+static int preload_allocator(const preload *p, char **argv) {
+  if (!getenv(p->marker)) {
+    if (access(p->path, R_OK) != 0) {
+      gcs_error("run: --allocator %s needs %s (Debian's %s; make deps)", p->name, p->path, p->package);
+      return 2;
+    }
+    setenv("LD_PRELOAD", p->path, 1);
+    setenv(p->marker, "1", 1);
+    execv("/proc/self/exe", argv);
+    gcs_error("run: cannot re-execute with %s: %s", p->name, strerror(errno));
+    return 1;
   }
-  setenv("LD_PRELOAD", JEMALLOC_PATH, 1);
-  setenv("GCSCOPE_JEMALLOC", "1", 1);
-  execv("/proc/self/exe", argv);
-  gcs_error("run: cannot re-execute with jemalloc: %s", strerror(errno));
-  return 1;
+  void *sym = dlsym(RTLD_DEFAULT, p->symbol), *fn = dlsym(RTLD_DEFAULT, "malloc");
+  Dl_info in_sym, in_malloc;
+  if (!sym || !fn || !dladdr(sym, &in_sym) || !dladdr(fn, &in_malloc) || in_sym.dli_fbase != in_malloc.dli_fbase) {
+    gcs_error("run: %s was preloaded but does not serve malloc (LD_PRELOAD ignored?)", p->name);
+    return 1;
+  }
+  return 0;
 }
 
 int gcs_cmd_run(int argc, char **argv, char **full_argv) {
@@ -57,12 +85,10 @@ int gcs_cmd_run(int argc, char **argv, char **full_argv) {
   if (f.out && gcs_cell_check_out(f.out, err, sizeof err) != 0) return gcs_cli_usage("run: %s", err);
   if (strcmp(cell.workload->name, "trace") == 0 && !trace) return gcs_cli_usage("run: --workload trace needs --trace FILE");
   if (trace && strcmp(cell.workload->name, "trace") != 0) return gcs_cli_usage("run: --trace is for --workload trace");
-  if (strcmp(allocator, "jemalloc") == 0) {
-    if (!getenv("GCSCOPE_JEMALLOC")) return reexec_with_jemalloc(full_argv);
-    if (dlsym(RTLD_DEFAULT, "mallctl") == NULL) {
-      gcs_error("run: jemalloc was preloaded but is not in the process (LD_PRELOAD ignored?)");
-      return 1;
-    }
+  for (size_t n = 0; n < sizeof preloads / sizeof preloads[0]; n++) {
+    if (strcmp(allocator, preloads[n].name) != 0) continue;
+    int prc = preload_allocator(&preloads[n], full_argv);
+    if (prc != 0) return prc;
   }
   if ((bad = gcs_cli_flags_allocator(GCS_CLI_RUN, &f)) != 0) return bad;
   gcs_options_t opts = f.opts;

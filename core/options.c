@@ -28,7 +28,7 @@ const char *const gcs_knob_off_on[] = {"off", "on", NULL};
 
 const gcs_knob_t gcs_core_knobs[] = {
   {"allocator", GCS_ALLOC_ARENA, 0, 1, allocator_names,
-   "where objects come from: the pymalloc-shaped arena, or malloc (glibc; jemalloc when preloaded)"},
+   "where objects come from: the pymalloc-shaped arena, or malloc (glibc; jemalloc or mimalloc when preloaded)"},
   {"release", GCS_RELEASE_ARENA, 0, 2, release_names,
    "how the arena returns memory: whole arenas (pymalloc), also empty pools (madvise), never"},
   {"purge_delay_ms", GCS_ARENA_PURGE_DELAY_MS_DEFAULT, 0, 60000, NULL,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench.sh — `make bench`: the default matrix (every collector × every workload at its default
-# size; the memory workloads also under glibc and jemalloc), every cell REPS times (default 3;
+# size; the memory workloads also under glibc, jemalloc and mimalloc), every cell REPS times (default 3;
 # interleaved: repetition 1 of every cell, then 2, ...; each a fresh process), into
 # results/<date>-<commit>/:
 #   state            running PID | interrupted | failed | finished (the run's progress)

@@ -6,12 +6,13 @@
 ** flags work (--benchmark_filter, --benchmark_repetitions, --benchmark_out=FILE.json, ...).
 **
 **   gcscope-bench --out DIR [--collectors a,b] [--workloads x,y] [--sizes default,small]
-**                 [--allocators arena,system,jemalloc] [--gcscope PATH] [--cell-timeout-s N]
+**                 [--allocators arena,system,jemalloc,mimalloc] [--gcscope PATH] [--cell-timeout-s N]
 **                 [--repetitions N] [--resume] [Google Benchmark flags]
 **
-** Benchmarks are named cell/COLLECTOR/WORKLOAD/SIZE/ALLOCATOR. The system and jemalloc
-** allocators are run for the workloads whose story is memory (ALLOCATOR_WORKLOADS); every
-** workload runs on the arena. Each cell's own files land in DIR/cells/, PREFIX.rK for its
+** Benchmarks are named cell/COLLECTOR/WORKLOAD/SIZE/ALLOCATOR. The system allocators (glibc,
+** and jemalloc and mimalloc preloaded; --allocators defaults to every one of
+** gcs_cell_allocators) are run for the workloads whose story is memory (ALLOCATOR_WORKLOADS);
+** every workload runs on the arena. Each cell's own files land in DIR/cells/, PREFIX.rK for its
 ** K-th run: PREFIX.rK.json, .pauses.tsv, .rss.tsv, .counters.tsv (the run's, each written whole)
 ** and .log (its stderr, written as PREFIX.rK.log.tmp and renamed when the child has ended).
 **
@@ -279,7 +280,7 @@ static int usage(const char *msg, const char *arg) {
   fprintf(stderr, "gcscope-bench: %s%s\n", msg, arg);
   fprintf(stderr,
           "usage: gcscope-bench --out DIR [--collectors a,b] [--workloads x,y] [--sizes default,small]\n"
-          "                     [--allocators arena,system,jemalloc] [--gcscope PATH] [--cell-timeout-s N]\n"
+          "                     [--allocators arena,system,jemalloc,mimalloc] [--gcscope PATH] [--cell-timeout-s N]\n"
           "                     [--repetitions N]\n"
           "                     [Google Benchmark flags: --benchmark_filter=RE, --benchmark_repetitions=N,\n"
           "                      --benchmark_out=FILE, --benchmark_list_tests, ...]\n");
@@ -287,7 +288,7 @@ static int usage(const char *msg, const char *arg) {
 }
 
 int main(int argc, char **argv) {
-  const char *collectors = NULL, *workloads = NULL, *sizes = "default", *allocators = "arena,system,jemalloc";
+  const char *collectors = NULL, *workloads = NULL, *sizes = "default", *allocators = NULL;
   const char *gcscope = NULL;
   /* Our flags first; what remains is Google Benchmark's. */
   int keep = 1;
@@ -392,7 +393,7 @@ int main(int argc, char **argv) {
         for (int ci = 0; gcs_collectors[ci]; ci++) {
           if (!in_list(collectors, gcs_collectors[ci]->name) || n == 4096) continue;
           /* A peer that allocates through its own system (py: CPython's pymalloc) runs in the
-          ** first column only: under --allocator system or jemalloc its objects would still
+          ** first column only: under --allocator system, jemalloc or mimalloc its objects would still
           ** come from that system, so those cells would repeat it under a false name. */
           if (ai > 0 && gcs_collectors[ci]->alloc_object) continue;
           cell_t *c = &cells[n++];

@@ -53,6 +53,7 @@
 #include <limits.h>
 #include <malloc.h>
 #include <math.h>
+#include <mimalloc.h> /* types only: the library is reached through dlsym */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,7 +68,7 @@
 const uint64_t gcs_mmu_windows_ns[GCS_MMU_NWINDOWS] = {GCS_MMU_WINDOWS(GCS_MMU_WINDOW_NS)};
 #undef GCS_MMU_WINDOW_NS
 
-const char *const gcs_cell_allocators[] = {"arena", "system", "jemalloc", NULL};
+const char *const gcs_cell_allocators[] = {"arena", "system", "jemalloc", "mimalloc", NULL};
 
 #define MAX_FIGURES 128
 static gcs_figure_t table[MAX_FIGURES];  /* built by build() on first use */
@@ -234,11 +235,29 @@ double gcs_cell_mmu(const gcs_cell_result_t *r, uint64_t window_ns) {
 /* --------------------------------------------------------------------------------------- */
 /* The run. */
 
+/* mimalloc's mi_block_visit_fun, called once an area (block NULL) when blocks are not
+** visited: the area's blocks in use at their size class. */
+static bool mi_area_held(const mi_heap_t *heap, const mi_heap_area_t *area, void *block, size_t size, void *arg) {
+  (void)heap, (void)block, (void)size;
+  *(uint64_t *)arg += (uint64_t)area->used * area->block_size;
+  return true;
+}
+
 /* What the allocator holds for live blocks: the arena's own count (size classes and collector
-** prefixes included); under malloc, jemalloc's stats.allocated when it is preloaded, else
-** glibc's mallinfo2 (bytes in chunks in use, their headers included, and mmap'ed chunks). */
+** prefixes included); under malloc, jemalloc's stats.allocated when it is preloaded,
+** mimalloc's blocks in use (at their size class, summed over its areas) when it is, else
+** glibc's mallinfo2 (bytes in chunks in use, their headers included, and mmap'ed chunks).
+** The preloaded libraries are reached through dlsym: gcscope does not link them. */
 static uint64_t held_bytes(void) {
   if (gcs_heap.allocator == GCS_ALLOC_ARENA) return gcs_arena_stats()->bytes_in_use;
+  typedef bool visit_fn(const mi_heap_t *, bool, mi_block_visit_fun *, void *);
+  typedef mi_heap_t *heap_fn(void);
+  visit_fn *visit = (visit_fn *)(uintptr_t)dlsym(RTLD_DEFAULT, "mi_heap_visit_blocks");
+  heap_fn *heap = (heap_fn *)(uintptr_t)dlsym(RTLD_DEFAULT, "mi_heap_get_default");
+  if (visit && heap) {
+    uint64_t held = 0;
+    if (visit(heap(), false, mi_area_held, &held)) return held;
+  }
   typedef int mallctl_fn(const char *, void *, size_t *, void *, size_t);
   mallctl_fn *mallctl = (mallctl_fn *)(uintptr_t)dlsym(RTLD_DEFAULT, "mallctl");
   if (mallctl) {

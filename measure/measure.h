@@ -232,7 +232,7 @@ typedef struct gcs_cell_mark {
   gcs_smaps_t smaps;              /* RSS, anonymous, LazyFree then */
   uint64_t held_bytes;            /* what the allocator held for live blocks then: the arena's
                                      bytes_in_use; glibc's mallinfo2 uordblks + hblkhd;
-                                     jemalloc's stats.allocated */
+                                     jemalloc's stats.allocated; mimalloc's blocks in use */
   uint64_t instrumentation_bytes; /* resident bytes of the pause log and the RSS samples */
   uint64_t arena_returned_bytes;  /* the arena's munmap + madvise bytes so far (arena only) */
 } gcs_cell_mark_t;
@@ -249,7 +249,7 @@ typedef struct gcs_cell_phase {
 typedef struct gcs_cell {
   const gcs_collector_ops *collector;  /* what runs: set by the caller */
   const struct gcs_workload *workload; /* ... */
-  const char *allocator_name;     /* ... arena | system | jemalloc */
+  const char *allocator_name;     /* ... arena | system | jemalloc | mimalloc */
   uint64_t seed;                  /* ... --seed */
   const char *trace;              /* ... --trace FILE, or NULL */
   unsigned sample_ms;             /* ... RSS sampling period, 0: none */
@@ -297,7 +297,7 @@ void gcs_cell_free(gcs_cell_t *c);
 double gcs_cell_mmu(const gcs_cell_result_t *r, uint64_t window_ns);
 
 /* The allocators a cell runs on (--allocator), NULL-ended: the arena, malloc, and malloc
-** with jemalloc preloaded. */
+** with jemalloc, then mimalloc, preloaded. */
 extern const char *const gcs_cell_allocators[];
 
 /* Every figure of a cell's JSON, in its order; *n gets their number. Built on the first call. */

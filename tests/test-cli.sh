@@ -117,7 +117,7 @@ d = json.load(sys.stdin)
 assert [c["name"] for c in d["collectors"]][:2] == ["none", "rc"], d["collectors"]
 assert all(set(c) == {"name", "summary", "kind"} and c["kind"] in ("collector", "peer") for c in d["collectors"])
 assert all(set(w) == {"name", "summary"} for w in d["workloads"])
-assert d["allocators"] == ["arena", "system", "jemalloc"], d["allocators"]
+assert d["allocators"] == ["arena", "system", "jemalloc", "mimalloc"], d["allocators"]
 assert d["pause_kinds"] == ["collect", "full", "step", "atomic", "cascade"], d["pause_kinds"]
 names = [f["name"] for f in d["figures"]]
 assert len(names) == len(set(names)), "figure names not unique"
@@ -332,6 +332,20 @@ printf 'new a 1\natom b 1073741824\natom c 1073741824\natom d 1073741824\n' > "$
 out=$(ulimit -v 1600000; $bin replay --collector rc "$tmp/big.trace" 2>&1); status=$?
 [ $status -eq 70 ] && printf '%s' "$out" | grep -qE "^gcscope: fatal: $tmp/big.trace:[23]: out of memory" && ok ||
   bad "replay-where: out of memory (exit $status): $out"
+# the preloaded allocators: the run re-executes itself with the library preloaded and serves its
+# objects from it (the child checks that malloc is the library's: without the preload, the
+# marker alone is refused), and what the allocator holds for the live tree is at least its bytes
+for a in jemalloc mimalloc; do
+  if build/gcscope run --collector marksweep --workload churn --size small --allocator $a --json > "$tmp/$a.json" &&
+     /usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["allocator"] == sys.argv[2] and d["params"]["allocator"] == "system", (d["allocator"], d["params"])
+built = [m for m in d["memory"]["checkpoints"] if m["label"] == "built"][0]
+assert built["held_bytes"] >= built["live_bytes"] > 0, built
+' "$tmp/$a.json" $a; then ok; else bad "run --allocator $a"; fi
+done
+expect env 1 "mimalloc was preloaded but does not serve malloc" -u LD_PRELOAD GCSCOPE_MIMALLOC=1 build/gcscope run --collector rc --workload churn --size small --allocator mimalloc
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -385,7 +385,7 @@ static const struct {
 } extras[] = {
   {"marksweep", "small heap", {"pause_min_bytes=0", NULL}},
   {"marksweep", "system allocator", {"pause_min_bytes=0", "allocator=system", NULL}},
-  {"incremental", "tiny steps", {"pause_min_bytes=0", "step_bytes=64", "pause_pct=100", NULL}},
+  {"incremental", "tiny steps", {"pause_min_bytes=0", "step_bytes=64", "pause_pct=100", "step_max_units=64", NULL}},
   {"incremental", "slow collector", {"pause_min_bytes=0", "step_bytes=256", "step_mul=20", NULL}},
   {"incremental", "Lua 5.4 pace", {"pause_min_bytes=0", "step_mul=10000", NULL}},
   {"incremental", "system allocator",
@@ -463,7 +463,7 @@ static bool black_to_white(const gcs_obj *o, const gcs_obj *v) {
 
 Test(conformance, incremental_barriers_keep_moved_objects) {
   ts_open("incremental", (const char *const[]){"pause_min_bytes=0", "step_bytes=16",
-                                                "pause_pct=100", NULL});
+                                                "pause_pct=100", "step_max_units=4", NULL});
   gcs_obj **r = gcs_frame_push(3);
   const uint32_t n = 2000;
   int wide_black = 0, small_black = 0;
@@ -546,7 +546,7 @@ Test(conformance, tables_span_many_chunks, .timeout = 120) {
   big_heap("marksweep", (const char *const[]){"pause_min_bytes=0", NULL});
   big_heap("incremental", (const char *const[]){"pause_min_bytes=0", NULL});
   big_heap("incremental", (const char *const[]){"pause_min_bytes=0", "step_bytes=1024",
-                                                "pause_pct=100", NULL});
+                                                "pause_pct=100", "step_max_units=128", NULL});
 }
 
 /* Pause events: marksweep logs one FULL event a collection; incremental logs steps and

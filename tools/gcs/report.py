@@ -210,9 +210,11 @@ def options_section(res):
         vs = {val(p[k]) for p in params.values()}
         shared.append("`%s=%s`" % (k, show_(vs)) + ("" if len(vs) == 1 else " (per cell)"))
     out = ["Every cell: " + (", ".join(shared) or "–") + "."]
-    if any(k[2] == "jemalloc" for k in params):
-        out[-1] += (" A `jemalloc` cell runs the system allocator with Debian's libjemalloc preloaded, so its "
-                    "options say `allocator=system`.")
+    preloaded = [a for a in ("jemalloc", "mimalloc") if any(k[2] == a for k in params)]
+    if preloaded:
+        out[-1] += (" A %s cell runs the system allocator with Debian's %s preloaded, so its options say "
+                    "`allocator=system`." % (" or ".join("`%s`" % a for a in preloaded),
+                                             " or ".join("lib%s" % a for a in preloaded)))
     out.append("")
     wknobs = {}
     for (wl, size, alloc, c), p in params.items():
