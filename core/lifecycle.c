@@ -24,7 +24,7 @@ int gcs_heap_open(const gcs_collector_ops *c, const gcs_options_t *opts, char *e
   if ((rc = gcs_options_resolve(c, opts, err, errlen)) != 0) return rc;
   memset(&gcs_heap, 0, sizeof gcs_heap);
   if ((rc = gcs_heap_memory_open(err, errlen)) != 0) return rc;
-  gcs_pause_reset(gcs_knob("pause_log") != 0);
+  gcs_pause_reset(gcs_knob("pause_log") != 0, gcs_knob("pause_cpu") != 0);
   gcs_backlog_open();
   gcs_heap.ops = c;
   gcs_heap.barrier = c->barrier;

@@ -35,6 +35,8 @@ const gcs_knob_t gcs_core_knobs[] = {
    "release=pool: how long a pool stays empty before it is madvise'd away"},
   {"roots_max", 1 << 20, 16, (int64_t)1 << 30, NULL, "shadow-stack capacity, in roots"},
   {"pause_log", 1, 0, 1, gcs_knob_off_on, "log every pause (off: to measure what the logging costs)"},
+  {"pause_cpu", 1, 0, 1, gcs_knob_off_on,
+   "read the thread's CPU time around every pause (off: no system call per pause, no descheduled count; MMU without that cost)"},
   {"baseline_objects", 0, 0, (int64_t)1 << 32, NULL,
    "long-lived containers every run starts with, held by a root (a process's interpreter and module objects)"},
   {"backlog_every", 0, 0, (int64_t)1 << 40, NULL,
