@@ -33,7 +33,7 @@ bool gcs_pause_logging = true; /* knob pause_log: off measures what logging cost
 
 void gcs_pause_set_origin(uint32_t o) { origin = o; }
 
-static bool cpu_clock;       /* knob pause_cpu: read the thread's CPU clock around a pause */
+static bool cpu_clock = true; /* knob pause_cpu: read the thread's CPU clock around a pause */
 
 void gcs_pause_reset(bool enabled, bool cpu) {
   cpu_clock = cpu;
