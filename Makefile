@@ -38,7 +38,7 @@ TESTS   := $(notdir $(TESTSRC:.c=))
 DEPFLAGS := -MMD -MP
 
 .PHONY: all deps deps-check test bench bench-replay bench-alloc bench-return bench-marksweep \
-        bench-incremental bench-cpython fidelity calibrate cpython-versions plots clean
+        bench-incremental bench-cpython fidelity calibrate cpython-versions prefork plots clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 V ?= 0
@@ -144,6 +144,9 @@ bench-cpython: build/cpython_bench
 # timing and backlog runs, the report section results/cpython-versions-*/versions.md
 cpython-versions: build/gcscope
 	$(PYTHON) peers/cpython/versions.py $(VERSIONS_ARGS)
+# gc.freeze()'s reason: the prefork workload under every collector, freeze off and on
+prefork: build/gcscope
+	$(PYTHON) peers/cpython/prefork.py $(PREFORK_ARGS)
 # the model beside real CPython: every workload under cpython (both walk modes) and py when
 # built, and pyperformance's GC bodies on the system python3 (CALIBRATE: extra flags)
 calibrate: build/gcscope
