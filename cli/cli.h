@@ -25,6 +25,7 @@ typedef struct gcs_cli_flags {
   const char *file;       /* the one FILE argument (replay), or NULL */
   bool json;              /* --json */
   bool small;             /* --size small (run) */
+  bool bench;             /* --size bench (run): make bench's size */
   uint64_t seed;          /* --seed N (run); default 1 */
   unsigned sample_ms;     /* --sample-ms N (run), 0..10000; default 5 */
   gcs_options_t opts;     /* every --set, in command-line order */

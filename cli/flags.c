@@ -79,9 +79,10 @@ static int value_flag(const char *cmd, unsigned which, enum flag_id id, const ch
     f->sample_ms = (unsigned)u;
     return 0;
   case F_SIZE:
-    if (strcmp(v, "small") != 0 && strcmp(v, "default") != 0)
-      return gcs_cli_usage("%s: --size %s: expected small or default", cmd, v);
+    if (strcmp(v, "small") != 0 && strcmp(v, "bench") != 0 && strcmp(v, "default") != 0)
+      return gcs_cli_usage("%s: --size %s: expected small, bench or default", cmd, v);
     f->small = strcmp(v, "small") == 0;
+    f->bench = strcmp(v, "bench") == 0;
     return 0;
   case F_JSON: break;
   }

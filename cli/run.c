@@ -4,9 +4,10 @@
 **
 **   gcscope run --collector C --workload W [--set knob=value ...]
 **               [--allocator arena|system|jemalloc|mimalloc] [--seed N] [--trace FILE]
-**               [--size small|default] [--sample-ms N] [--out PREFIX] [--json]
+**               [--size small|bench|default] [--sample-ms N] [--out PREFIX] [--json]
 **
-** --size small applies the workload's `small` settings (what make test runs) before any --set.
+** --size small applies the workload's `small` settings (what make test runs) before any --set;
+** --size bench its `bench` settings (what make bench runs: about a quarter of the defaults).
 **
 ** --allocator jemalloc|mimalloc re-executes this program with that library preloaded (as
 ** mimalloc-bench does) and allocator=system; the child checks that malloc is really the
@@ -93,13 +94,14 @@ int gcs_cmd_run(int argc, char **argv, char **full_argv) {
   if ((bad = gcs_cli_flags_allocator(GCS_CLI_RUN, &f)) != 0) return bad;
   gcs_options_t opts = f.opts;
   opts.workload_knobs = cell.workload->knobs;
-  if (f.small) { /* the workload's small settings go first: a later --set overrides them */
+  const char *const *sized = f.small ? cell.workload->small : f.bench ? cell.workload->bench : NULL;
+  if (f.small || f.bench) { /* the workload's size settings go first: a later --set overrides them */
     opts.n = 0;
-    for (int i = 0; cell.workload->small && cell.workload->small[i]; i++)
-      if (gcs_options_add(&opts, cell.workload->small[i], err, sizeof err) != 0) return gcs_cli_usage("run: %s", err);
+    for (int i = 0; sized && sized[i]; i++)
+      if (gcs_options_add(&opts, sized[i], err, sizeof err) != 0) return gcs_cli_usage("run: %s", err);
     for (int i = 0; i < f.opts.n; i++) {
       if (opts.n == GCS_MAX_OPTIONS)
-        return gcs_cli_usage("run: --size small and the --set flags: more than %d options", GCS_MAX_OPTIONS);
+        return gcs_cli_usage("run: --size and the --set flags: more than %d options", GCS_MAX_OPTIONS);
       opts.set[opts.n++] = f.opts.set[i];
     }
   }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# bench.sh — `make bench`: the default matrix (every collector × every workload at its default
-# size; the memory workloads also under glibc, jemalloc and mimalloc), every cell REPS times (default 3;
+# bench.sh — `make bench`: the default matrix (every collector × every workload at its bench
+# size -- the workload's `bench` settings, about a quarter of its defaults, so the matrix fits its
+# 5 minutes; BENCH_ARGS='--sizes default' runs the defaults; the memory workloads also under
+# glibc, jemalloc and mimalloc), every cell REPS times (default 3;
 # interleaved: repetition 1 of every cell, then 2, ...; each a fresh process), into
 # results/<date>-<commit>/:
 #   state            running PID | interrupted | failed | finished (the run's progress)

@@ -5,7 +5,7 @@
 ** Google Benchmark counters, its wall time as the manual iteration time. All of Google Benchmark's
 ** flags work (--benchmark_filter, --benchmark_repetitions, --benchmark_out=FILE.json, ...).
 **
-**   gcscope-bench --out DIR [--collectors a,b] [--workloads x,y] [--sizes default,small]
+**   gcscope-bench --out DIR [--collectors a,b] [--workloads x,y] [--sizes bench,default,small]
 **                 [--allocators arena,system,jemalloc,mimalloc] [--gcscope PATH] [--cell-timeout-s N]
 **                 [--repetitions N] [--resume] [Google Benchmark flags]
 **
@@ -279,7 +279,7 @@ static int run_cell(gcs_bm_state *st, void *arg, double *seconds, char *err, uns
 static int usage(const char *msg, const char *arg) {
   fprintf(stderr, "gcscope-bench: %s%s\n", msg, arg);
   fprintf(stderr,
-          "usage: gcscope-bench --out DIR [--collectors a,b] [--workloads x,y] [--sizes default,small]\n"
+          "usage: gcscope-bench --out DIR [--collectors a,b] [--workloads x,y] [--sizes bench,default,small]\n"
           "                     [--allocators arena,system,jemalloc,mimalloc] [--gcscope PATH] [--cell-timeout-s N]\n"
           "                     [--repetitions N]\n"
           "                     [Google Benchmark flags: --benchmark_filter=RE, --benchmark_repetitions=N,\n"
@@ -288,7 +288,7 @@ static int usage(const char *msg, const char *arg) {
 }
 
 int main(int argc, char **argv) {
-  const char *collectors = NULL, *workloads = NULL, *sizes = "default", *allocators = NULL;
+  const char *collectors = NULL, *workloads = NULL, *sizes = "bench", *allocators = NULL;
   const char *gcscope = NULL;
   /* Our flags first; what remains is Google Benchmark's. */
   int keep = 1;
@@ -340,7 +340,7 @@ int main(int argc, char **argv) {
   cnames[nc] = NULL;
   for (int i = 0; gcs_workloads[i] && nw < 63; i++) wnames[nw++] = gcs_workloads[i]->name;
   wnames[nw] = NULL;
-  static const char *const snames[] = {"default", "small", NULL};
+  static const char *const snames[] = {"bench", "default", "small", NULL};
   const char *const *anames = gcs_cell_allocators;
   int rc;
   if ((rc = check_list("--collectors", collectors, cnames)) || (rc = check_list("--workloads", workloads, wnames)) ||

@@ -95,7 +95,7 @@ def summary(res):
             c = res.cells.get(r + (coll,))
             if not c:
                 continue
-            table.append([r[0] if r[1] == "default" else r[0] + "/" + r[1], r[2], coll, c.phase] +
+            table.append([r[0] if r[1] in R.MAIN_SIZES else r[0] + "/" + r[1], r[2], coll, c.phase] +
                          [c.stats[col].show(fm, sc) for _t, col, fm, sc in cols])
         table.append(None)
     width = [max(len(row[i]) for row in table if row) for i in range(len(table[0]))]

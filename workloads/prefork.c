@@ -141,11 +141,13 @@ static int run_prefork(gcs_wl_ctx *ctx) {
 }
 
 static const char *const prefork_small[] = {"live_objects=2000", "children=1", "churn=2000", NULL};
+static const char *const prefork_bench[] = {"live_objects=50000", "churn=50000", NULL};
 
 const gcs_workload_t gcs_workload_prefork = {
   .name = "prefork",
   .summary = "a prefork server: build state, maybe gc.freeze() it, fork workers that churn; what each copies (bpo-31558)",
   .knobs = prefork_knobs,
   .small = prefork_small,
+  .bench = prefork_bench,
   .run = run_prefork,
 };

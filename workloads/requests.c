@@ -126,11 +126,13 @@ static int run_requests(gcs_wl_ctx *ctx) {
 
 static const char *const requests_small[] = {"requests=2000", "live_objects=500", "retained_max=50",
                                              "retained_permille=50", NULL};
+static const char *const requests_bench[] = {"requests=20000", "live_objects=10000", NULL};
 
 const gcs_workload_t gcs_workload_requests = {
   .name = "requests",
   .summary = "a server's requests: per-request cyclic garbage, a retained fraction in a bounded pool (gh-142516)",
   .knobs = requests_knobs,
   .small = requests_small,
+  .bench = requests_bench,
   .run = run_requests,
 };

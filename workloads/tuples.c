@@ -61,11 +61,13 @@ static int run_tuples(gcs_wl_ctx *ctx) {
 }
 
 static const char *const tuples_small[] = {"items=5000", "chunk=64", NULL};
+static const char *const tuples_bench[] = {"items=500000", NULL};
 
 const gcs_workload_t gcs_workload_tuples = {
   .name = "tuples",
   .summary = "gh-139951's loop: a growing list of appended pairs of atoms (net-new, untrackable containers)",
   .knobs = tuples_knobs,
   .small = tuples_small,
+  .bench = tuples_bench,
   .run = run_tuples,
 };

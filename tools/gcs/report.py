@@ -235,7 +235,7 @@ def options_section(res):
             if (wl, size) not in wknobs:
                 continue
             p = next(pp for (w, sz, a, c), pp in params.items() if w == wl and sz == size)
-            rows.append(["`%s`" % wl + ("" if size == "default" else " (%s)" % size),
+            rows.append(["`%s`" % wl + ("" if size in R.MAIN_SIZES else " (%s)" % size),
                          ", ".join("`%s=%s`" % (k, val(p[k])) for k in sorted(wknobs[(wl, size)])) or "–"])
     out += [md_table(["workload", "knobs"], rows, ["---", "---"])]
     return out

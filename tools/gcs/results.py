@@ -35,6 +35,10 @@ import glob, json, os, statistics
 from gcs import gcscope as G
 from gcs.gcscope import lookup, num
 
+# The sizes a table shows unlabelled: make bench's (`bench`) and the knobs' own (`default`);
+# any other (`small`) is named beside the workload.
+MAIN_SIZES = ("bench", "default")
+
 PAUSE_ROOTS = ("pauses", "mmu")   # the figures a phase has too (its own pauses and MMU)
 # the pauses' CPU time (ns) in a cell's JSON
 PAUSE_CPU = "pauses.cpu_ns"
@@ -206,7 +210,7 @@ class Results:
                                (size is None or k[1] == size)}, "allocators")
 
     def sizes(self, wl=None):
-        return sorted({k[1] for k in self.cells if wl is None or k[0] == wl}, key=lambda s: (s != "default", s))
+        return sorted({k[1] for k in self.cells if wl is None or k[0] == wl}, key=lambda s: (s not in MAIN_SIZES, s))
 
     def main_alloc(self, wl, size):
         a = self.allocators(wl, size)
