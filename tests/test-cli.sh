@@ -180,7 +180,7 @@ expect "$bin" 2 "run: unknown flag '--frob'" run --collector rc --workload trace
 expect "$bin" 2 "--seed x: expected an integer in 0\.\." run --collector rc --workload binary-trees --seed x
 expect "$bin" 2 "no knob of that name" run --collector rc --workload binary-trees --set threshold0=9
 expect "$bin" 2 "needs --trace FILE" run --collector rc --workload trace
-expect "$bin" 2 "--size medium: expected small or default" run --collector rc --workload binary-trees --size medium
+expect "$bin" 2 "--size medium: expected small, bench or default" run --collector rc --workload binary-trees --size medium
 
 # the cpython collector's walks: the same replay under both values (timings aside)
 for w in 3.11 fused; do
