@@ -123,10 +123,10 @@ clean:
 
 # --- the tracing collectors (docs/tracing.md): each case a fresh process -----------------
 # bench-marksweep: full collection of a live 1M-node binary tree, in order, mirrored, shuffled,
-#   marksweep against bdwgc (GC_gcollect). bench-incremental: incremental against marksweep
+#   marksweep against the boehm peer (bdwgc). bench-incremental: incremental against marksweep
 #   on a live 2^20-node tree while 5M short-lived objects are allocated (pauses, MMU, time).
 build/tracebench: build/release/obj/peers/bdwgc/tracebench.o $(LIBOBJ_release)
-	$(CC) -o $@ $^ -lgc $(LIBS)
+	$(CC) -o $@ $^ $(LIBS)
 bench-marksweep: build/tracebench
 	@for shape in inorder mirrored shuffled; do for c in marksweep boehm; do \
 	  build/tracebench tree $$c $$shape || exit 1; done; done

@@ -61,13 +61,13 @@
 ** `reg`, an array outside bdwgc's heap (malloc'd: never scanned, so it keeps nothing alive);
 ** each unmarked one is unreachable now and bdwgc will reclaim it, so it is reported with
 ** gcs_heap_freed and dropped from `reg`. The census is gcscope's accounting, not bdwgc's work:
-** its duration is cut out of the pause (added to the pause's start); its memory, 8 bytes an
-** object, is in RSS. In generational mode a partial collection keeps old marks, so an old
+** its wall and CPU time are cut out of the pause (added to the pause's start; two CPU-clock
+** reads a collection); its memory, 8 bytes an object, is in RSS. In generational mode a partial collection keeps old marks, so an old
 ** object that died is counted only at the next full one, as bdwgc frees it. An object the
 ** census counted dead that a stale word then resurrects for bdwgc is never counted again.
 ** An explicit full collection (collect) is GC_try_to_collect with a stop function that never
 ** stops (so bdwgc first sweeps what earlier collections left, GC_reclaim_all, then marks);
-** with the shadow stack empty (the release phase, teardown) two more follow and the last is
+** with at most one root left (the release phase, teardown) two more follow and the last is
 ** GC_gcollect_and_unmap with GC_set_force_unmap_on_gcollect(1), so free blocks are unmapped
 ** (GC_unmap_old unmaps blocks free for more than one collection).
 **
@@ -249,11 +249,11 @@ static void timed_census(void) {
     census();
     return;
   }
-  uint64_t t0 = gcs_now_ns();
+  uint64_t c0 = gcs_thread_cpu_ns(), t0 = gcs_now_ns();
   census();
-  uint64_t d = gcs_now_ns() - t0;
-  bw.pause.wall_ns += d;
-  bw.pause.cpu_ns += d;
+  uint64_t t1 = gcs_now_ns(), c1 = gcs_thread_cpu_ns();
+  bw.pause.wall_ns += t1 - t0;
+  bw.pause.cpu_ns += c1 - c0;
 }
 
 /* GC_on_collection_event_proc: called with the allocation lock held; allocates nothing. */
@@ -368,8 +368,9 @@ static GCS_NOINLINE void clear_stack_below(void) {
 }
 
 /* A full collection (bdwgc has no generation to choose). Returns the objects its census
-** found dead. With no root on the shadow stack (release, teardown), two more: the second
-** sweeps what the first found, the third unmaps the blocks that freed.
+** found dead. With at most one root on the shadow stack (the release: the workload has
+** returned, only the cell's baseline frame of core/baseline.c is left; teardown: none), two
+** more: the second sweeps what the first found, the third unmaps the blocks that freed.
 ** With roots=shadow the callee-saved registers are zeroed first (their values are saved in
 ** this frame, above the part of the stack bdwgc scans, and restored on return): what the
 ** mutator's callers left in them is not a root in gcscope's contract, and bdwgc's
@@ -384,7 +385,7 @@ static GCS_NOINLINE uint64_t collect(int generation) {
                      "xor %%r14d, %%r14d\n\txor %%r15d, %%r15d" ::: "rbx", "r12", "r13", "r14", "r15");
 #endif
   GC_try_to_collect(keep_going);
-  if (gcs_heap.roots_top == gcs_heap.roots_base) {
+  if (gcs_heap.roots_top - gcs_heap.roots_base <= 1) {   /* the release or teardown */
     GC_try_to_collect(keep_going);
     GC_gcollect_and_unmap();
   }
