@@ -13,14 +13,21 @@
 **                            is pointer-free: GC_malloc_atomic. bdwgc stores the descriptor in
 **                            the object's last word (TYPD_EXTRA_BYTES: 8 bytes an object)
 **   container, precise=off   GC_malloc (NORMAL kind: every word scanned conservatively)
-** Roots: the shadow stack (the core's root frames), pushed exactly over [roots_base, roots_top)
-** at every mark by a GC_set_push_other_roots procedure (chained to bdwgc's own, which pushes
-** the thread stacks). GC_add_roots over the mapping would scan all roots_max words at every
-** collection; the mapping never moves or grows (core/heap.c maps it once per heap), so pushing
-** the used part is exact. The C stack, the registers and the main program's statics are
-** scanned CONSERVATIVELY, as bdwgc always does: a stale word there can keep an object (and
-** what it references) alive. Dynamic libraries' data segments are not scanned
-** (GC_set_no_dls(1): no gcscope object is held there, and libpython's would cost every mark).
+** Roots: the shadow stack (the core's root frames), pushed exactly over [roots_base,
+** roots_top) at every mark by a GC_set_push_other_roots procedure. GC_add_roots over the
+** mapping would scan all roots_max words at every collection; the mapping never moves or
+** grows (core/heap.c maps it once per heap), so pushing the used part is exact. What else
+** bdwgc scans, it scans CONSERVATIVELY:
+**   - the registers and its own frames (GC_with_callee_saves_pushed, GC_push_current_stack),
+**     at every mark: a stale word there can keep an object, and what it references, alive;
+**   - knob roots=conservative: also the whole C stack (bdwgc's own push-other-roots procedure,
+**     GC_push_all_stacks, chained after ours), as bdwgc is normally used. roots=shadow (the
+**     default) leaves it out: gcscope's contract holds every object in a root, and a stale
+**     word on the C stack made workloads' exact checks fail (rings' cycle probe). An explicit
+**     collection zeroes the stack below its frame and the callee-saved registers first;
+**   - statics: none. GC_set_no_dls(1) keeps bdwgc from registering the loaded objects' data
+**     segments, and a PIE gcscope registers its own the same way (GC_dump: root size 0); no
+**     gcscope object is held in a static, and libpython's would cost every mark.
 **
 ** Modes (per process: bdwgc's incremental mode cannot be switched off once on, so a `boehm`
 ** heap after a `boehm-inc` one in the same process is refused with a message):
@@ -28,8 +35,8 @@
 **               lazy sweeping (GC_finish_collection only queues blocks; GC_malloc sweeps them).
 **   boehm-inc   GC_enable_incremental() and GC_set_time_limit(time_limit_ms). Debian's build
 **               has PARALLEL_MARK, so its default GC_time_limit is GC_TIME_UNLIMITED (999999):
-**               then "incremental" is merely generational (mostly-parallel partial collections
-**               from dirty pages, a full one every full_freq), every mark stop-the-world. With a
+**               then "incremental" is merely generational (partial collections marking from
+**               dirty pages, a full one every full_freq), every mark stop-the-world. With a
 **               limit, GC_stopped_mark gives up after it and marking continues in slices of
 **               GC_rate units inside GC_malloc (GC_collect_a_little_inner); after
 **               max_prior_attempts (default 1) the final stopped mark is unlimited. Dirty bits:
@@ -65,8 +72,9 @@
 ** each unmarked one is unreachable now and bdwgc will reclaim it, so it is reported with
 ** gcs_heap_freed and dropped from `reg`. The census is gcscope's accounting, not bdwgc's work:
 ** its wall and CPU time are cut out of the pause (added to the pause's start; two CPU-clock
-** reads a collection); its memory, 8 bytes an object, is in RSS. In generational mode a partial collection keeps old marks, so an old
-** object that died is counted only at the next full one, as bdwgc frees it. An object the
+** reads a collection); its memory, 8 bytes an object, is in RSS. In generational mode a
+** partial collection keeps old marks, so an old object that died is counted only at the
+** next full one, as bdwgc frees it. An object the
 ** census counted dead that a stale word then resurrects for bdwgc is never counted again.
 ** An explicit full collection (collect) is GC_try_to_collect with a stop function that never
 ** stops (so bdwgc first sweeps what earlier collections left, GC_reclaim_all, then marks);
@@ -74,8 +82,8 @@
 ** GC_gcollect_and_unmap with GC_set_force_unmap_on_gcollect(1), so free blocks are unmapped
 ** (GC_unmap_old unmaps blocks free for more than one collection).
 **
-** Knobs: precise, free_space_divisor (GC_set_free_space_divisor), full_freq (GC_set_full_freq),
-** alloc_cutoff_us, and time_limit_ms for boehm-inc. report: one generation; collections =
+** Knobs: precise, roots, free_space_divisor (GC_set_free_space_divisor), full_freq
+** (GC_set_full_freq), alloc_cutoff_us, and time_limit_ms for boehm-inc. report: one generation; collections =
 ** GC_get_gc_no() since open, collected = objects the census found dead.
 **
 ** Invariants: every object in reg[0..nreg) is live for the core (in its live counts, and its
