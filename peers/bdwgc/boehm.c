@@ -101,9 +101,7 @@
 #include <gc/gc_typed.h>
 
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
-#include <string.h>
 
 #define MAX_CUTOFF_US 1000000   /* alloc_cutoff_us's range */
 #define CLEAR_STACK_BYTES 16384 /* zeroed below an explicit collection's caller */
