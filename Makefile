@@ -20,7 +20,7 @@ LINK_stress  := -fsanitize=undefined
 # py heap opens). Its headers are included as system headers (our warning list is not theirs).
 PY_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags python3-embed 2>/dev/null))
 PY_LIBS   := $(shell pkg-config --libs python3-embed 2>/dev/null)
-LIBS    := $(PY_LIBS) -lm -lpthread -ldl
+LIBS    := $(PY_LIBS) -lgc -lm -lpthread -ldl
 # The embedded interpreter is never finalized: LeakSanitizer (debug build) would report what
 # libpython keeps in its own arenas at exit. Its allocations only are suppressed, for every
 # recipe (make test, make fidelity); by hand: LSAN_OPTIONS=suppressions=tools/lsan-libpython.supp
@@ -29,7 +29,8 @@ export LSAN_OPTIONS := suppressions=$(CURDIR)/tools/lsan-libpython.supp:print_su
 # LIBSRC: what every binary links (tests too); cli/ is linked into gcscope only.
 DRIVER_MAINS := driver/matrix.c
 LIBSRC  := $(wildcard core/*.c collectors/*.c workloads/*.c measure/*.c) \
-           $(filter-out $(DRIVER_MAINS),$(wildcard driver/*.c)) peers/cpython/py.c
+           $(filter-out $(DRIVER_MAINS),$(wildcard driver/*.c)) peers/cpython/py.c \
+           peers/bdwgc/boehm.c
 CLISRC  := $(wildcard cli/*.c)
 TESTSRC := $(wildcard tests/test_*.c)
 TESTS   := $(notdir $(TESTSRC:.c=))
@@ -123,10 +124,10 @@ clean:
 
 # --- the tracing collectors (docs/tracing.md): each case a fresh process -----------------
 # bench-marksweep: full collection of a live 1M-node binary tree, in order, mirrored, shuffled,
-#   marksweep against bdwgc (GC_gcollect). bench-incremental: incremental against marksweep
+#   marksweep against the boehm peer (bdwgc). bench-incremental: incremental against marksweep
 #   on a live 2^20-node tree while 5M short-lived objects are allocated (pauses, MMU, time).
 build/tracebench: build/release/obj/peers/bdwgc/tracebench.o $(LIBOBJ_release)
-	$(CC) -o $@ $^ -lgc $(LIBS)
+	$(CC) -o $@ $^ $(LIBS)
 bench-marksweep: build/tracebench
 	@for shape in inorder mirrored shuffled; do for c in marksweep boehm; do \
 	  build/tracebench tree $$c $$shape || exit 1; done; done
