@@ -30,6 +30,7 @@ static const char help_text[] =
   "                                             replay a trace (format: docs/trace-format.md)\n"
   "  gcscope run --collector C --workload W [--set KNOB=VALUE]... [--allocator arena|system|jemalloc]\n"
   "              [--seed N] [--trace FILE] [--size small|default] [--sample-ms N] [--out PREFIX] [--json]\n"
+  "              [--record FILE]          also write the workload as a trace (FILE.gtrb: binary)\n"
   "                                             run one cell in this process, measured\n"
   "  gcscope cell [--timeout-s N] --out PREFIX RUN-FLAGS...\n"
   "                                             gcscope run RUN-FLAGS --out PREFIX in a child\n"
@@ -268,7 +269,7 @@ static int cmd_replay(int argc, char **argv) {
     return gcs_cli_usage("%s", err);
   }
   gcs_trace_result_t res;
-  int rc = gcs_trace_run(&t, &res, err, sizeof err);
+  int rc = gcs_trace_run(&t, NULL, &res, err, sizeof err);
   gcs_teardown_t td;
   gcs_heap_close(&td);
   gcs_stats_t st = gcs_heap.stats; /* close keeps the counters */

@@ -4,7 +4,10 @@
 **
 **   gcscope run --collector C --workload W [--set knob=value ...]
 **               [--allocator arena|system|jemalloc] [--seed N] [--trace FILE]
-**               [--size small|default] [--sample-ms N] [--out PREFIX] [--json]
+**               [--size small|default] [--sample-ms N] [--out PREFIX] [--json] [--record FILE]
+**
+** --record FILE writes the workload's mutator ops as a trace (docs/trace-format.md; FILE.gtrb:
+** the binary form), for `replay` and `run --workload trace` under any collector or peer.
 **
 ** --size small applies the workload's `small` settings (what make test runs) before any --set.
 **
@@ -44,6 +47,7 @@ static int reexec_with_jemalloc(char **argv) {
 
 int gcs_cmd_run(int argc, char **argv, char **full_argv) {
   const char *cname = NULL, *wname = NULL, *allocator = "arena", *out_prefix = NULL, *trace = NULL;
+  const char *record = NULL;
   bool small = false;
   bool json = false;
   unsigned long sample_ms = 5;
@@ -58,7 +62,7 @@ int gcs_cmd_run(int argc, char **argv, char **full_argv) {
       continue;
     }
     static const char *const with_value[] = {"--collector", "--workload", "--set", "--allocator", "--seed",
-                                             "--out", "--trace", "--sample-ms", "--size", NULL};
+                                             "--out", "--trace", "--sample-ms", "--size", "--record", NULL};
     int k = -1;
     for (int n = 0; with_value[n]; n++)
       if (strcmp(a, with_value[n]) == 0) k = n;
@@ -85,6 +89,7 @@ int gcs_cmd_run(int argc, char **argv, char **full_argv) {
       break;
     case 5: out_prefix = v; break;
     case 6: trace = v; break;
+    case 9: record = v; break;
     case 8:
       if (strcmp(v, "small") && strcmp(v, "default")) return gcs_cli_usage("run: --size %s: expected small or default", v);
       small = strcmp(v, "small") == 0;
@@ -99,7 +104,8 @@ int gcs_cmd_run(int argc, char **argv, char **full_argv) {
   }
   if (!cname) return gcs_cli_usage("run: --collector NAME is required");
   if (!wname) return gcs_cli_usage("run: --workload NAME is required");
-  gcs_cell_t cell = {.seed = seed, .allocator_name = allocator, .trace = trace, .sample_ms = (unsigned)sample_ms};
+  gcs_cell_t cell = {.seed = seed, .allocator_name = allocator, .trace = trace, .record = record,
+                     .sample_ms = (unsigned)sample_ms};
   if ((cell.collector = gcs_collector_find(cname)) == NULL) return gcs_cli_unknown_collector("run", cname);
   if ((cell.workload = gcs_workload_find(wname)) == NULL) return gcs_cli_unknown_workload("run", wname);
   if (strcmp(cell.workload->name, "trace") == 0 && !trace) return gcs_cli_usage("run: --workload trace needs --trace FILE");

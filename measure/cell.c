@@ -370,10 +370,16 @@ int gcs_cell_run(gcs_cell_t *c) {
   gcs_obj **baseline = gcs_baseline_open(); /* knob baseline_objects: before the workload */
   if (c->sample_ms && gcs_sampler_start(c->sample_ms) != 0) gcs_fatal("cannot start the RSS sampler");
   r->rss_start = gcs_rss_bytes();
+  char err[1024];
+  if (c->record && gcs_record_start(c->record, err, sizeof err) != 0) gcs_fatal("%s", err);
   uint64_t cpu0 = gcs_thread_cpu_ns();
   c->t0 = gcs_now_ns();
   int rc = c->workload->run(&ctx);
   uint64_t t1 = gcs_now_ns();
+  if (c->record && gcs_record_stop(rc == 0, err, sizeof err) != 0) {
+    gcs_error("%s", err);
+    rc = 1;
+  }
   c->nwl_marks = c->nmarks;
   r->cpu_ns = gcs_thread_cpu_ns() - cpu0;
   r->wall_ns = t1 - c->t0;

@@ -103,7 +103,7 @@ static const char *run_error(const char *collector, const char *text, const char
   cr_assert_eq(gcs_trace_load(path, &t, err, sizeof err), 0, "%s", err);
   ts_open(collector, NULL);
   gcs_trace_result_t res;
-  if (gcs_trace_run(&t, &res, err, sizeof err) == 0) {
+  if (gcs_trace_run(&t, NULL, &res, err, sizeof err) == 0) {
     if (res_out) *res_out = res;
     else gcs_trace_result_free(&res);
   }
