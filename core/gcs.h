@@ -30,7 +30,7 @@
 ** A peer whose count the inline RC path cannot address (py: the word before the object is
 ** CPython's ob_size) sets GCS_BARRIER_CALL and takes one out-of-line call, ops->ref_slow, per
 ** store, root write and root release. While `gcscope run --record` records, GCS_BARRIER_RECORD
-** sends every store, non-empty load, root write, frame pop and safepoint to core/record.c.
+** sends every store, load, root write, frame pop and safepoint to core/record.c.
 **
 ** Build macros read here:
 **   GCS_DEBUG   0 release; 1 cheap asserts; 2 internal asserts, 0xCD/0xDD fill patterns and the
@@ -93,9 +93,8 @@ static inline void gcs_store(gcs_obj *o, uint32_t i, gcs_obj *v) {
 
 static inline gcs_obj *gcs_load(const gcs_obj *o, uint32_t i) {
   GCS_ASSERT(o->kind == GCS_CONTAINER && i < o->nslots);
-  gcs_obj *v = o->slots[i];
-  if (GCS_UNLIKELY(gcs_heap.barrier & GCS_BARRIER_RECORD) && v) gcs_record_load_(o, i, v);
-  return v;
+  if (GCS_UNLIKELY(gcs_heap.barrier & GCS_BARRIER_RECORD)) gcs_record_load_(o, i);
+  return o->slots[i];
 }
 
 /* n fresh NULL roots on the shadow stack; the pointer stays valid until gcs_frame_pop. */

@@ -36,9 +36,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The trace's ops, as workloads/trace.h numbers them (the binary form writes these codes). */
-enum { OP_NEW, OP_ATOM, OP_SET, OP_LOAD, OP_DROP, OP_COLLECT, OP_LET, OP_MARK };
-
 #define NAME_NONE UINT32_MAX   /* `set X S -` */
 #define BIND_NONE UINT32_MAX   /* an entry with no name of its own */
 #define TEMP_BIT 1u            /* a name: root I is I << 1, temporary K is K << 1 | 1 */
@@ -109,8 +106,8 @@ static void put_op(int code, int nargs, unsigned names, uint32_t a, uint32_t b, 
   uint32_t arg[3] = {a, b, c};
   if (rec.binary) { /* a name as id + 1 (0 is `-`); `collect` always has GEN + 1 (0: full) */
     putc_unlocked(code, rec.f);
-    if (code == OP_COLLECT) put_varint(nargs ? (uint64_t)a + 1 : 0);
-    for (int k = 0; k < nargs && code != OP_COLLECT; k++)
+    if (code == GCS_OP_COLLECT) put_varint(nargs ? (uint64_t)a + 1 : 0);
+    for (int k = 0; k < nargs && code != GCS_OP_COLLECT; k++)
       put_varint(!(names >> k & 1) ? arg[k] : arg[k] == NAME_NONE ? 0 : (uint64_t)arg[k] + 1);
     return;
   }
@@ -242,16 +239,16 @@ static uint32_t flush_pending(uint32_t name) {
   rec.pending = NULL;
   if (name == NAME_NONE) name = new_temp(o);
   else get(o)->bind = name;
-  if (o->kind == GCS_ATOM) put_op(OP_ATOM, 2, 1, name, o->payload, 0);
-  else if (o->payload || rec.binary) put_op(OP_NEW, 3, 1, name, o->nslots, o->payload);
-  else put_op(OP_NEW, 2, 1, name, o->nslots, 0);
+  if (o->kind == GCS_ATOM) put_op(GCS_OP_ATOM, 2, 1, name, o->payload, 0);
+  else if (o->payload || rec.binary) put_op(GCS_OP_NEW, 3, 1, name, o->nslots, o->payload);
+  else put_op(GCS_OP_NEW, 2, 1, name, o->nslots, 0);
   return name;
 }
 
 /* Before an op that no C local may cross: the pending object and every temporary go. */
 static void settle(void) {
   if (rec.pending) flush_pending(NAME_NONE);
-  while (rec.ntemps) put_op(OP_DROP, 1, 1, (--rec.ntemps) << 1 | TEMP_BIT, 0, 0);
+  while (rec.ntemps) put_op(GCS_OP_DROP, 1, 1, (--rec.ntemps) << 1 | TEMP_BIT, 0, 0);
 }
 
 GCS_NORETURN static void unnamed(const gcs_obj *o) {
@@ -308,7 +305,7 @@ static uint32_t name_for(const gcs_obj *o, uint32_t into) {
   if (n == 0) return base;
   uint32_t to = into != NAME_NONE ? into : (uint32_t)(rec.ntemps << 1 | TEMP_BIT);
   for (size_t k = n; k-- > 0;) {
-    put_op(OP_LOAD, 3, 3, to, base, rec.chain_slot[k]);
+    put_op(GCS_OP_LOAD, 3, 3, to, base, rec.chain_slot[k]);
     base = to;
   }
   if (into == NAME_NONE) return new_temp(o);
@@ -335,39 +332,39 @@ static void on_collect(void *arg, int generation) {
   (void)arg;
   if (gcs_heap.collecting) return; /* an emergency collection inside an allocation */
   settle();
-  if (generation < 0) put_op(OP_COLLECT, 0, 0, 0, 0, 0);
-  else put_op(OP_COLLECT, 1, 0, (uint32_t)generation, 0, 0);
+  if (generation < 0) put_op(GCS_OP_COLLECT, 0, 0, 0, 0, 0);
+  else put_op(GCS_OP_COLLECT, 1, 0, (uint32_t)generation, 0, 0);
 }
 
 void gcs_record_store_(gcs_obj *o, uint32_t i, gcs_obj *v) {
   if (gcs_heap.collecting) return; /* a collector clearing garbage (CPython's tp_clear) */
   uint32_t target = name_for(o, NAME_NONE);
   uint32_t value = v ? name_for(v, NAME_NONE) : NAME_NONE;
-  put_op(OP_SET, 3, 5, target, i, value);
+  put_op(GCS_OP_SET, 3, 5, target, i, value);
   if (v) seen_at(o, i, v);
 }
 
-void gcs_record_load_(const gcs_obj *o, uint32_t i, gcs_obj *v) {
-  if (gcs_heap.collecting) return;
-  seen_at(o, i, v);
+void gcs_record_load_(const gcs_obj *o, uint32_t i) {
+  if (gcs_heap.collecting || o->slots[i] == NULL) return;
+  seen_at(o, i, o->slots[i]);
 }
 
 void gcs_record_root_(gcs_obj **root, gcs_obj *v) {
   uint32_t name = root_name(root);
   if (v == *root) return;
   if (v == NULL) {
-    put_op(OP_DROP, 1, 1, name, 0, 0);
+    put_op(GCS_OP_DROP, 1, 1, name, 0, 0);
     return;
   }
   uint32_t from = name_for(v, name);
-  if (from != name) put_op(OP_LET, 2, 3, name, from, 0);
+  if (from != name) put_op(GCS_OP_LET, 2, 3, name, from, 0);
   get(v)->bind = name;
 }
 
 void gcs_record_pop_(gcs_obj **f) {
   if (rec.pending) flush_pending(NAME_NONE);
   for (gcs_obj **r = gcs_heap.roots_top; r > f;)
-    if (*--r) put_op(OP_DROP, 1, 1, root_name(r), 0, 0);
+    if (*--r) put_op(GCS_OP_DROP, 1, 1, root_name(r), 0, 0);
 }
 
 void gcs_record_safepoint_(void) {
@@ -378,7 +375,7 @@ void gcs_record_mark_(const char *label) {
   settle();
   if (rec.binary) {
     size_t n = strlen(label);
-    putc_unlocked(OP_MARK, rec.f);
+    putc_unlocked(GCS_OP_MARK, rec.f);
     put_varint(n);
     fwrite(label, 1, n, rec.f);
   } else {
@@ -390,7 +387,10 @@ void gcs_record_mark_(const char *label) {
 /* Start and stop                                                                        */
 /* ------------------------------------------------------------------------------------ */
 
-#define BINARY_MAGIC "GCSTRB1\n"
+/* A run that stops on a fatal error (gcs_fatal exits) leaves no half-written temporary. */
+static void remove_temporary(void) {
+  if (rec.f) unlink(rec.tmp);
+}
 
 int gcs_record_start(const char *path, char *err, size_t errlen) {
   if (gcs_heap.observer) {
@@ -412,7 +412,9 @@ int gcs_record_start(const char *path, char *err, size_t errlen) {
     return e;
   }
   setvbuf(rec.f, NULL, _IOFBF, 1 << 20);
-  if (rec.binary) fputs(BINARY_MAGIC, rec.f);
+  static bool registered;
+  if (!registered) registered = atexit(remove_temporary) == 0;
+  if (rec.binary) fputs(GCS_TRACE_BINARY_MAGIC, rec.f);
   else fputs("# recorded by gcscope run --record (docs/trace-format.md)\n", rec.f);
   observer = (gcs_observer_t){.allocated = on_allocated, .freed = on_freed, .collect = on_collect};
   gcs_heap.observer = &observer;

@@ -24,6 +24,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The trace's ops, in this order: the binary form (docs/trace-format.md) writes these codes;
+** workloads/trace.c parses and replays them. */
+enum { GCS_OP_NEW, GCS_OP_ATOM, GCS_OP_SET, GCS_OP_LOAD, GCS_OP_DROP, GCS_OP_COLLECT, GCS_OP_LET, GCS_OP_MARK };
+#define GCS_TRACE_BINARY_MAGIC "GCSTRB1\n"   /* the first 8 bytes of the binary form */
+
 /* Starts recording into path (written to a temporary beside it, renamed by gcs_record_stop).
 ** The heap is open, no observer is set. 0, or an errno with a message in err. */
 int gcs_record_start(const char *path, char *err, size_t errlen);
@@ -34,7 +39,7 @@ int gcs_record_stop(bool keep, char *err, size_t errlen);
 /* The slow paths the inline API of gcs.h calls while GCS_BARRIER_RECORD is set, each before
 ** the operation changes the heap (gcs_record_load_ after the read). */
 void gcs_record_store_(gcs_obj *o, uint32_t i, gcs_obj *v);
-void gcs_record_load_(const gcs_obj *o, uint32_t i, gcs_obj *v);
+void gcs_record_load_(const gcs_obj *o, uint32_t i);
 void gcs_record_root_(gcs_obj **root, gcs_obj *v);
 void gcs_record_pop_(gcs_obj **f);
 void gcs_record_safepoint_(void);

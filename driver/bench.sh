@@ -9,6 +9,8 @@
 #   *.tsv            one TSV per figure, '#' header line (tools/summarize.py)
 #   run.json         the machine, the commit, the command
 #   scaling/         live-heap at a few heap sizes (driver/scaling.sh), scaling.tsv
+#   traces/          the trace cells' traces: a few workloads recorded once (run --record), each
+#                    replayed by every collector and peer (gcscope-bench --traces)
 #   plots/, report.md  the figures and the report (tools/plots.sh)
 # Extra arguments go to gcscope-bench (e.g. --workloads churn --repetitions 5); without
 # --repetitions, REPS (default 3) repetitions. It prints how long the whole run took (the
@@ -50,8 +52,22 @@ tmp = os.path.join(d, "run.json.tmp")
 json.dump(info, open(tmp, "w"), indent=2); os.replace(tmp, os.path.join(d, "run.json"))
 PY
 echo "gcscope: results in $dir" >&2
+# The trace cells' traces, recorded under cpython at sizes whose replay takes ~0.05-0.3 s of CPU
+# (the trace cells add about a minute): a tree builder, request churn with cycles, rings of
+# garbage cycles, GCBench's trees, and a large live heap with churn beside it.
+mkdir -p "$dir/traces"
+while read -r w settings; do
+  build/gcscope run --collector cpython --workload "$w" $settings --sample-ms 0 --record "$dir/traces/$w.gtrb" \
+    > /dev/null || echo "gcscope: recording $w failed: no trace cells for it" >&2
+done <<'EOF'
+binary-trees --set depth=12
+churn --set requests=20000
+rings --set rounds=40
+gcbench --set stretch_depth=13 --set long_lived_depth=12 --set max_depth=12
+live-heap --set objects=100000 --set churn=200000 --set collections=2
+EOF
 build/gcscope-bench --out "$dir" --benchmark_out="$dir/gbench.json" --benchmark_out_format=json \
-  --benchmark_counters_tabular=false "${reps[@]}" "$@" > "$dir/gbench.txt"
+  --benchmark_counters_tabular=false --traces "$dir/traces" "${reps[@]}" "$@" > "$dir/gbench.txt"
 status=0   # a failed cell fails the run, but what did run is still summarized and drawn
 /usr/bin/python3 tools/summarize.py "$dir" || status=$?
 driver/scaling.sh "$dir" "$@" || status=1   # live-heap at a few sizes (≤ ~1 min), for the plots

@@ -368,10 +368,13 @@ int gcs_cell_run(gcs_cell_t *c) {
   /* ------------------------------------------------------------------ run */
   gcs_wl_ctx ctx = {.seed = c->seed, .path = c->trace, .mark = on_mark, .figure = on_figure, .driver = c};
   gcs_obj **baseline = gcs_baseline_open(); /* knob baseline_objects: before the workload */
+  char err[1024];
+  if (c->record && gcs_record_start(c->record, err, sizeof err) != 0) {
+    gcs_error("%s", err);
+    return 1;
+  }
   if (c->sample_ms && gcs_sampler_start(c->sample_ms) != 0) gcs_fatal("cannot start the RSS sampler");
   r->rss_start = gcs_rss_bytes();
-  char err[1024];
-  if (c->record && gcs_record_start(c->record, err, sizeof err) != 0) gcs_fatal("%s", err);
   uint64_t cpu0 = gcs_thread_cpu_ns();
   c->t0 = gcs_now_ns();
   int rc = c->workload->run(&ctx);

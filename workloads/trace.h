@@ -14,13 +14,11 @@
 
 #include "core/gcs.h"
 
-/* The ops, in this order: the binary form (docs/trace-format.md) writes these codes. */
-enum { GCS_OP_NEW, GCS_OP_ATOM, GCS_OP_SET, GCS_OP_LOAD, GCS_OP_DROP, GCS_OP_COLLECT, GCS_OP_LET, GCS_OP_MARK };
+/* The ops (GCS_OP_*) and the binary form's magic are core/record.h's: the recorder writes them. */
 
 #define GCS_TRACE_NONE UINT32_MAX   /* `set X S -`: the slot is cleared */
 #define GCS_TRACE_MAX_SLOTS (1u << 24)
 #define GCS_TRACE_MAX_BYTES (1u << 30)
-#define GCS_TRACE_BINARY_MAGIC "GCSTRB1\n"   /* the first 8 bytes of the binary form */
 
 typedef struct gcs_trace_op {
   uint8_t code;     /* GCS_OP_* */
