@@ -8,9 +8,11 @@
 **   - a new object is `new`/`atom` straight into `rI` when the very next event roots it there
 **     (gcs_root_set(&r[I], gcs_new(...))), else into a temporary `tK`;
 **   - an object reached through loads is named lazily: each load and store remembers where the
-**     object was last seen (its parent container and slot, checked against the heap when used),
-**     and only when a store or a root write needs the object is a chain of `load`s from a bound
-**     name written;
+**     object was seen (a parent container and slot: the first place still valid, and the last;
+**     checked against the heap when used), and only when a store or a root write needs the
+**     object is a chain of `load`s from a bound name written; an object no walk reaches from a
+**     bound name is a fatal error naming it (a workload breaking the mutator contract);
+**   - nothing is recorded while a collection runs (CPython's tp_clear stores into garbage);
 **   - every temporary is dropped before the next allocation, safepoint, explicit collection or
 **     mark: by the mutator contract (gcs.h) no C local may hold an object across those, so a
 **     temporary never keeps alive in the replay what the run had freed by the time it counts
