@@ -22,6 +22,7 @@ typedef struct gcs_cli_flags {
   const char *allocator;  /* --allocator A: an entry of gcs_cell_allocators; default arena */
   const char *out;        /* --out PREFIX (run), or NULL */
   const char *trace;      /* --trace FILE (run), or NULL */
+  const char *record;     /* --record FILE (run): the workload written as a trace, or NULL */
   const char *file;       /* the one FILE argument (replay), or NULL */
   bool json;              /* --json */
   bool small;             /* --size small (run) */

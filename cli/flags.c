@@ -14,7 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
-enum flag_id { F_JSON, F_COLLECTOR, F_SET, F_ALLOCATOR, F_WORKLOAD, F_SEED, F_OUT, F_TRACE, F_SAMPLE_MS, F_SIZE };
+enum flag_id { F_JSON, F_COLLECTOR, F_SET, F_ALLOCATOR, F_WORKLOAD, F_SEED, F_OUT, F_TRACE, F_SAMPLE_MS, F_SIZE,
+               F_RECORD };
 
 static const struct {
   const char *name;     /* as typed */
@@ -31,6 +32,7 @@ static const struct {
   [F_TRACE] = {"--trace", GCS_CLI_RUN, true},
   [F_SAMPLE_MS] = {"--sample-ms", GCS_CLI_RUN, true},
   [F_SIZE] = {"--size", GCS_CLI_RUN, true},
+  [F_RECORD] = {"--record", GCS_CLI_RUN, true},
 };
 #define NFLAGS (int)(sizeof flags / sizeof flags[0])
 #define SAMPLE_MS_MAX 10000
@@ -65,6 +67,7 @@ static int value_flag(const char *cmd, unsigned which, enum flag_id id, const ch
   case F_WORKLOAD: f->workload = v; return 0;
   case F_OUT: f->out = v; return 0;
   case F_TRACE: f->trace = v; return 0;
+  case F_RECORD: f->record = v; return 0;
   case F_SET:
     if (gcs_options_add(&f->opts, v, err, sizeof err) != 0) return gcs_cli_usage("%s: %s", cmd, err);
     return 0;

@@ -29,7 +29,8 @@ static const char help_text[] =
   "  gcscope replay --collector NAME [--json] [--set KNOB=VALUE]... [--allocator arena|system] FILE\n"
   "                                             replay a trace (format: docs/trace-format.md)\n"
   "  gcscope run --collector C --workload W [--set KNOB=VALUE]... [--allocator arena|system|jemalloc|mimalloc]\n"
-  "              [--seed N] [--trace FILE] [--size small|default] [--sample-ms N] [--out PREFIX] [--json]\n"
+  "              [--seed N] [--trace FILE] [--size small|bench|default] [--sample-ms N] [--out PREFIX] [--json]\n"
+  "              [--record FILE]          also write the workload as a trace (FILE.gtrb: binary)\n"
   "                                             run one cell in this process, measured; --out:\n"
   "                                             PREFIX.pauses.tsv, .rss.tsv, .counters.tsv, then\n"
   "                                             PREFIX.json, renamed in last: the set is complete\n"
@@ -253,7 +254,7 @@ static int cmd_replay(int argc, char **argv) {
     return gcs_cli_usage("%s", err);
   }
   gcs_trace_result_t res;
-  int rc = gcs_trace_run(&t, &res, err, sizeof err);
+  int rc = gcs_trace_run(&t, NULL, &res, err, sizeof err);
   gcs_teardown_t td;
   gcs_heap_close(&td);
   gcs_stats_t st = gcs_heap.stats; /* close keeps the counters */

@@ -4,7 +4,10 @@
 **
 **   gcscope run --collector C --workload W [--set knob=value ...]
 **               [--allocator arena|system|jemalloc|mimalloc] [--seed N] [--trace FILE]
-**               [--size small|bench|default] [--sample-ms N] [--out PREFIX] [--json]
+**               [--size small|bench|default] [--sample-ms N] [--out PREFIX] [--json] [--record FILE]
+**
+** --record FILE writes the workload's mutator ops as a trace (docs/trace-format.md; FILE.gtrb:
+** the binary form), for `replay` and `run --workload trace` under any collector or peer.
 **
 ** --size small applies the workload's `small` settings (what make test runs) before any --set;
 ** --size bench its `bench` settings (what make bench runs: about a quarter of the defaults).
@@ -80,7 +83,8 @@ int gcs_cmd_run(int argc, char **argv, char **full_argv) {
   if (bad) return bad;
   const char *cname = f.collector, *wname = f.workload, *allocator = f.allocator, *trace = f.trace;
   if (!wname) return gcs_cli_usage("run: --workload NAME is required");
-  gcs_cell_t cell = {.seed = f.seed, .allocator_name = allocator, .trace = trace, .sample_ms = f.sample_ms};
+  gcs_cell_t cell = {.seed = f.seed, .allocator_name = allocator, .trace = trace, .record = f.record,
+                     .sample_ms = f.sample_ms};
   if ((cell.collector = gcs_collector_find(cname)) == NULL) return gcs_cli_unknown_collector("run", cname);
   if ((cell.workload = gcs_workload_find(wname)) == NULL) return gcs_cli_unknown_workload("run", wname);
   if (f.out && gcs_cell_check_out(f.out, err, sizeof err) != 0) return gcs_cli_usage("run: %s", err);

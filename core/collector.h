@@ -27,9 +27,11 @@ typedef struct gcs_knob {
 enum {
   GCS_BARRIER_RC = 1u << 0,        /* counts in the prefix: inc on store, dec on overwrite */
   GCS_BARRIER_TRICOLOR = 1u << 1,  /* black→white store calls ops->barrier_slow */
-  GCS_BARRIER_CALL = 1u << 2       /* every store, root write and root release calls
+  GCS_BARRIER_CALL = 1u << 2,      /* every store, root write and root release calls
                                       ops->ref_slow (a peer whose count the inline RC path
                                       cannot address) */
+  GCS_BARRIER_RECORD = 1u << 4     /* the recorder (core/record.c) sees every mutator op; set
+                                      by gcs_record_start, never by a collector */
 };
 
 #define GCS_MAX_GENERATIONS 3

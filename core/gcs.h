@@ -29,7 +29,8 @@
 ** store) leave the inline code. Slow paths out of line are named with a trailing underscore.
 ** A peer whose count the inline RC path cannot address (py: the word before the object is
 ** CPython's ob_size) sets GCS_BARRIER_CALL and takes one out-of-line call, ops->ref_slow, per
-** store, root write and root release.
+** store, root write and root release. While `gcscope run --record` records, GCS_BARRIER_RECORD
+** sends every store, load, root write, frame pop and safepoint to core/record.c.
 **
 ** Build macros read here:
 **   GCS_DEBUG   0 release; 1 cheap asserts; 2 internal asserts, 0xCD/0xDD fill patterns and the
@@ -47,6 +48,7 @@
 #include "core/options.h"
 #include "core/pause.h"
 #include "core/rc.h"
+#include "core/record.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -76,6 +78,7 @@ void gcs_heap_close(gcs_teardown_t *out);
 ** so storing an object over itself is safe. */
 static inline void gcs_store(gcs_obj *o, uint32_t i, gcs_obj *v) {
   GCS_ASSERT(o->kind == GCS_CONTAINER && i < o->nslots);
+  if (GCS_UNLIKELY(gcs_heap.barrier & GCS_BARRIER_RECORD)) gcs_record_store_(o, i, v);
   gcs_obj *old = o->slots[i];
   o->slots[i] = v;
   if (gcs_heap.barrier & GCS_BARRIER_RC) {
@@ -90,6 +93,7 @@ static inline void gcs_store(gcs_obj *o, uint32_t i, gcs_obj *v) {
 
 static inline gcs_obj *gcs_load(const gcs_obj *o, uint32_t i) {
   GCS_ASSERT(o->kind == GCS_CONTAINER && i < o->nslots);
+  if (GCS_UNLIKELY(gcs_heap.barrier & GCS_BARRIER_RECORD)) gcs_record_load_(o, i);
   return o->slots[i];
 }
 
@@ -107,6 +111,7 @@ static inline gcs_obj **gcs_frame_push(uint32_t n) {
 /* A root is written only here: roots hold counted references under RC. */
 static inline void gcs_root_set(gcs_obj **root, gcs_obj *v) {
   GCS_ASSERT(root >= gcs_heap.roots_base && root < gcs_heap.roots_top);
+  if (GCS_UNLIKELY(gcs_heap.barrier & GCS_BARRIER_RECORD)) gcs_record_root_(root, v);
   gcs_obj *old = *root;
   *root = v;
   if (gcs_heap.barrier & GCS_BARRIER_RC) {
@@ -119,6 +124,7 @@ static inline void gcs_root_set(gcs_obj **root, gcs_obj *v) {
 /* Releases every root from frame f to the top (the frames pushed after f included). */
 static inline void gcs_frame_pop(gcs_obj **f) {
   GCS_ASSERT(f >= gcs_heap.roots_base && f <= gcs_heap.roots_top);
+  if (GCS_UNLIKELY(gcs_heap.barrier & GCS_BARRIER_RECORD)) gcs_record_pop_(f);
   if (gcs_heap.barrier & GCS_BARRIER_RC) {
     while (gcs_heap.roots_top > f) {
       gcs_obj *o = *--gcs_heap.roots_top;
@@ -138,6 +144,7 @@ static inline void gcs_frame_pop(gcs_obj **f) {
 
 /* Where a mutator may be stopped outside an allocation. */
 static inline void gcs_safepoint(void) {
+  if (GCS_UNLIKELY(gcs_heap.barrier & GCS_BARRIER_RECORD)) gcs_record_safepoint_();
 #if GCS_STRESS
   gcs_safepoint_stress_();
 #endif

@@ -221,6 +221,8 @@ void gcs_heap_memory_close(void) {
 
 uint64_t gcs_heap_collect(int generation) {
   const gcs_collector_ops *ops = gcs_heap.ops;
+  if (GCS_UNLIKELY(gcs_heap.observer != NULL) && gcs_heap.observer->collect)
+    gcs_heap.observer->collect(gcs_heap.observer->arg, generation);
   if (ops->collect == NULL || gcs_heap.collecting) return 0;
   gcs_heap.collecting = true;
   gcs_pause_set_origin(1);

@@ -48,11 +48,14 @@ typedef struct gcs_stats {
 #undef GCS_STAT_FIELD
 } gcs_stats_t;
 
-/* Tests watch every allocation and free through this (NULL in normal runs). */
+/* Tests, and the recorder (core/record.c), watch every allocation and free through this (NULL
+** in normal runs). */
 typedef struct gcs_observer {
   void (*allocated)(void *arg, gcs_obj *o);   /* o has its header, NULL slots */
   void (*freed)(void *arg, gcs_obj *o);       /* o is about to be freed */
-  void *arg;                                  /* passed to both */
+  void *arg;                                  /* passed to all three */
+  void (*collect)(void *arg, int generation); /* NULL, or: gcs_heap_collect(generation) was
+                                                 called (before it runs) */
 } gcs_observer_t;
 
 /* A frame of the shadow stack: what one gcs_frame_push made. A collector that scans the
@@ -78,7 +81,7 @@ typedef struct gcs_heap {
   uint64_t live_objects;             /* objects_allocated - objects_freed */
   uint64_t live_bytes;               /* bytes_allocated - bytes_freed */
   gcs_stats_t stats;                 /* cumulative since open */
-  const gcs_observer_t *observer;    /* tests only; NULL otherwise */
+  const gcs_observer_t *observer;    /* tests and the recorder; NULL otherwise */
   gcs_obj *rc_pending;               /* RC cascade (rc.c): dead containers whose slots are
                                         still to be released, linked through their count word */
   bool rc_draining;                  /* a cascade is running: new dead objects only queue */

@@ -15,6 +15,8 @@
 #                    repetition (.rK), and its stderr (.rK.log)
 #   *.tsv            one TSV per figure, '#' header line (tools/summarize.py)
 #   scaling/         live-heap at a few heap sizes (driver/scaling.sh), scaling.tsv
+#   traces/          the trace cells' traces: a few workloads recorded once (run --record), each
+#                    replayed by every collector and peer (gcscope-bench --traces)
 #   plots/, report.md  the figures and the report (tools/plots.sh)
 #
 #   driver/bench.sh [--results DIR] [gcscope-bench arguments]   a new run (DIR: its folder)
@@ -175,7 +177,38 @@ run_step() {
   return "$st"
 }
 
+# The trace cells' traces (driver/matrix.c --traces), recorded under cpython at sizes whose
+# replay takes ~0.05-0.3 s of CPU (the trace cells add about a minute): a tree builder, request
+# churn with cycles, rings of garbage cycles, GCBench's trees, and a large live heap with churn
+# beside it. Each is written to a temporary and renamed; one already there (a resume) is kept.
+record_traces() {
+  mkdir -p "$dir/traces"
+  local w settings t only="" i
+  for ((i = 0; i + 1 < ${#margs[@]}; i++)); do   # --workloads LIST: record only those
+    [ "${margs[i]}" = --workloads ] && only=",${margs[i+1]},"
+  done
+  while read -r w settings; do
+    t="$dir/traces/$w.gtrb"
+    [ -f "$t" ] && continue
+    [ -z "$only" ] || [[ "$only" == *",$w,"* ]] || continue
+    if build/gcscope run --collector cpython --workload "$w" $settings --sample-ms 0 \
+         --record "$dir/traces/$w.tmp.gtrb" > /dev/null; then
+      mv -f "$dir/traces/$w.tmp.gtrb" "$t"
+    else
+      rm -f "$dir/traces/$w.tmp.gtrb"
+      echo "gcscope: recording $w failed: no trace cells for it" >&2
+    fi
+  done <<'EOF'
+binary-trees --set depth=12
+churn --set requests=20000
+rings --set rounds=40
+gcbench --set stretch_depth=13 --set long_lived_depth=12 --set max_depth=12
+live-heap --set objects=100000 --set churn=200000 --set collections=2
+EOF
+}
+
 resume_flag=()
+trace_flag=()
 if [ -n "$resuming" ]; then
   if [ ! -d "$dir/cells" ] || [ ! -f "$dir/run.json" ]; then
     echo "bench.sh: --resume $dir: not a results folder (no cells/ or run.json)" >&2
@@ -191,6 +224,8 @@ if [ -n "$resuming" ]; then
   set_state running $$
   remove_temporaries   # a SIGKILL's
   resume_flag=(--resume)
+  record_traces
+  trace_flag=(--traces "$dir/traces")
   echo "gcscope: resuming $dir (it was $s): finished cells kept, the rest run" >&2
 else
   reps=()
@@ -217,14 +252,16 @@ else
   runjson new ${#reps[@]} "${reps[@]}" "$@" > "$dir/args.tmp"
   mapfile -d '' margs < "$dir/args.tmp"
   rm -f "$dir/args.tmp"
-  build/gcscope-bench --out "$dir" --benchmark_list_tests=true "${margs[@]}" |
+  record_traces
+  trace_flag=(--traces "$dir/traces")
+  build/gcscope-bench --out "$dir" --benchmark_list_tests=true "${trace_flag[@]}" "${margs[@]}" |
     sed 's|/iterations:.*||' > "$dir/plan.txt.tmp"
   mv "$dir/plan.txt.tmp" "$dir/plan.txt"
 fi
 echo "gcscope: results in $dir" >&2
 
 st=0
-run_step build/gcscope-bench --out "$dir" "${resume_flag[@]}" --benchmark_out="$dir/gbench.json" \
+run_step build/gcscope-bench --out "$dir" "${resume_flag[@]}" "${trace_flag[@]}" --benchmark_out="$dir/gbench.json" \
   --benchmark_out_format=json --benchmark_counters_tabular=false "${margs[@]}" > "$dir/gbench.txt.tmp" || st=$?
 mv -f "$dir/gbench.txt.tmp" "$dir/gbench.txt"
 if [ "$st" -ne 0 ]; then

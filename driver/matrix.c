@@ -7,7 +7,14 @@
 **
 **   gcscope-bench --out DIR [--collectors a,b] [--workloads x,y] [--sizes bench,default,small]
 **                 [--allocators arena,system,jemalloc,mimalloc] [--gcscope PATH] [--cell-timeout-s N]
-**                 [--repetitions N] [--resume] [Google Benchmark flags]
+**                 [--repetitions N] [--resume] [--traces DIR] [Google Benchmark flags]
+**
+** --traces DIR adds the trace cells: for each workload with a recorded trace DIR/WORKLOAD.gtrb
+** (or .trace; `gcscope run --record`), every collector and peer of the registry replays it
+** (`gcscope run --workload trace`), named cell/COLLECTOR/trace:WORKLOAD/trace/arena: the
+** replay's own cost is the same in every row, and a peer that cannot run workloads natively
+** has a row too. They are registered after the native cells, their repetitions interleaved
+** likewise.
 **
 ** Benchmarks are named cell/COLLECTOR/WORKLOAD/SIZE/ALLOCATOR. The system allocators (glibc,
 ** and jemalloc and mimalloc preloaded; --allocators defaults to every one of
@@ -54,7 +61,8 @@
 static const char *const ALLOCATOR_WORKLOADS[] = {"fragment", "churn", NULL};
 
 typedef struct cell {
-  const char *collector, *workload, *size, *allocator;  /* what runs */
+  const char *collector, *workload, *size, *allocator;  /* what runs (a trace cell: trace:W) */
+  const char *trace;                                     /* a trace cell's file, else NULL */
   const gcs_workload_t *w;                               /* its table (for `small`) */
   char name[192];                                        /* the benchmark's name */
   int rep;                                               /* its repetition, 0..repetitions-1 */
@@ -233,13 +241,13 @@ static int run_cell(gcs_bm_state *st, void *arg, double *seconds, char *err, uns
   args[na++] = "--collector";
   args[na++] = c->collector;
   args[na++] = "--workload";
-  args[na++] = c->workload;
+  args[na++] = c->trace ? "trace" : c->workload;
   args[na++] = "--allocator";
   args[na++] = c->allocator;
   args[na++] = "--out";
   args[na++] = prefix;
-  args[na++] = "--size";
-  args[na++] = c->size;
+  args[na++] = c->trace ? "--trace" : "--size";
+  args[na++] = c->trace ? c->trace : c->size;
   for (int i = 0; i < na; i++) {
     size_t len = strlen(args[i]) + 1;
     if (used + len > sizeof store) {
@@ -281,15 +289,41 @@ static int usage(const char *msg, const char *arg) {
   fprintf(stderr,
           "usage: gcscope-bench --out DIR [--collectors a,b] [--workloads x,y] [--sizes bench,default,small]\n"
           "                     [--allocators arena,system,jemalloc,mimalloc] [--gcscope PATH] [--cell-timeout-s N]\n"
-          "                     [--repetitions N]\n"
+          "                     [--repetitions N] [--resume] [--traces DIR]\n"
           "                     [Google Benchmark flags: --benchmark_filter=RE, --benchmark_repetitions=N,\n"
           "                      --benchmark_out=FILE, --benchmark_list_tests, ...]\n");
   return 2;
 }
 
+/* The trace cells (--traces DIR): cells[n..] for every workload with a trace in dir, every
+** collector; returns the new n. */
+static int add_trace_cells(cell_t *cells, int n, int max, const char *dir, const char *collectors,
+                           const char *workloads) {
+  for (int rep = 0; rep < repetitions; rep++)
+  for (int wi = 0; gcs_workloads[wi]; wi++) {
+    const gcs_workload_t *w = gcs_workloads[wi];
+    if (strcmp(w->name, "trace") == 0 || !in_list(workloads, w->name)) continue;
+    char path[PATH_MAX], name[96];
+    snprintf(path, sizeof path, "%s/%s.gtrb", dir, w->name);
+    if (access(path, R_OK) != 0) snprintf(path, sizeof path, "%s/%s.trace", dir, w->name);
+    if (access(path, R_OK) != 0) continue;
+    snprintf(name, sizeof name, "trace:%s", w->name);
+    for (int ci = 0; gcs_collectors[ci]; ci++) {
+      if (!in_list(collectors, gcs_collectors[ci]->name) || n == max) continue;
+      cell_t *c = &cells[n++];
+      *c = (cell_t){gcs_collectors[ci]->name, strdup(name), "trace", "arena", strdup(path), w, "", rep, 0};
+      if (!c->workload || !c->trace) gcs_fatal("out of memory");
+      int len = snprintf(c->name, sizeof c->name, "cell/%s/%s/trace/arena", c->collector, c->workload);
+      if (repetitions > 1) snprintf(c->name + len, sizeof c->name - (size_t)len, "/rep%d", rep + 1);
+      gcs_bm_register(c->name, run_cell, c);
+    }
+  }
+  return n;
+}
+
 int main(int argc, char **argv) {
   const char *collectors = NULL, *workloads = NULL, *sizes = "bench", *allocators = NULL;
-  const char *gcscope = NULL;
+  const char *gcscope = NULL, *traces = NULL;
   /* Our flags first; what remains is Google Benchmark's. */
   int keep = 1;
   for (int i = 1; i < argc; i++) {
@@ -300,6 +334,7 @@ int main(int argc, char **argv) {
                         : strcmp(a, "--sizes") == 0      ? &sizes
                         : strcmp(a, "--allocators") == 0 ? &allocators
                         : strcmp(a, "--gcscope") == 0    ? &gcscope
+                        : strcmp(a, "--traces") == 0     ? &traces
                                                          : NULL;
     if (slot == NULL && strcmp(a, "--cell-timeout-s") == 0) {
       char *end;
@@ -397,7 +432,7 @@ int main(int argc, char **argv) {
           ** come from that system, so those cells would repeat it under a false name. */
           if (ai > 0 && gcs_collectors[ci]->alloc_object) continue;
           cell_t *c = &cells[n++];
-          *c = (cell_t){gcs_collectors[ci]->name, w->name, snames[si], anames[ai], w, "", rep, 0};
+          *c = (cell_t){gcs_collectors[ci]->name, w->name, snames[si], anames[ai], NULL, w, "", rep, 0};
           int len = snprintf(c->name, sizeof c->name, "cell/%s/%s/%s/%s", c->collector, c->workload, c->size, c->allocator);
           if (repetitions > 1) snprintf(c->name + len, sizeof c->name - (size_t)len, "/rep%d", rep + 1);
           gcs_bm_register(c->name, run_cell, c);
@@ -405,6 +440,7 @@ int main(int argc, char **argv) {
       }
     }
   }
+  if (traces) n = add_trace_cells(cells, n, 4096, traces, collectors, workloads);
   cells_registered = n;
 
   /* Google Benchmark writes its JSON as it goes: give it a temporary, renamed when it is done. */

@@ -406,6 +406,11 @@ int gcs_cell_run(gcs_cell_t *c) {
   /* ------------------------------------------------------------------ run */
   gcs_wl_ctx ctx = {.seed = c->seed, .path = c->trace, .mark = on_mark, .figure = on_figure, .driver = c};
   gcs_obj **baseline = gcs_baseline_open(); /* knob baseline_objects: before the workload */
+  char err[1024];
+  if (c->record && gcs_record_start(c->record, err, sizeof err) != 0) {
+    gcs_error("%s", err);
+    return 1;
+  }
   if (c->sample_ms && gcs_sampler_start(c->sample_ms) != 0) gcs_fatal("cannot start the RSS sampler");
   r->rss_start = gcs_rss_bytes();
   uint64_t cpu0 = gcs_thread_cpu_ns();
@@ -414,6 +419,10 @@ int gcs_cell_run(gcs_cell_t *c) {
   int rc = c->workload->run(&ctx);
   gcs_backlog_end();
   uint64_t t1 = gcs_now_ns();
+  if (c->record && gcs_record_stop(rc == 0, err, sizeof err) != 0) {
+    gcs_error("%s", err);
+    rc = 1;
+  }
   c->nwl_marks = c->nmarks;
   r->cpu_ns = gcs_thread_cpu_ns() - cpu0;
   r->wall_ns = t1 - c->t0;

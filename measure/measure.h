@@ -252,6 +252,7 @@ typedef struct gcs_cell {
   const char *allocator_name;     /* ... arena | system | jemalloc | mimalloc */
   uint64_t seed;                  /* ... --seed */
   const char *trace;              /* ... --trace FILE, or NULL */
+  const char *record;             /* ... --record FILE: the workload written as a trace, or NULL */
   unsigned sample_ms;             /* ... RSS sampling period, 0: none */
   uint64_t t0;                    /* run start, ns (CLOCK_MONOTONIC) */
   gcs_cell_mark_t marks[GCS_CELL_MAX_MARKS]; /* the workload's marks, then "end", "after_release" */

@@ -54,6 +54,6 @@ static void count_free(void *arg, gcs_obj *o) {
 
 void ts_observe(ts_counter *c) {
   static gcs_observer_t obs;
-  obs = (gcs_observer_t){count_alloc, count_free, c};
+  obs = (gcs_observer_t){count_alloc, count_free, c, NULL};
   gcs_heap.observer = &obs;
 }

@@ -99,7 +99,7 @@ static void obs_freed(void *arg, gcs_obj *o) {
   M.freed++;
 }
 
-static const gcs_observer_t observer = {obs_allocated, obs_freed, NULL};
+static const gcs_observer_t observer = {obs_allocated, obs_freed, NULL, NULL};
 
 static void model_reset(void) {
   for (uint32_t i = 1; i <= M.n; i++) free(M.o[i].slots);

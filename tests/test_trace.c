@@ -30,10 +30,15 @@ static void expect_parse_error(const char *text, int line, const char *needle) {
 }
 
 Test(trace_parse, malformed_lines) {
-  expect_parse_error("frob a 1\n", 1, "unknown op 'frob' (expected new, atom, set, load, drop or collect)");
-  expect_parse_error("# c\n\nnew\n", 3, "expected `new ID NSLOTS`");
-  expect_parse_error("new a\n", 1, "expected `new ID NSLOTS`");
-  expect_parse_error("new a 1 2\n", 1, "expected `new ID NSLOTS`, with nothing after it");
+  expect_parse_error("frob a 1\n", 1, "unknown op 'frob' (expected new, atom, set, load, drop, let, collect or mark)");
+  expect_parse_error("# c\n\nnew\n", 3, "expected `new ID NSLOTS [BYTES]`");
+  expect_parse_error("new a\n", 1, "expected `new ID NSLOTS [BYTES]`");
+  expect_parse_error("new a 1 2 3\n", 1, "expected `new ID NSLOTS [BYTES]`, with nothing after it");
+  expect_parse_error("new a 1 x\n", 1, "expected BYTES (a non-negative integer), got 'x'");
+  expect_parse_error("let a\n", 1, "expected `let ID ID2`");
+  expect_parse_error("let a -\n", 1, "'-' is not a name");
+  expect_parse_error("mark\n", 1, "expected `mark LABEL`");
+  expect_parse_error("mark a b\n", 1, "expected `mark LABEL`, with nothing after it");
   expect_parse_error("new a x\n", 1, "expected NSLOTS (a non-negative integer), got 'x'");
   expect_parse_error("new a -1\n", 1, "expected NSLOTS (a non-negative integer), got '-1'");
   expect_parse_error("new a 1x\n", 1, "got '1x'");
@@ -55,7 +60,7 @@ Test(trace_parse, malformed_lines) {
   expect_parse_error("collect 3\n", 1, "GEN (0, 1 or 2) '3' is out of range");
   expect_parse_error("collect x\n", 1, "expected GEN");
   expect_parse_error("collect 0 1\n", 1, "expected `collect [GEN]`");
-  expect_parse_error("new a 1\nnew b 1 # fine\nnew c 1 1 # not fine\n", 3, "with nothing after it");
+  expect_parse_error("new a 1\nnew b 1 # fine\nnew c 1 1 1 # not fine\n", 3, "with nothing after it");
 }
 
 Test(trace_parse, nul_byte) {
@@ -103,7 +108,7 @@ static const char *run_error(const char *collector, const char *text, const char
   cr_assert_eq(gcs_trace_load(path, &t, err, sizeof err), 0, "%s", err);
   ts_open(collector, NULL);
   gcs_trace_result_t res;
-  if (gcs_trace_run(&t, &res, err, sizeof err) == 0) {
+  if (gcs_trace_run(&t, NULL, &res, err, sizeof err) == 0) {
     if (res_out) *res_out = res;
     else gcs_trace_result_free(&res);
   }
@@ -135,6 +140,64 @@ Test(trace_run, semantic_errors) {
   expect_run_error("new b 1\nload a b 1\n", 2, "slot 1 is out of range: 'b' has 1 slot");
   expect_run_error("drop a\n", 1, "drop of 'a', which is not bound");
   expect_run_error("new a 1\ndrop a\ndrop a\n", 3, "drop of 'a', which is not bound");
+  expect_run_error("new a 1\nlet b c\n", 2, "let from 'c', which is not bound");
+}
+
+/* let binds a name to another's object (or nothing), counting it before releasing the old;
+** new's BYTES is payload; mark binds nothing. Under rc every count is exact. */
+Test(trace_run, let_mark_and_payload) {
+  gcs_trace_result_t res;
+  const char *err = run_error("rc", "new a 1 24\nlet b a\ndrop a\nmark built\nlet b b\nload e b 0\nlet c e\n"
+                              "new d 2\nset d 0 b\nlet b d\ncollect\n", NULL, &res);
+  cr_assert_str_eq(err, "");
+  cr_assert_eq(res.live_at_end, 2, "a (held through d's slot) and d: %llu", (unsigned long long)res.live_at_end);
+  gcs_trace_result_free(&res);
+  const char *path = ts_write_temp("new a 3 40\nmark built\nmark freed\nmark built\n");
+  char e2[256];
+  gcs_trace_t t;
+  cr_assert_eq(gcs_trace_load(path, &t, e2, sizeof e2), 0, "%s", e2);
+  cr_assert_eq(t.ops[0].c, 40, "payload bytes");
+  cr_assert_eq(t.nmarks, 2, "labels interned");
+  cr_assert_str_eq(t.marks[t.ops[3].a], "built");
+  gcs_trace_free(&t);
+}
+
+/* The binary form: the same ops as the text, names rI/tK from their ids, a bad op code and a
+** truncated op reported with the op's ordinal. */
+Test(trace_parse, binary_form) {
+  static const unsigned char bin[] = {'G', 'C', 'S', 'T', 'R', 'B', '1', '\n',
+                                      GCS_OP_NEW, 5, 2, 16,    /* new r2 2 16 */
+                                      GCS_OP_ATOM, 4, 8,       /* atom t1 8 */
+                                      GCS_OP_SET, 5, 1, 4,     /* set r2 1 t1 */
+                                      GCS_OP_SET, 5, 0, 0,     /* set r2 0 - */
+                                      GCS_OP_COLLECT, 0,       /* collect */
+                                      GCS_OP_MARK, 5, 'b', 'u', 'i', 'l', 't'};
+  const char *path = ts_write_temp("");
+  FILE *f = fopen(path, "wb");
+  fwrite(bin, 1, sizeof bin, f);
+  fclose(f);
+  char err[256];
+  gcs_trace_t t;
+  cr_assert_eq(gcs_trace_load(path, &t, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(t.nops, 6);
+  cr_assert_str_eq(t.names[t.ops[0].a], "r2");
+  cr_assert_str_eq(t.names[t.ops[1].a], "t1");
+  cr_assert_eq(t.ops[0].b, 2);
+  cr_assert_eq(t.ops[0].c, 16);
+  cr_assert_eq(t.ops[3].c, GCS_TRACE_NONE);
+  cr_assert_eq(t.ops[4].b, 0);
+  cr_assert_str_eq(t.marks[t.ops[5].a], "built");
+  gcs_trace_free(&t);
+  f = fopen(path, "ab");
+  fputc(9, f);
+  fclose(f);
+  cr_assert_neq(gcs_trace_load(path, &t, err, sizeof err), 0);
+  cr_assert(strstr(err, ":7: unknown op code 9") != NULL, "%s", err);
+  f = fopen(path, "wb");
+  fwrite(bin, 1, 10, f);
+  fclose(f);
+  cr_assert_neq(gcs_trace_load(path, &t, err, sizeof err), 0);
+  cr_assert(strstr(err, ":1: truncated NSLOTS") != NULL, "%s", err);
 }
 
 Test(trace_run, nothing_bindings_and_rebinding) {

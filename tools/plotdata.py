@@ -82,6 +82,8 @@ def data(d):
     rel = lambda name: gq(os.path.join(dd, name))
     jobs = []
     colls = res.collectors
+    # a peer (the catalog's kind: a real system behind the collector interface) is marked in every legend
+    name = lambda c: c + (" (peer)" if res.cat.kinds.get(c) == "peer" else "")
     ORDER.update(allcolls=words(res.cat.order(res.cat.collectors + colls)),
                  allallocs=words(res.cat.order(res.cat.allocators + res.allocators(), "allocators")))
 
@@ -106,9 +108,9 @@ def data(d):
                 rows += ["%.6g\t%.6g" % p for p in pts] or ["nan\tnan"]
                 blocks.append("\n".join(rows))
                 mx = cell.stats.get("phase_pause_max_ms")
-                ti = "%s: no pauses" % c
+                ti = "%s: no pauses" % name(c)
                 if durs:
-                    ti = "%s: %s pause%s, max %s" % (c, format(len(durs), ","), "" if len(durs) == 1 else "s",
+                    ti = "%s: %s pause%s, max %s" % (name(c), format(len(durs), ","), "" if len(durs) == 1 else "s",
                                                      fmt_ms(mx.hi if mx and mx.n else max(durs) / 1e6))
                     if fused != len(durs):
                         ti += " (%s nested drawn apart)" % format(len(durs) - fused, ",")
@@ -179,7 +181,7 @@ def data(d):
                 if nmaj:
                     parts.append("%s full" % format(nmaj, ","))
                 parts += ["%s %s" % (format(nmin[k], ","), MINOR[k]) for k in MINOR if nmin.get(k)]
-                titles.append(c)
+                titles.append(name(c))
                 notes.append(parts[0])
                 notes2.append(", ".join(parts[1:]) or "no collections")
             write(os.path.join(dd, "rss.%s.tsv" % t), "\n\n\n".join(rblocks) + "\n")
@@ -212,7 +214,7 @@ def data(d):
         head = "# workload\t" + "\t".join("%s_lbo1\t%s_lbo1_min\t%s_lbo1_max\t%s_Mobj_per_s" % (c, c, c, c) for c in colls)
         write(os.path.join(dd, "throughput.tsv"), head + "\n" + "\n".join(rows) + "\n")
         job(jobs, "throughput.gp", "throughput", data=rel("throughput.tsv"), colls=words(colls),
-            titles=words(colls), n=len(colls), nrows=len(rows), **log_range("o", ratios + [1.0]),
+            titles=words(map(name, colls)), n=len(colls), nrows=len(rows), **log_range("o", ratios + [1.0]),
             **log_range("r", rates or [1.0]))
 
     # memory, all workloads on the main allocator: peak RSS and RSS after release per collector
@@ -229,7 +231,7 @@ def data(d):
     if rows:
         head = "# workload\t" + "\t".join("%s_peak_mib\t%s_after_release_mib" % (c, c) for c in colls)
         write(os.path.join(dd, "memory.tsv"), head + "\n" + "\n".join(rows) + "\n")
-        job(jobs, "memory.gp", "memory", data=rel("memory.tsv"), colls=words(colls), titles=words(colls),
+        job(jobs, "memory.gp", "memory", data=rel("memory.tsv"), colls=words(colls), titles=words(map(name, colls)),
             n=len(colls), nrows=len(rows), **log_range("m", mems or [1.0]))
 
     # memory returned, per collector × allocator, for the workloads run under several allocators:

@@ -86,16 +86,19 @@ SUMMARY = [("wall s", "wall_s", "%.3f", 1), ("LBO wall", "lbo_wall", "%.2f", 1),
            ("leaked", "leaked", "%d", 1)]
 
 
-def summary(res):
+def print_table(res, rows):
+    """The summary table of rows (workload, size, allocator), a line per collector; a peer
+    (the catalog's kind) is marked as one."""
     have = {c for cell in res.cells.values() for c in cell.stats}
     cols = [s for s in SUMMARY if s[1] in have]
     table = [["workload", "allocator", "collector", "pauses of"] + [s[0] for s in cols]]
-    for r in res.rows():
+    for r in rows:
         for coll in res.collectors:
             c = res.cells.get(r + (coll,))
             if not c:
                 continue
-            table.append([r[0] if r[1] in R.MAIN_SIZES else r[0] + "/" + r[1], r[2], coll, c.phase] +
+            name = coll + (" (peer)" if res.cat.kinds.get(coll) == "peer" else "")
+            table.append([r[0] if r[1] in R.MAIN_SIZES + (R.TRACE_SIZE,) else r[0] + "/" + r[1], r[2], name, c.phase] +
                          [c.stats[col].show(fm, sc) for _t, col, fm, sc in cols])
         table.append(None)
     width = [max(len(row[i]) for row in table if row) for i in range(len(table[0]))]
@@ -106,6 +109,17 @@ def summary(res):
         print("  ".join(("%-*s" if i < 4 else "%*s") % (width[i], v) for i, v in enumerate(row)))
         if n == 0:
             print("-" * (sum(width) + 2 * (len(width) - 1)))
+
+
+def summary(res):
+    rows = res.rows()
+    print_table(res, [r for r in rows if r[1] != R.TRACE_SIZE])
+    traced = [r for r in rows if r[1] == R.TRACE_SIZE]
+    if traced:
+        print("trace cells: each workload recorded once (gcscope run --record), the same trace replayed "
+              "by every collector and peer, so the replay's own cost is in every row; LBO against the "
+              "least distilled cost of that trace.\n")
+        print_table(res, traced)
     reps = sorted({len(c.reps) for c in res.cells.values()})
     print("median [min–max] over %s repetition(s); LBO: total / least distilled cost of the work - 1%s; "
           "p99/max/mmu10ms: the `pauses of` phase (steady: from the mark `built` on)." %

@@ -1,8 +1,11 @@
 /*
 ** trace.c — parse and replay a trace (the format: docs/trace-format.md).
 **
-**   new ID NSLOTS     atom ID BYTES     set ID SLOT ID2|-     load ID SRC SLOT
-**   drop ID           collect [GEN]     # comment
+**   new ID NSLOTS [BYTES]   atom ID BYTES   set ID SLOT ID2|-   load ID SRC SLOT
+**   drop ID   let ID ID2   collect [GEN]   mark LABEL   # comment
+**
+** The binary form (what `run --record FILE.gtrb` writes) carries the same ops: the magic, then
+** per op its code byte and LEB128 varints; it is read by the same gcs_trace_load.
 **
 ** Names are root bindings: a frame of one root per distinct name. A name is unbound until
 ** bound, and again after `drop`; bound, it holds an object or nothing (`load` of an empty
@@ -136,23 +139,36 @@ static int uint_arg(parser *p, const char *s, uint32_t max, const char *what, ui
 }
 
 static const char *const usage[] = {
-  [GCS_OP_NEW] = "new ID NSLOTS",   [GCS_OP_ATOM] = "atom ID BYTES",
-  [GCS_OP_SET] = "set ID SLOT ID2", [GCS_OP_LOAD] = "load ID SRC SLOT",
-  [GCS_OP_DROP] = "drop ID",        [GCS_OP_COLLECT] = "collect [GEN]",
+  [GCS_OP_NEW] = "new ID NSLOTS [BYTES]", [GCS_OP_ATOM] = "atom ID BYTES",
+  [GCS_OP_SET] = "set ID SLOT ID2",       [GCS_OP_LOAD] = "load ID SRC SLOT",
+  [GCS_OP_DROP] = "drop ID",              [GCS_OP_COLLECT] = "collect [GEN]",
+  [GCS_OP_LET] = "let ID ID2",            [GCS_OP_MARK] = "mark LABEL",
 };
+
+/* A mark's label: interned in file order (labels repeat rarely). UINT32_MAX: out of memory. */
+static uint32_t mark_intern(gcs_trace_t *t, const char *label) {
+  for (uint32_t i = 0; i < t->nmarks; i++)
+    if (strcmp(t->marks[i], label) == 0) return i;
+  char **nm = realloc(t->marks, (t->nmarks + 1) * sizeof *nm);
+  if (!nm) return UINT32_MAX;
+  t->marks = nm;
+  if ((t->marks[t->nmarks] = strdup(label)) == NULL) return UINT32_MAX;
+  return t->nmarks++;
+}
 
 static int parse_line(parser *p, char *line, gcs_trace_op_t *op) {
   char *tok[MAX_TOKENS];
   int n = tokenize(line, tok);
-  static const char *const opnames[] = {"new", "atom", "set", "load", "drop", "collect"};
-  static const int nargs[] = {2, 2, 3, 3, 1, 0};
+  static const char *const opnames[] = {"new", "atom", "set", "load", "drop", "collect", "let", "mark"};
+  static const int nargs[] = {2, 2, 3, 3, 1, 0, 2, 1};
   int code = -1;
-  for (int i = 0; i < 6; i++)
+  for (int i = 0; i < 8; i++)
     if (strcmp(tok[0], opnames[i]) == 0) code = i;
   if (code < 0)
-    return fail(p, "unknown op '%s' (expected new, atom, set, load, drop or collect)", tok[0]);
+    return fail(p, "unknown op '%s' (expected new, atom, set, load, drop, let, collect or mark)", tok[0]);
   int args = n - 1;
-  if (code == GCS_OP_COLLECT ? args > 1 : args != nargs[code]) {
+  int optional = code == GCS_OP_COLLECT || code == GCS_OP_NEW; /* one more argument allowed */
+  if (args < nargs[code] || args > nargs[code] + optional) {
     return fail(p, "expected `%s`%s", usage[code], args > nargs[code] ? ", with nothing after it" : "");
   }
   op->code = (uint8_t)code;
@@ -162,7 +178,8 @@ static int parse_line(parser *p, char *line, gcs_trace_op_t *op) {
   switch (code) {
   case GCS_OP_NEW:
     if ((rc = name_arg(p, tok[1], &op->a))) return rc;
-    return uint_arg(p, tok[2], GCS_TRACE_MAX_SLOTS, "NSLOTS", &op->b);
+    if ((rc = uint_arg(p, tok[2], GCS_TRACE_MAX_SLOTS, "NSLOTS", &op->b))) return rc;
+    return args == 3 ? uint_arg(p, tok[3], GCS_TRACE_MAX_BYTES, "BYTES", &op->c) : 0;
   case GCS_OP_ATOM:
     if ((rc = name_arg(p, tok[1], &op->a))) return rc;
     return uint_arg(p, tok[2], GCS_TRACE_MAX_BYTES, "BYTES", &op->b);
@@ -180,6 +197,12 @@ static int parse_line(parser *p, char *line, gcs_trace_op_t *op) {
     return uint_arg(p, tok[3], GCS_TRACE_MAX_SLOTS - 1, "SLOT", &op->c);
   case GCS_OP_DROP:
     return name_arg(p, tok[1], &op->a);
+  case GCS_OP_LET:
+    if ((rc = name_arg(p, tok[1], &op->a))) return rc;
+    return name_arg(p, tok[2], &op->b);
+  case GCS_OP_MARK:
+    if ((op->a = mark_intern(p->t, tok[1])) == UINT32_MAX) return fail(p, "%s", "out of memory");
+    return 0;
   default: /* GCS_OP_COLLECT */
     if (args == 1) {
       uint32_t gen;
@@ -222,6 +245,145 @@ static int read_line(FILE *f, char **buf, size_t *cap, size_t *len, bool *nul) {
   return 0;
 }
 
+/* Room for one more op: 0, or ENOMEM (with the message written). */
+static int reserve_op(parser *p) {
+  if (p->t->nops < p->cap) return 0;
+  size_t ncap = p->cap ? p->cap * 2 : 1024;
+  gcs_trace_op_t *nops = realloc(p->t->ops, ncap * sizeof *nops);
+  if (!nops) return fail(p, "%s", "out of memory"), ENOMEM;
+  p->t->ops = nops;
+  p->cap = ncap;
+  return 0;
+}
+
+/* The binary form: after the magic, per op its code byte, then LEB128 varints -- new: ID
+** NSLOTS BYTES; atom: ID BYTES; set: ID SLOT ID2|0; load: ID SRC SLOT; drop: ID; let: ID ID2;
+** collect: GEN+1 (0: full); mark: a length and the label's bytes. A name is written as its id
+** + 1, id 2*I for `rI` and 2*K+1 for `tK`: the names the text form of the same recording has.
+** Messages give the op's ordinal where the text form gives a line. */
+typedef struct bin_reader {
+  const unsigned char *s, *end;   /* the bytes after the magic */
+  uint32_t *ids;                  /* name id -> index + 1 in t->names (0: not seen) */
+  size_t nids;
+} bin_reader;
+
+static int get_varint(parser *p, bin_reader *b, uint64_t max, const char *what, uint32_t *out) {
+  uint64_t v = 0;
+  for (int shift = 0; b->s < b->end && shift < 64; shift += 7) {
+    unsigned char c = *b->s++;
+    v |= (uint64_t)(c & 0x7f) << shift;
+    if (!(c & 0x80)) {
+      if (v > max) return fail(p, "%s %llu is out of range (at most %llu)", what, (unsigned long long)v,
+                               (unsigned long long)max);
+      *out = (uint32_t)v;
+      return 0;
+    }
+  }
+  return fail(p, "truncated %s (the file ends inside an op)", what);
+}
+
+static int get_name(parser *p, bin_reader *b, bool dash_ok, uint32_t *out) {
+  uint32_t id;
+  int rc = get_varint(p, b, UINT32_MAX, "name", &id);
+  if (rc) return rc;
+  if (id == 0) {
+    if (dash_ok) return *out = GCS_TRACE_NONE, 0;
+    return fail(p, "'-' is not a name (it only clears a slot in `set`)");
+  }
+  id--;
+  if (id >= b->nids) {
+    size_t n = b->nids ? b->nids : 256;
+    while (n <= id) n *= 2;
+    uint32_t *ids = realloc(b->ids, n * sizeof *ids);
+    if (!ids) return fail(p, "%s", "out of memory");
+    memset(ids + b->nids, 0, (n - b->nids) * sizeof *ids);
+    b->ids = ids;
+    b->nids = n;
+  }
+  if (!b->ids[id]) {
+    char name[16];
+    snprintf(name, sizeof name, "%c%u", id & 1 ? 't' : 'r', id >> 1);
+    uint32_t i = names_intern(&p->names, p->t, name);
+    if (i == UINT32_MAX) return fail(p, "out of memory interning name '%s'", name);
+    b->ids[id] = i + 1;
+  }
+  *out = b->ids[id] - 1;
+  return 0;
+}
+
+static int parse_binary(parser *p, const unsigned char *s, size_t len) {
+  bin_reader b = {.s = s, .end = s + len};
+  int rc = 0;
+  while (rc == 0 && b.s < b.end) {
+    p->line++;
+    if ((rc = reserve_op(p))) break;
+    gcs_trace_op_t *op = &p->t->ops[p->t->nops];
+    *op = (gcs_trace_op_t){.code = *b.s++, .line = p->line};
+    uint32_t len8;
+    switch (op->code) {
+    case GCS_OP_NEW:
+      if (!(rc = get_name(p, &b, false, &op->a)) && !(rc = get_varint(p, &b, GCS_TRACE_MAX_SLOTS, "NSLOTS", &op->b)))
+        rc = get_varint(p, &b, GCS_TRACE_MAX_BYTES, "BYTES", &op->c);
+      break;
+    case GCS_OP_ATOM:
+      if (!(rc = get_name(p, &b, false, &op->a))) rc = get_varint(p, &b, GCS_TRACE_MAX_BYTES, "BYTES", &op->b);
+      break;
+    case GCS_OP_SET:
+      if (!(rc = get_name(p, &b, false, &op->a)) && !(rc = get_varint(p, &b, GCS_TRACE_MAX_SLOTS - 1, "SLOT", &op->b)))
+        rc = get_name(p, &b, true, &op->c);
+      break;
+    case GCS_OP_LOAD:
+      if (!(rc = get_name(p, &b, false, &op->a)) && !(rc = get_name(p, &b, false, &op->b)))
+        rc = get_varint(p, &b, GCS_TRACE_MAX_SLOTS - 1, "SLOT", &op->c);
+      break;
+    case GCS_OP_DROP:
+      rc = get_name(p, &b, false, &op->a);
+      break;
+    case GCS_OP_LET:
+      if (!(rc = get_name(p, &b, false, &op->a))) rc = get_name(p, &b, false, &op->b);
+      break;
+    case GCS_OP_COLLECT:
+      rc = get_varint(p, &b, 3, "GEN+1 (0 full, 1..3)", &op->b);
+      break;
+    case GCS_OP_MARK: {
+      if ((rc = get_varint(p, &b, 255, "mark length", &len8))) break;
+      char label[256];
+      if ((size_t)(b.end - b.s) < len8) {
+        rc = fail(p, "%s", "truncated mark (the file ends inside an op)");
+        break;
+      }
+      memcpy(label, b.s, len8);
+      label[len8] = '\0';
+      b.s += len8;
+      if ((op->a = mark_intern(p->t, label)) == UINT32_MAX) rc = fail(p, "%s", "out of memory");
+      break;
+    }
+    default:
+      rc = fail(p, "unknown op code %u in the binary form (expected 0..%d)", op->code, GCS_OP_MARK);
+    }
+    if (rc == 0) p->t->nops++;
+  }
+  free(b.ids);
+  return rc;
+}
+
+/* The whole file in memory (the binary form is read at once). */
+static int slurp(FILE *f, unsigned char **out, size_t *len) {
+  size_t cap = 1 << 20, n = 0;
+  unsigned char *buf = malloc(cap);
+  if (!buf) return ENOMEM;
+  for (;;) {
+    n += fread(buf + n, 1, cap - n, f);
+    if (n < cap) break;
+    unsigned char *nb = realloc(buf, cap *= 2);
+    if (!nb) return free(buf), ENOMEM;
+    buf = nb;
+  }
+  *out = buf;
+  *len = n;
+  return 0;
+}
+
 int gcs_trace_load(const char *path, gcs_trace_t *t, char *err, size_t errlen) {
   memset(t, 0, sizeof *t);
   parser p = {.t = t, .err = err, .errlen = errlen};
@@ -237,7 +399,17 @@ int gcs_trace_load(const char *path, gcs_trace_t *t, char *err, size_t errlen) {
   size_t linecap = 0, len;
   int rc = 0, got;
   bool nul;
-  while ((got = read_line(f, &line, &linecap, &len, &nul)) != EOF) {
+  char magic[sizeof GCS_TRACE_BINARY_MAGIC - 1];
+  if (fread(magic, 1, sizeof magic, f) == sizeof magic && memcmp(magic, GCS_TRACE_BINARY_MAGIC, sizeof magic) == 0) {
+    unsigned char *bytes = NULL;
+    size_t n = 0;
+    if ((rc = slurp(f, &bytes, &n)) != 0) snprintf(err, errlen, "%s: out of memory", path);
+    else if (!ferror(f)) rc = parse_binary(&p, bytes, n);
+    free(bytes);
+  } else {
+    rewind(f);
+  }
+  while (rc == 0 && !ferror(f) && (got = read_line(f, &line, &linecap, &len, &nul)) != EOF) {
     p.line++;
     if (got == ENOMEM) {
       rc = fail(&p, "%s", "out of memory");
@@ -247,16 +419,7 @@ int gcs_trace_load(const char *path, gcs_trace_t *t, char *err, size_t errlen) {
       rc = fail(&p, "%s", "a NUL byte in the line (is this a text file?)");
       break;
     }
-    if (t->nops == p.cap) {
-      size_t ncap = p.cap ? p.cap * 2 : 1024;
-      gcs_trace_op_t *nops = realloc(t->ops, ncap * sizeof *nops);
-      if (!nops) {
-        rc = fail(&p, "%s", "out of memory");
-        break;
-      }
-      t->ops = nops;
-      p.cap = ncap;
-    }
+    if ((rc = reserve_op(&p))) break;
     char *s = line;
     while (*s == ' ' || *s == '\t') s++;
     if (*s == '\0' || *s == '#') continue;
@@ -277,6 +440,8 @@ int gcs_trace_load(const char *path, gcs_trace_t *t, char *err, size_t errlen) {
 void gcs_trace_free(gcs_trace_t *t) {
   for (uint32_t i = 0; i < t->nnames; i++) free(t->names[i]);
   free(t->names);
+  for (uint32_t i = 0; i < t->nmarks; i++) free(t->marks[i]);
+  free(t->marks);
   free(t->ops);
   free(t->path);
   memset(t, 0, sizeof *t);
@@ -288,6 +453,7 @@ void gcs_trace_free(gcs_trace_t *t) {
 
 typedef struct replay {
   const gcs_trace_t *t;
+  gcs_wl_ctx *ctx;    /* where `mark` ops go; NULL: nowhere */
   gcs_obj **root;     /* one root per name */
   uint8_t *bound;     /* per name: 1 when bound (to an object or to nothing) */
   char *err;
@@ -334,7 +500,7 @@ static int step(replay *r, const gcs_trace_op_t *op, gcs_trace_result_t *res) {
   int rc;
   switch (op->code) {
   case GCS_OP_NEW:
-    gcs_root_set(&r->root[op->a], gcs_new(op->b, 0));
+    gcs_root_set(&r->root[op->a], gcs_new(op->b, op->c));
     r->bound[op->a] = 1;
     return 0;
   case GCS_OP_ATOM:
@@ -363,6 +529,15 @@ static int step(replay *r, const gcs_trace_op_t *op, gcs_trace_result_t *res) {
     gcs_root_set(&r->root[op->a], NULL);
     r->bound[op->a] = 0;
     return 0;
+  case GCS_OP_LET:
+    if (!r->bound[op->b])
+      return rfail(r, op, "let from '%s', which is not bound (never bound, or dropped)", r->t->names[op->b]);
+    gcs_root_set(&r->root[op->a], r->root[op->b]);
+    r->bound[op->a] = 1;
+    return 0;
+  case GCS_OP_MARK:
+    if (r->ctx) gcs_wl_mark(r->ctx, r->t->marks[op->a]);
+    return 0;
   default: { /* GCS_OP_COLLECT */
     int gen = (int)op->b - 1;
     uint64_t found = gcs_heap_collect(gen);
@@ -380,8 +555,8 @@ static int too_many_names(replay *r) {
   uint32_t room = (uint32_t)(gcs_heap.roots_limit - gcs_heap.roots_top);
   for (size_t i = 0; i < r->t->nops; i++) {
     const gcs_trace_op_t *op = &r->t->ops[i];
-    uint32_t n = op->code == GCS_OP_COLLECT ? 0 : op->a;
-    if (op->code == GCS_OP_LOAD && op->b > n) n = op->b;
+    uint32_t n = op->code == GCS_OP_COLLECT || op->code == GCS_OP_MARK ? 0 : op->a;
+    if ((op->code == GCS_OP_LOAD || op->code == GCS_OP_LET) && op->b > n) n = op->b;
     if (op->code == GCS_OP_SET && op->c != GCS_TRACE_NONE && op->c > n) n = op->c;
     if (n >= room)
       return rfail(r, op, "'%s' is name %u, more than the %u roots free on the shadow stack "
@@ -391,9 +566,9 @@ static int too_many_names(replay *r) {
   gcs_fatal("trace.c: %u names but none beyond the %u roots free", r->t->nnames, room);
 }
 
-int gcs_trace_run(const gcs_trace_t *t, gcs_trace_result_t *res, char *err, size_t errlen) {
+int gcs_trace_run(const gcs_trace_t *t, gcs_wl_ctx *ctx, gcs_trace_result_t *res, char *err, size_t errlen) {
   memset(res, 0, sizeof *res);
-  replay r = {.t = t, .err = err, .errlen = errlen};
+  replay r = {.t = t, .ctx = ctx, .err = err, .errlen = errlen};
   r.bound = calloc(t->nnames ? t->nnames : 1, 1);
   if (!r.bound) {
     snprintf(err, errlen, "%s: out of memory", t->path);
@@ -435,9 +610,15 @@ void gcs_trace_result_free(gcs_trace_result_t *res) {
 /* The trace as a workload: `gcscope run --workload trace --trace FILE`                  */
 /* ------------------------------------------------------------------------------------ */
 
+/* The parsed trace of the last run, kept until the next one (or the process's end): freed
+** inside the run, its pages (16 bytes an op) would count in the cell's memory figures as
+** memory the collector gave back. */
+static gcs_trace_t kept;
+
 static int run_trace(gcs_wl_ctx *ctx) {
   char err[1024];
   gcs_trace_t t;
+  gcs_trace_free(&kept);
   if (ctx->path == NULL) {
     gcs_error("workload trace: expected --trace FILE");
     return 1;
@@ -447,7 +628,7 @@ static int run_trace(gcs_wl_ctx *ctx) {
     return 1;
   }
   gcs_trace_result_t res;
-  int rc = gcs_trace_run(&t, &res, err, sizeof err);
+  int rc = gcs_trace_run(&t, ctx, &res, err, sizeof err);
   if (rc != 0) {
     gcs_error("%s", err);
   } else {
@@ -455,7 +636,7 @@ static int run_trace(gcs_wl_ctx *ctx) {
     gcs_wl_figure(ctx, "collects", (double)res.ncollects);
     gcs_trace_result_free(&res);
   }
-  gcs_trace_free(&t);
+  kept = t;
   return rc ? 1 : 0;
 }
 

@@ -14,7 +14,7 @@
 
 #include "core/gcs.h"
 
-enum { GCS_OP_NEW, GCS_OP_ATOM, GCS_OP_SET, GCS_OP_LOAD, GCS_OP_DROP, GCS_OP_COLLECT };
+/* The ops (GCS_OP_*) and the binary form's magic are core/record.h's: the recorder writes them. */
 
 #define GCS_TRACE_NONE UINT32_MAX   /* `set X S -`: the slot is cleared */
 #define GCS_TRACE_MAX_SLOTS (1u << 24)
@@ -22,10 +22,11 @@ enum { GCS_OP_NEW, GCS_OP_ATOM, GCS_OP_SET, GCS_OP_LOAD, GCS_OP_DROP, GCS_OP_COL
 
 typedef struct gcs_trace_op {
   uint8_t code;     /* GCS_OP_* */
-  uint32_t line;    /* 1-based line in the file */
-  uint32_t a;       /* the name bound, written or dropped */
-  uint32_t b;       /* NEW nslots | ATOM bytes | SET slot | LOAD source name | COLLECT gen+1 (0 = full) */
-  uint32_t c;       /* SET value name or GCS_TRACE_NONE | LOAD slot */
+  uint32_t line;    /* 1-based line in the file (the binary form: the op's ordinal) */
+  uint32_t a;       /* the name bound, written or dropped | MARK the label's index in marks */
+  uint32_t b;       /* NEW nslots | ATOM bytes | SET slot | LOAD source name | LET source name |
+                       COLLECT gen+1 (0 = full) */
+  uint32_t c;       /* SET value name or GCS_TRACE_NONE | LOAD slot | NEW payload bytes */
 } gcs_trace_op_t;
 
 typedef struct gcs_trace {
@@ -34,6 +35,8 @@ typedef struct gcs_trace {
   size_t nops;
   char **names;           /* nnames distinct names, in order of first appearance */
   uint32_t nnames;
+  char **marks;           /* nmarks labels of `mark` ops, in file order */
+  uint32_t nmarks;
 } gcs_trace_t;
 
 typedef struct gcs_trace_result {
@@ -45,12 +48,16 @@ typedef struct gcs_trace_result {
   uint64_t live_at_end;       /* live objects at the end, names still bound */
 } gcs_trace_result_t;
 
-/* Parses path. On error writes "path:line: ..." into err and returns non-zero. */
+/* Parses path, text or (starting with GCS_TRACE_BINARY_MAGIC) binary. On error writes
+** "path:line: ..." into err and returns non-zero. */
 int gcs_trace_load(const char *path, gcs_trace_t *t, char *err, size_t errlen);
 void gcs_trace_free(gcs_trace_t *t);
-/* Replays t on the open heap. On error writes "path:line: ..." and returns non-zero; the heap
-** is still consistent (it can be closed). */
-int gcs_trace_run(const gcs_trace_t *t, gcs_trace_result_t *res, char *err, size_t errlen);
+/* Replays t on the open heap; each `mark` op goes to gcs_wl_mark(ctx, label) (ctx NULL: marks
+** are skipped). On error writes "path:line: ..." and returns non-zero; the heap is still
+** consistent (it can be closed). */
+struct gcs_wl_ctx;
+int gcs_trace_run(const gcs_trace_t *t, struct gcs_wl_ctx *ctx, gcs_trace_result_t *res, char *err,
+                  size_t errlen);
 void gcs_trace_result_free(gcs_trace_result_t *res);
 
 #endif

@@ -35,6 +35,7 @@ struct gcs_wl_ctx {
 };
 
 static inline void gcs_wl_mark(gcs_wl_ctx *ctx, const char *label) {
+  if (GCS_UNLIKELY(gcs_heap.barrier & GCS_BARRIER_RECORD)) gcs_record_mark_(label);
   if (ctx->mark) ctx->mark(ctx, label);
 }
 static inline void gcs_wl_figure(gcs_wl_ctx *ctx, const char *name, double value) {

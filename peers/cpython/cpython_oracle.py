@@ -75,10 +75,12 @@ import gc
 import json
 import sys
 
-NEW, ATOM, SET, LOAD, DROP, COLLECT, NEW_FREEZE = range(7)
-OPNAMES = {"new": NEW, "atom": ATOM, "set": SET, "load": LOAD, "drop": DROP, "collect": COLLECT}
-USAGE = {NEW: "new ID NSLOTS", ATOM: "atom ID BYTES", SET: "set ID SLOT ID2",
-         LOAD: "load ID SRC SLOT", DROP: "drop ID", COLLECT: "collect [GEN]"}
+NEW, ATOM, SET, LOAD, DROP, COLLECT, NEW_FREEZE, LET, MARK = range(9)
+OPNAMES = {"new": NEW, "atom": ATOM, "set": SET, "load": LOAD, "drop": DROP, "collect": COLLECT,
+           "let": LET, "mark": MARK}
+USAGE = {NEW: "new ID NSLOTS [BYTES]", ATOM: "atom ID BYTES", SET: "set ID SLOT ID2",
+         LOAD: "load ID SRC SLOT", DROP: "drop ID", COLLECT: "collect [GEN]", LET: "let ID ID2",
+         MARK: "mark LABEL"}
 MAX_SLOTS = 1 << 24
 MAX_BYTES = 1 << 30
 
@@ -133,15 +135,21 @@ def parse(path):
                 continue
             code = OPNAMES.get(tok[0])
             if code is None:
-                fail(lineno, "unknown op '%s' (expected new, atom, set, load, drop or collect)" % tok[0])
-            nargs = {NEW: 2, ATOM: 2, SET: 3, LOAD: 3, DROP: 1, COLLECT: 0}[code]
+                fail(lineno, "unknown op '%s' (expected new, atom, set, load, drop, let, collect or mark)"
+                     % tok[0])
+            nargs = {NEW: 2, ATOM: 2, SET: 3, LOAD: 3, DROP: 1, COLLECT: 0, LET: 2, MARK: 1}[code]
             args = len(tok) - 1
-            if (args > 1) if code == COLLECT else (args != nargs):
+            optional = 1 if code in (NEW, COLLECT) else 0
+            if args < nargs or args > nargs + optional:
                 fail(lineno, "expected `%s`" % USAGE[code])
+            if code == MARK:            # a checkpoint for `run --workload trace`: nothing here
+                continue
             a = b = c = 0
             if code == NEW:
                 a = name(lineno, tok[1])
                 n = uint(lineno, tok[2], MAX_SLOTS, "NSLOTS")
+                if args == 3:           # payload bytes: a list has none; CPython 3.11's
+                    uint(lineno, tok[3], MAX_BYTES, "BYTES")  # collector counts objects only
                 if n not in slot_idx:
                     slot_idx[n] = len(slot_sizes)
                     slot_sizes.append(n)
@@ -163,6 +171,9 @@ def parse(path):
                 c = uint(lineno, tok[3], MAX_SLOTS - 1, "SLOT")
             elif code == DROP:
                 a = name(lineno, tok[1])
+            elif code == LET:
+                a = name(lineno, tok[1])
+                b = name(lineno, tok[2])
             else:
                 b = 2 if args == 0 else uint(lineno, tok[1], 2, "GEN (0, 1 or 2)")
                 if b == 2:
@@ -232,6 +243,8 @@ def replay(OP, A, B, C, names, NONES, ATOMS, collects, live, spares, seen, bad, 
                 names[A[k]] = ATOMS[B[k]].copy()
             elif op == DROP:
                 names[A[k]] = None
+            elif op == LET:
+                names[A[k]] = names[B[k]]
             elif op == NEW_FREEZE:
                 tmp = L()
                 tmp += NONES[B[k]]

@@ -132,17 +132,27 @@ def report(d):
               "" if phases != {"run"} else " (no cell of this run has one: every pause figure is whole-run)"), ""]
     head = ["collector", "wall s", "LBO wall", "LBO cpu", "GC %", "pauses of", "pauses", "p50", "p99", "max",
             "MMU 1 ms", "MMU 10 ms", "peak RSS MiB", "after release MiB", "returned", "leaked"]
-    for r in res.rows():
+    traced = [r for r in res.rows() if r[1] == R.TRACE_SIZE]
+    for r in [r for r in res.rows() if r[1] != R.TRACE_SIZE] + traced:
         present = [c for c in res.collectors if r + (c,) in res.cells]
         if not present:
             continue
-        L += ["### %s" % P.label(*r), ""]
+        if traced and r == traced[0]:
+            L += ["## Trace cells", "",
+                  "Each workload below was recorded once (`gcscope run --record`, at the size driver/bench.sh "
+                  "names) and the same trace replayed by every collector and peer (`gcscope run --workload "
+                  "trace`): the replay's own cost (reading the trace, its bookkeeping) is in every row alike, "
+                  "so the rows compare the memory managers on identical work, and a peer that cannot run "
+                  "gcscope's workloads natively has a row too. LBO is against the least distilled cost of "
+                  "that trace. *(peer)*: a real system behind the collector interface.", ""]
+        L += ["### %s" % (r[0] if r[1] == R.TRACE_SIZE else P.label(*r)), ""]
         rows = []
         for c in present:
             k = r + (c,)
             paused = res.med(k, "phase_pauses")
             pz = (lambda col: show_ms(res, k, col)) if paused else (lambda col: "–")
-            rows.append(["`%s`" % c, show(res, k, "wall_s", "%.3f"), show(res, k, "lbo_wall", "%.2f"),
+            peer = " (peer)" if res.cat.kinds.get(c) == "peer" else ""
+            rows.append(["`%s`%s" % (c, peer), show(res, k, "wall_s", "%.3f"), show(res, k, "lbo_wall", "%.2f"),
                          show(res, k, "lbo_cpu", "%.2f"), show(res, k, "gc_fraction", "%.1f", 100),
                          res.cells[k].phase, show(res, k, "phase_pauses", "%d"), pz("phase_pause_p50_ms"),
                          pz("phase_pause_p99_ms"), pz("phase_pause_max_ms"), show(res, k, "phase_mmu_1ms", "%.3f"),

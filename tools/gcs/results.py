@@ -6,7 +6,8 @@ What the figures are comes from C, never from here:
     of every table and plot, and "figures", each figure of a cell's JSON with its column name,
     unit and scale;
   - the values: each cell's JSON (DIR/cells/COLLECTOR.WORKLOAD.SIZE.ALLOCATOR.rN.json, one per
-    repetition). Percentiles, the fusion of nested pauses and the MMU are the C side's
+    repetition; a trace cell's WORKLOAD is trace:W, its SIZE TRACE_SIZE). Percentiles, the
+    fusion of nested pauses and the MMU are the C side's
     (measure/pausestats.c): they are read, never recomputed.
   - what was to run: DIR/plan.txt (driver/bench.sh), the benchmark names of the matrix,
     cell/COLLECTOR/WORKLOAD/SIZE/ALLOCATOR[/repK] (K from 1; repetition K is file .r(K-1));
@@ -39,6 +40,7 @@ from gcs.gcscope import lookup, num
 # any other (`small`) is named beside the workload.
 MAIN_SIZES = ("bench", "default")
 
+TRACE_SIZE = "trace"   # the size of a trace cell (driver/matrix.c --traces): workload trace:W
 PAUSE_ROOTS = ("pauses", "mmu")   # the figures a phase has too (its own pauses and MMU)
 # the pauses' CPU time (ns) in a cell's JSON
 PAUSE_CPU = "pauses.cpu_ns"
@@ -72,9 +74,14 @@ class Catalog:
         self.by_name = {f["name"]: f for f in self.all_figures}
 
     def order(self, names, of="collectors"):
-        """names in the catalog's order; names it does not know after them, sorted."""
+        """names in the catalog's order; names it does not know after them, sorted. A trace
+        cell's workload trace:W comes after every native one, in W's order."""
         ref = getattr(self, of)
-        return sorted(set(names), key=lambda n: (ref.index(n) if n in ref else len(ref), n))
+
+        def key(n):
+            base = n[len("trace:"):] if of == "workloads" and n.startswith("trace:") else n
+            return (n != base, ref.index(base) if base in ref else len(ref), n)
+        return sorted(set(names), key=key)
 
     def pause_figure(self, f):
         """Whether figure f exists per phase as well (its path starts at pauses or mmu)."""
