@@ -14,6 +14,8 @@ extern const gcs_collector_ops gcs_collector_cpython;      /* "cpython.c" */
 extern const gcs_collector_ops gcs_collector_marksweep;    /* "marksweep.c" */
 extern const gcs_collector_ops gcs_collector_incremental;  /* "incremental.c" */
 extern const gcs_collector_ops gcs_collector_py;           /* "peers/cpython/py.c" */
+extern const gcs_collector_ops gcs_collector_lua_inc;      /* "peers/lua/lua.c" */
+extern const gcs_collector_ops gcs_collector_lua_gen;      /* "peers/lua/lua.c" */
 
 /* "registry.c" */
 extern const gcs_collector_ops *const gcs_collectors[];   /* NULL-terminated */

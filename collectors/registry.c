@@ -14,6 +14,8 @@ const gcs_collector_ops *const gcs_collectors[] = {
   &gcs_collector_marksweep,
   &gcs_collector_incremental,
   &gcs_collector_py,
+  &gcs_collector_lua_inc,
+  &gcs_collector_lua_gen,
   NULL,
 };
 

@@ -27,9 +27,12 @@ typedef struct gcs_knob {
 enum {
   GCS_BARRIER_RC = 1u << 0,        /* counts in the prefix: inc on store, dec on overwrite */
   GCS_BARRIER_TRICOLOR = 1u << 1,  /* black→white store calls ops->barrier_slow */
-  GCS_BARRIER_CALL = 1u << 2       /* every store, root write and root release calls
+  GCS_BARRIER_CALL = 1u << 2,      /* every store, root write and root release calls
                                       ops->ref_slow (a peer whose count the inline RC path
                                       cannot address) */
+  GCS_BARRIER_SLOT = 1u << 4       /* every store calls ops->store_slot, every root write and
+                                      root release ops->root_slot: a peer that mirrors each
+                                      reference where it was written (lua: user values) */
 };
 
 #define GCS_MAX_GENERATIONS 3
@@ -85,6 +88,11 @@ typedef struct gcs_collector_ops {
   /* GCS_BARRIER_CALL only: a reference to v was just written over one to old (either may be
   ** NULL): count v, then release old. */
   void (*ref_slow)(gcs_obj *v, gcs_obj *old);
+  /* GCS_BARRIER_SLOT only: o->slots[i] was just set to v over old (either may be NULL). */
+  void (*store_slot)(gcs_obj *o, uint32_t i, gcs_obj *v, gcs_obj *old);
+  /* GCS_BARRIER_SLOT only: the root *root (a shadow-stack slot) was just set to v over old;
+  ** v is NULL when gcs_frame_pop releases it (old is never NULL there). */
+  void (*root_slot)(gcs_obj **root, gcs_obj *v, gcs_obj *old);
 } gcs_collector_ops;
 
 #endif /* GCS_COLLECTOR_H */
