@@ -585,40 +585,33 @@ static const gcs_knob_t gen_knobs[] = {
   {NULL, 0, 0, 0, NULL, NULL},
 };
 
+/* What the two tables share: everything but the mode (init), the knobs and the names. */
+#define LUA_PEER_OPS                         \
+  .kind = "peer",                            \
+  .barrier = GCS_BARRIER_SLOT,               \
+  .prefix_container = UDATA_MEM(0),          \
+  .prefix_atom = UDATA0_MEM,                 \
+  .fini = fini,                              \
+  .collect = collect,                        \
+  .verify = verify,                          \
+  .is_garbage = is_garbage,                  \
+  .report = report,                          \
+  .alloc_object = alloc_object,              \
+  .store_slot = store_slot,                  \
+  .root_slot = root_slot
+
 const gcs_collector_ops gcs_collector_lua_inc = {
   .name = "lua-inc",
   .summary = "peer: real Lua 5.4 incremental collector (liblua5.4: lgc.c, full userdata with a user value per slot)",
-  .kind = "peer",
-  .barrier = GCS_BARRIER_SLOT,
-  .prefix_container = UDATA_MEM(0),
-  .prefix_atom = UDATA0_MEM,
   .knobs = inc_knobs,
   .init = init_inc,
-  .fini = fini,
-  .collect = collect,
-  .verify = verify,
-  .is_garbage = is_garbage,
-  .report = report,
-  .alloc_object = alloc_object,
-  .store_slot = store_slot,
-  .root_slot = root_slot,
+  LUA_PEER_OPS,
 };
 
 const gcs_collector_ops gcs_collector_lua_gen = {
   .name = "lua-gen",
   .summary = "peer: real Lua 5.4 generational collector (liblua5.4: lgc.c, full userdata with a user value per slot)",
-  .kind = "peer",
-  .barrier = GCS_BARRIER_SLOT,
-  .prefix_container = UDATA_MEM(0),
-  .prefix_atom = UDATA0_MEM,
   .knobs = gen_knobs,
   .init = init_gen,
-  .fini = fini,
-  .collect = collect,
-  .verify = verify,
-  .is_garbage = is_garbage,
-  .report = report,
-  .alloc_object = alloc_object,
-  .store_slot = store_slot,
-  .root_slot = root_slot,
+  LUA_PEER_OPS,
 };
