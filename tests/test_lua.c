@@ -191,3 +191,39 @@ Test(lua, a_large_container) {
   cr_assert_eq(gcs_heap_collect(-1), 10, "the container (a cycle through itself) and 9 atoms");
   cr_assert_eq(ts_close().leaked_objects, 0);
 }
+
+#if !GCS_STRESS
+/* lua-gen's exact timing steps exactly where Lua's own luaC_checkGC would (a generational
+** step sets the debt outright: the added KiB changes nothing), so approx, which times Lua's
+** own steps, must see the same collections of the same kinds. */
+static void gen_collections(const char *timing, size_t *by_kind, uint64_t *cycles) {
+  const gcs_workload_t *w = gcs_workload_find("live-heap");
+  gcs_options_t opts = {0};
+  opts.workload_knobs = w->knobs;
+  char err[512], knob[32];
+  snprintf(knob, sizeof knob, "timing=%s", timing);
+  const char *set[] = {"objects=20000", "churn=300000", "collections=0", knob, NULL};
+  for (int i = 0; set[i]; i++) cr_assert(gcs_options_add(&opts, set[i], err, sizeof err) == 0, "%s", err);
+  cr_assert(gcs_heap_open(gcs_collector_find("lua-gen"), &opts, err, sizeof err) == 0, "%s", err);
+  gcs_wl_ctx ctx = {.seed = 3, .mark = no_mark, .figure = no_figure};
+  cr_assert_eq(w->run(&ctx), 0);
+  size_t n;
+  const gcs_pause_t *log = gcs_pause_log(&n);
+  for (size_t i = 0; i < n; i++) by_kind[log[i].kind]++;
+  gcs_gc_report_t rep;
+  gcs_heap_report(&rep);
+  *cycles = rep.gen[0].collections;
+  ts_close();
+}
+
+Test(lua, approx_sees_every_generational_collection) {
+  size_t exact[GCS_PAUSE_NKINDS] = {0}, approx[GCS_PAUSE_NKINDS] = {0};
+  uint64_t ce, ca;
+  gen_collections("exact", exact, &ce);
+  gen_collections("approx", approx, &ca);
+  cr_assert_gt(exact[GCS_PAUSE_COLLECT], 10, "minor collections: %zu", exact[GCS_PAUSE_COLLECT]);
+  cr_assert_eq(ce, ca, "sentinel cycles: exact %llu, approx %llu", (unsigned long long)ce, (unsigned long long)ca);
+  for (int k = 0; k < GCS_PAUSE_NKINDS; k++)
+    cr_assert_eq(exact[k], approx[k], "%s pauses: exact %zu, approx %zu", gcs_pause_kind_names[k], exact[k], approx[k]);
+}
+#endif

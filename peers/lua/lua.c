@@ -47,7 +47,8 @@
 **     incremental step is 1 KiB larger (1/8 of the default 8 KiB) and comes 1 KiB later.
 **   approx: the automatic collector on (Lua's own steps inside lua_newuserdatauv); every
 **     allocating call timed (two wall-clock reads), logged as a pause when a step ran in it
-**     (the debt moved by other than the bytes allocated) and it took longer than
+**     (the debt moved by other than the bytes allocated, objects were freed, the cycle
+**     sentinel ran or gcstate moved) and it took longer than
 **     approx_cutoff_us (default 0: every step). A time cut-off alone logs page faults and
 **     preemptions as pauses (docs/lua.md has the measurement). Its CPU time is not read
 **     (15 us a read here): logged equal to its wall time.
@@ -296,8 +297,9 @@ static gcs_obj *alloc_object(uint32_t nslots, uint32_t payload, int kind) {
   int nuv = kind == GCS_ATOM ? 0 : nslots <= UV_MAX ? (int)nslots : 1;
   bool timed = lua.timing == TIMING_APPROX && gcs_pause_logging;
   gcmark m = {0};
-  uint64_t t0 = 0, inuse = lua.inuse;
+  uint64_t t0 = 0, inuse = lua.inuse, freed = lua.freed, cycles = lua.cycles;
   ptrdiff_t debt = g->GCdebt;
+  unsigned char state = g->gcstate;
   if (timed) {
     m = mark_now();
     t0 = gcs_now_ns();
@@ -309,9 +311,14 @@ static gcs_obj *alloc_object(uint32_t nslots, uint32_t payload, int kind) {
   }
   lua_replace(L, ANCHOR);
   if (timed) {
-    /* Without a step the debt moved by exactly the bytes allocated (lmem.c); a step sets it. */
+    /* Without a step the debt moved by exactly the bytes allocated (lmem.c), nothing was
+    ** freed, no finalizer ran and the state stayed. A step sets the debt; a generational
+    ** collection may set it where it was (a steady heap, same threshold), but then it freed
+    ** or ran the sentinel. */
     uint64_t dt = gcs_now_ns() - t0;
-    if (dt > lua.cutoff_ns && g->GCdebt - debt != (ptrdiff_t)(lua.inuse - inuse)) {
+    bool stepped = g->GCdebt - debt != (ptrdiff_t)(lua.inuse - inuse) || lua.freed != freed ||
+                   lua.cycles != cycles || g->gcstate != state;
+    if (dt > lua.cutoff_ns && stepped) {
       gcs_pause_token_t t = {t0, gcs_thread_cpu_ns() - dt};   /* on the CPU throughout */
       log_pause(t, m);
     }
