@@ -72,6 +72,11 @@ typedef struct gcs_collector_ops {
   uint64_t (*collect)(int generation);
   /* GCS_BARRIER_TRICOLOR only: black `o` was just made to point to white `v`. */
   void (*barrier_slow)(gcs_obj *o, gcs_obj *v);
+  /* GCS_BARRIER_SLOT only: o->slots[i] was just set to v over old (either may be NULL). */
+  void (*store_slot)(gcs_obj *o, uint32_t i, gcs_obj *v, gcs_obj *old);
+  /* GCS_BARRIER_SLOT only: the root *root (a shadow-stack slot) was just set to v over old;
+  ** v is NULL when gcs_frame_pop releases it (old is never NULL there). */
+  void (*root_slot)(gcs_obj **root, gcs_obj *v, gcs_obj *old);
   /* Whole-heap consistency check; prints what is wrong and returns non-zero. NULL: none. */
   int (*verify)(void);
   /* o is garbage the collector knows of but has not reclaimed yet (an incremental sweep's
@@ -88,11 +93,6 @@ typedef struct gcs_collector_ops {
   /* GCS_BARRIER_CALL only: a reference to v was just written over one to old (either may be
   ** NULL): count v, then release old. */
   void (*ref_slow)(gcs_obj *v, gcs_obj *old);
-  /* GCS_BARRIER_SLOT only: o->slots[i] was just set to v over old (either may be NULL). */
-  void (*store_slot)(gcs_obj *o, uint32_t i, gcs_obj *v, gcs_obj *old);
-  /* GCS_BARRIER_SLOT only: the root *root (a shadow-stack slot) was just set to v over old;
-  ** v is NULL when gcs_frame_pop releases it (old is never NULL there). */
-  void (*root_slot)(gcs_obj **root, gcs_obj *v, gcs_obj *old);
 } gcs_collector_ops;
 
 #endif /* GCS_COLLECTOR_H */
