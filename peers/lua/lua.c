@@ -48,10 +48,11 @@
 **   approx: the automatic collector on (Lua's own steps inside lua_newuserdatauv); every
 **     allocating call timed (two wall-clock reads), logged as a pause when a step ran in it
 **     (the debt moved by other than the bytes allocated, objects were freed, the cycle
-**     sentinel ran or gcstate moved) and it took longer than
-**     approx_cutoff_us (default 0: every step). A time cut-off alone logs page faults and
-**     preemptions as pauses (docs/lua.md has the measurement). Its CPU time is not read
-**     (15 us a read here): logged equal to its wall time.
+**     sentinel ran or gcstate moved) and it took longer than approx_cutoff_us (default 0:
+**     every step). A time cut-off alone logs page faults and preemptions as pauses
+**     (docs/lua.md has the measurement). The CPU clock is not read at the start of every
+**     call (15 us a read on this project's machine): a pause's CPU time is logged equal to
+**     its wall time.
 ** Kinds: incremental step (GCS_PAUSE_STEP), a step that ran atomic (GCS_PAUSE_ATOMIC),
 ** generational minor (GCS_PAUSE_COLLECT, generation 0) and major (GCS_PAUSE_FULL,
 ** generation 1: GCestimate or lastatomic moved), explicit collections. Objects visited: 0
