@@ -20,7 +20,10 @@ LINK_stress  := -fsanitize=undefined
 # py heap opens). Its headers are included as system headers (our warning list is not theirs).
 PY_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags python3-embed 2>/dev/null))
 PY_LIBS   := $(shell pkg-config --libs python3-embed 2>/dev/null)
-LIBS    := $(PY_LIBS) -lgc -lm -lpthread -ldl
+# The lua-inc and lua-gen peers (peers/lua/lua.c) link Lua 5.4 (liblua5.4), the same way.
+LUA_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags lua5.4 2>/dev/null))
+LUA_LIBS   := $(shell pkg-config --libs lua5.4 2>/dev/null)
+LIBS    := $(PY_LIBS) $(LUA_LIBS) -lgc -lm -lpthread -ldl
 # The embedded interpreter is never finalized: LeakSanitizer (debug build) would report what
 # libpython keeps in its own arenas at exit. Its allocations only are suppressed, for every
 # recipe (make test, make fidelity); by hand: LSAN_OPTIONS=suppressions=tools/lsan-libpython.supp
@@ -30,7 +33,7 @@ export LSAN_OPTIONS := suppressions=$(CURDIR)/tools/lsan-libpython.supp:print_su
 DRIVER_MAINS := driver/matrix.c
 LIBSRC  := $(wildcard core/*.c collectors/*.c workloads/*.c measure/*.c) \
            $(filter-out $(DRIVER_MAINS),$(wildcard driver/*.c)) peers/cpython/py.c \
-           peers/bdwgc/boehm.c
+           peers/bdwgc/boehm.c peers/lua/lua.c
 CLISRC  := $(wildcard cli/*.c)
 TESTSRC := $(wildcard tests/test_*.c)
 TESTS   := $(notdir $(TESTSRC:.c=))
@@ -61,7 +64,7 @@ define mode_rules
 build/$(1)/obj/%.o: %.c | build/.deps-ok
 	@mkdir -p $$(dir $$@)
 	@$(if $(Q),echo "  CC [$(1)] $$<")
-	$(Q)$$(CC) $$(BASE) $$(MODE_$(1)) $$(if $$(findstring peers/cpython/py.c,$$<),$$(PY_CFLAGS)) $$(DEPFLAGS) -c $$< -o $$@
+	$(Q)$$(CC) $$(BASE) $$(MODE_$(1)) $$(if $$(findstring peers/cpython/py.c,$$<),$$(PY_CFLAGS)) $$(if $$(findstring peers/lua/,$$<),$$(LUA_CFLAGS)) $$(DEPFLAGS) -c $$< -o $$@
 LIBOBJ_$(1) := $$(LIBSRC:%.c=build/$(1)/obj/%.o)
 CLIOBJ_$(1) := $$(CLISRC:%.c=build/$(1)/obj/%.o)
 build/$(1)/gcscope: $$(CLIOBJ_$(1)) $$(LIBOBJ_$(1))

@@ -17,6 +17,8 @@ extern const gcs_collector_ops gcs_collector_incremental;  /* "incremental.c" */
 extern const gcs_collector_ops gcs_collector_py;           /* "peers/cpython/py.c" */
 extern const gcs_collector_ops gcs_collector_boehm;        /* "peers/bdwgc/boehm.c" */
 extern const gcs_collector_ops gcs_collector_boehm_inc;    /* "peers/bdwgc/boehm.c" */
+extern const gcs_collector_ops gcs_collector_lua_inc;      /* "peers/lua/lua.c" */
+extern const gcs_collector_ops gcs_collector_lua_gen;      /* "peers/lua/lua.c" */
 
 /* "registry.c" */
 extern const gcs_collector_ops *const gcs_collectors[];   /* NULL-terminated */

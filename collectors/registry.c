@@ -17,6 +17,8 @@ const gcs_collector_ops *const gcs_collectors[] = {
   &gcs_collector_py,
   &gcs_collector_boehm,
   &gcs_collector_boehm_inc,
+  &gcs_collector_lua_inc,
+  &gcs_collector_lua_gen,
   NULL,
 };
 

@@ -30,6 +30,9 @@ enum {
   GCS_BARRIER_CALL = 1u << 2,      /* every store, root write and root release calls
                                       ops->ref_slow (a peer whose count the inline RC path
                                       cannot address) */
+  GCS_BARRIER_SLOT = 1u << 3,     /* every store calls ops->store_slot, every root write and
+                                      root release ops->root_slot: a peer that mirrors each
+                                      reference where it was written (lua: user values) */
   GCS_BARRIER_RECORD = 1u << 4     /* the recorder (core/record.c) sees every mutator op; set
                                       by gcs_record_start, never by a collector */
 };
@@ -71,6 +74,11 @@ typedef struct gcs_collector_ops {
   uint64_t (*collect)(int generation);
   /* GCS_BARRIER_TRICOLOR only: black `o` was just made to point to white `v`. */
   void (*barrier_slow)(gcs_obj *o, gcs_obj *v);
+  /* GCS_BARRIER_SLOT only: o->slots[i] was just set to v over old (either may be NULL). */
+  void (*store_slot)(gcs_obj *o, uint32_t i, gcs_obj *v, gcs_obj *old);
+  /* GCS_BARRIER_SLOT only: the root *root (a shadow-stack slot) was just set to v over old;
+  ** v is NULL when gcs_frame_pop releases it (old is never NULL there). */
+  void (*root_slot)(gcs_obj **root, gcs_obj *v, gcs_obj *old);
   /* Whole-heap consistency check; prints what is wrong and returns non-zero. NULL: none. */
   int (*verify)(void);
   /* o is garbage the collector knows of but has not reclaimed yet (an incremental sweep's

@@ -31,6 +31,9 @@
 ** CPython's ob_size) sets GCS_BARRIER_CALL and takes one out-of-line call, ops->ref_slow, per
 ** store, root write and root release. While `gcscope run --record` records, GCS_BARRIER_RECORD
 ** sends every store, load, root write, frame pop and safepoint to core/record.c.
+** A peer that keeps each reference where it was written
+** (lua: a user value of the holder, an entry of a root table) sets GCS_BARRIER_SLOT and takes
+** ops->store_slot per store and ops->root_slot per root write and release.
 **
 ** Build macros read here:
 **   GCS_DEBUG   0 release; 1 cheap asserts; 2 internal asserts, 0xCD/0xDD fill patterns and the
@@ -86,6 +89,7 @@ static inline void gcs_store(gcs_obj *o, uint32_t i, gcs_obj *v) {
     if (old) gcs_decref(old);
   }
   if (gcs_heap.barrier & GCS_BARRIER_CALL) gcs_heap.ops->ref_slow(v, old);
+  if (gcs_heap.barrier & GCS_BARRIER_SLOT) gcs_heap.ops->store_slot(o, i, v, old);
   if (gcs_heap.barrier & GCS_BARRIER_TRICOLOR) {
     if (v && (o->gcbits & GCS_BLACK) && (v->gcbits & GCS_WHITES)) gcs_heap.ops->barrier_slow(o, v);
   }
@@ -119,6 +123,7 @@ static inline void gcs_root_set(gcs_obj **root, gcs_obj *v) {
     if (old) gcs_decref(old);
   }
   if (gcs_heap.barrier & GCS_BARRIER_CALL) gcs_heap.ops->ref_slow(v, old);
+  if (gcs_heap.barrier & GCS_BARRIER_SLOT) gcs_heap.ops->root_slot(root, v, old);
 }
 
 /* Releases every root from frame f to the top (the frames pushed after f included). */
@@ -135,6 +140,12 @@ static inline void gcs_frame_pop(gcs_obj **f) {
     while (gcs_heap.roots_top > f) {
       gcs_obj *o = *--gcs_heap.roots_top;
       if (o) gcs_heap.ops->ref_slow(NULL, o);
+    }
+  }
+  if (gcs_heap.barrier & GCS_BARRIER_SLOT) {
+    while (gcs_heap.roots_top > f) {
+      gcs_obj **r = --gcs_heap.roots_top;
+      if (*r) gcs_heap.ops->root_slot(r, NULL, *r);
     }
   }
   gcs_heap.roots_top = f;
