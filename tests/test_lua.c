@@ -80,7 +80,7 @@ static void replay(const char *collector, const char *timing) {
   gcs_trace_t t;
   cr_assert_eq(gcs_trace_load(ts_write_temp(trace_text), &t, err, sizeof err), 0, "%s", err);
   gcs_trace_result_t res;
-  cr_assert_eq(gcs_trace_run(&t, &res, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(gcs_trace_run(&t, NULL, &res, err, sizeof err), 0, "%s", err);
   cr_assert_eq(res.ncollects, 3);
 #if !GCS_STRESS /* there every safepoint collects: the explicit ones find nothing left */
   cr_assert_eq(res.collects[0], 2, "%s %s: the cycle a-b: found %llu", collector, timing,
