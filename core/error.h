@@ -10,6 +10,10 @@
 **   gcs_corrupt      "gcscope: heap corruption: MESSAGE"; abort() (a debugger, ASan show where)
 **   gcs_assert_fail  "gcscope: FILE:LINE: assertion failed: EXPR"; abort()
 **
+** The context: while gcs_error_context(file, &line) holds, gcs_fatal and gcs_corrupt put
+** "FILE:LINE: " before their message (a trace's replay names the line it is running, so an
+** out-of-memory or a shadow-stack overflow deep in the core says which op caused it).
+**
 ** Assertion tiers, one GCS_DEBUG level (all compile away in the release build):
 **   GCS_ASSERT           GCS_DEBUG >= 1: cheap checks of a caller's contract
 **   GCS_ASSERT_INTERNAL  GCS_DEBUG >= 2: a module's own invariants, on its hot paths too
@@ -30,6 +34,9 @@
 #define GCS_NORETURN    __attribute__((noreturn))
 #define GCS_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
+/* From now on fatal messages name file:*line (the caller keeps *line current; 0 names the
+** file alone); file NULL: no context. Neither is copied: both must outlive the context. */
+void gcs_error_context(const char *file, const unsigned *line);
 void gcs_error(const char *fmt, ...) GCS_PRINTF(1, 2);
 GCS_NORETURN void gcs_fatal(const char *fmt, ...) GCS_PRINTF(1, 2);
 GCS_NORETURN void gcs_corrupt(const char *fmt, ...) GCS_PRINTF(1, 2);

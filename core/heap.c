@@ -16,6 +16,7 @@
 #include "core/heap.h"
 #include "core/arena.h"
 #include "core/error.h"
+#include "core/fault.h"
 #include "core/liveset.h"
 #include "core/options.h"
 #include "core/pause.h"
@@ -38,6 +39,7 @@ static inline size_t block_size(const gcs_obj *o) {
 
 static void *take_block(size_t bytes) {
   if (gcs_heap.allocator == GCS_ALLOC_ARENA) return gcs_arena_alloc(bytes);
+  if (gcs_fault_inject(GCS_FAULT_MALLOC)) return NULL;
   void *p = malloc(bytes);
 #if GCS_DEBUG >= 2
   if (p) memset(p, 0xCD, bytes);
@@ -60,14 +62,17 @@ static void give_block(void *block, size_t bytes) {
 /* Allocation                                                                            */
 /* ------------------------------------------------------------------------------------ */
 
-/* Lua's tryagain: one emergency full collection, one retry, then a clean error. */
+/* Lua's tryagain: one emergency full collection, one retry, then a clean error (exit 70)
+** naming the allocator that refused. */
 static GCS_NOINLINE void *take_block_after_collecting(size_t bytes) {
   gcs_heap_collect(-1);
   void *block = take_block(bytes);
   if (!block)
-    gcs_fatal("out of memory: %zu bytes with %llu objects (%llu bytes) live", bytes,
+    gcs_fatal("out of memory: the %s allocator refused a %zu-byte object after an emergency full"
+              " collection, with %llu objects (%llu bytes) live%s",
+              gcs_heap.allocator == GCS_ALLOC_ARENA ? "arena" : "system", bytes,
               (unsigned long long)gcs_heap.live_objects,
-              (unsigned long long)gcs_heap.live_bytes);
+              (unsigned long long)gcs_heap.live_bytes, gcs_fault_note());
   return block;
 }
 
@@ -146,6 +151,7 @@ void gcs_roots_overflow_(void) {
 
 static int roots_open(size_t n) {
   size_t bytes = n * sizeof(gcs_obj *);
+  if (gcs_fault_inject(GCS_FAULT_ROOTS)) return ENOMEM;
   void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                  -1, 0);
   if (p == MAP_FAILED) return errno;

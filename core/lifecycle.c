@@ -4,10 +4,12 @@
 ** mutator API that drops the roots). Nothing in core/ calls back into it.
 **
 ** Invariants: gcs_heap.ops != NULL <=> a heap is open; a failed open leaves nothing open;
+** allocation-failure injection (core/fault.h) counts only while a heap is open;
 ** after close the options stay readable (gcs_knob) until the next open.
 ** Build macros: none of its own (gcs.h's apply).
 */
 #include "core/gcs.h"
+#include "core/fault.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,7 +24,11 @@ int gcs_heap_open(const gcs_collector_ops *c, const gcs_options_t *opts, char *e
   }
   if ((rc = gcs_options_resolve(c, opts, err, errlen)) != 0) return rc;
   memset(&gcs_heap, 0, sizeof gcs_heap);
-  if ((rc = gcs_heap_memory_open(err, errlen)) != 0) return rc;
+  gcs_fault_arm((uint64_t)gcs_knob("fail_alloc_at"), (uint64_t)gcs_knob("fail_alloc_count"));
+  if ((rc = gcs_heap_memory_open(err, errlen)) != 0) {
+    gcs_fault_disarm();
+    return rc;
+  }
   gcs_pause_reset(gcs_knob("pause_log") != 0);
   gcs_heap.ops = c;
   gcs_heap.barrier = c->barrier;
@@ -32,6 +38,7 @@ int gcs_heap_open(const gcs_collector_ops *c, const gcs_options_t *opts, char *e
     snprintf(err, errlen, "collector %s failed to start: %s", c->name, strerror(rc));
     gcs_heap.ops = NULL;
     gcs_heap_memory_close();
+    gcs_fault_disarm();
     return rc;
   }
   return 0;
@@ -48,4 +55,5 @@ void gcs_heap_close(gcs_teardown_t *out) {
   if (gcs_heap.ops->fini) gcs_heap.ops->fini();
   gcs_heap_memory_close();
   gcs_heap.ops = NULL;
+  gcs_fault_disarm();
 }

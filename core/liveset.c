@@ -9,6 +9,7 @@
 */
 #include "core/liveset.h"
 #include "core/error.h"
+#include "core/fault.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,8 @@ static inline size_t hash(const gcs_obj *o) {
 
 void gcs_liveset_open(void) {
   capacity = 1024;
-  table = calloc(capacity, sizeof *table);
-  if (!table) gcs_fatal("cannot allocate the live-object registry");
+  table = gcs_fault_inject(GCS_FAULT_LIVESET) ? NULL : calloc(capacity, sizeof *table);
+  if (!table) gcs_fatal("cannot allocate the live-object registry%s", gcs_fault_note());
   nlive = nused = 0;
 }
 
@@ -53,8 +54,8 @@ static void grow(void) {
   gcs_obj **old = table;
   size_t oldcap = capacity;
   if (nlive * 2 >= capacity) capacity *= 2; /* else: mostly tombstones, rehash at the same size */
-  table = calloc(capacity, sizeof *table);
-  if (!table) gcs_fatal("cannot grow the live-object registry to %zu entries", capacity);
+  table = gcs_fault_inject(GCS_FAULT_LIVESET) ? NULL : calloc(capacity, sizeof *table);
+  if (!table) gcs_fatal("cannot grow the live-object registry to %zu entries%s", capacity, gcs_fault_note());
   nlive = nused = 0;
   for (size_t i = 0; i < oldcap; i++)
     if (old[i] != NULL && old[i] != TOMB) insert(old[i]);

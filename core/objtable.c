@@ -4,6 +4,7 @@
 ** core/objtable.h.
 */
 #include "core/objtable.h"
+#include "core/fault.h"
 
 #include <inttypes.h>
 #include <stddef.h>
@@ -12,10 +13,13 @@
 gcs_objtable_chunk gcs_objtable_full = {NULL, GCS_OBJTABLE_CAP, 0};
 
 static gcs_objtable_chunk *chunk_new(const gcs_objtable_pool *p) {
-  void *m = mmap(NULL, GCS_OBJTABLE_CHUNK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                 -1, 0);
+  void *m = gcs_fault_inject(GCS_FAULT_OBJTABLE)
+                ? MAP_FAILED
+                : mmap(NULL, GCS_OBJTABLE_CHUNK_BYTES, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (m == MAP_FAILED)
-    gcs_fatal("%s: cannot map a %d-byte object-table chunk", p->owner, GCS_OBJTABLE_CHUNK_BYTES);
+    gcs_fatal("%s: out of memory: cannot map a %d-byte object-table chunk%s", p->owner,
+              GCS_OBJTABLE_CHUNK_BYTES, gcs_fault_note());
   gcs_objtable_chunk *c = m;
   c->next = NULL;
   c->n = 0;

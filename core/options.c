@@ -16,6 +16,7 @@
 #include "core/json.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,10 @@ const gcs_knob_t gcs_core_knobs[] = {
   {"pause_log", 1, 0, 1, gcs_knob_off_on, "log every pause (off: to measure what the logging costs)"},
   {"baseline_objects", 0, 0, (int64_t)1 << 32, NULL,
    "long-lived containers every run starts with, held by a root (a process's interpreter and module objects)"},
+  {"fail_alloc_at", 0, 0, INT64_MAX, NULL,
+   "make the N-th page-source or table allocation fail, to test the out-of-memory paths (0: off; docs/faults.md)"},
+  {"fail_alloc_count", 1, 0, INT64_MAX, NULL,
+   "fail_alloc_at: how many allocations fail from the N-th on (0: every one)"},
   {NULL, 0, 0, 0, NULL, NULL},
 };
 

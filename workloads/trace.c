@@ -12,6 +12,7 @@
 */
 #include "workloads/trace.h"
 #include "core/gcs.h"
+#include "core/fault.h"
 #include "workloads/workloads.h"
 
 #include <errno.h>
@@ -38,7 +39,7 @@ static uint64_t fnv1a(const char *s) {
 
 static int names_grow(names_map *m, gcs_trace_t *t) {
   size_t cap = m->cap ? m->cap * 2 : 256;
-  uint32_t *slot = calloc(cap, sizeof *slot);
+  uint32_t *slot = gcs_fault_inject(GCS_FAULT_TRACE) ? NULL : calloc(cap, sizeof *slot);
   if (!slot) return ENOMEM;
   for (uint32_t i = 0; i < t->nnames; i++) {
     size_t j = fnv1a(t->names[i]) & (cap - 1);
@@ -60,11 +61,11 @@ static uint32_t names_intern(names_map *m, gcs_trace_t *t, const char *name) {
     j = (j + 1) & (m->cap - 1);
   }
   if ((t->nnames & (t->nnames - 1)) == 0) { /* full at 0 and at each power of two: double */
-    char **nn = realloc(t->names, (t->nnames ? 2 * t->nnames : 1) * sizeof *nn);
+    char **nn = gcs_fault_inject(GCS_FAULT_TRACE) ? NULL : realloc(t->names, (t->nnames ? 2 * t->nnames : 1) * sizeof *nn);
     if (!nn) return UINT32_MAX;
     t->names = nn;
   }
-  if ((t->names[t->nnames] = strdup(name)) == NULL) return UINT32_MAX;
+  if (gcs_fault_inject(GCS_FAULT_TRACE) || (t->names[t->nnames] = strdup(name)) == NULL) return UINT32_MAX;
   m->slot[j] = ++t->nnames;
   return t->nnames - 1;
 }
@@ -225,7 +226,7 @@ int gcs_trace_load(const char *path, gcs_trace_t *t, char *err, size_t errlen) {
     }
     if (t->nops == p.cap) {
       size_t ncap = p.cap ? p.cap * 2 : 1024;
-      gcs_trace_op_t *nops = realloc(t->ops, ncap * sizeof *nops);
+      gcs_trace_op_t *nops = gcs_fault_inject(GCS_FAULT_TRACE) ? NULL : realloc(t->ops, ncap * sizeof *nops);
       if (!nops) {
         rc = fail(&p, "%s", "out of memory");
         break;
@@ -297,7 +298,7 @@ static int slot_ok(replay *r, const gcs_trace_op_t *op, gcs_obj *o, uint32_t slo
 
 static int push_u64(uint64_t **v, size_t *n, uint64_t x) {
   if ((*n & (*n - 1)) == 0) {
-    uint64_t *nv = realloc(*v, (*n ? 2 * *n : 1) * sizeof *nv);
+    uint64_t *nv = gcs_fault_inject(GCS_FAULT_TRACE) ? NULL : realloc(*v, (*n ? 2 * *n : 1) * sizeof *nv);
     if (!nv) return ENOMEM;
     *v = nv;
   }
@@ -353,18 +354,22 @@ static int step(replay *r, const gcs_trace_op_t *op, gcs_trace_result_t *res) {
 int gcs_trace_run(const gcs_trace_t *t, gcs_trace_result_t *res, char *err, size_t errlen) {
   memset(res, 0, sizeof *res);
   replay r = {.t = t, .err = err, .errlen = errlen};
-  r.bound = calloc(t->nnames ? t->nnames : 1, 1);
+  r.bound = gcs_fault_inject(GCS_FAULT_TRACE) ? NULL : calloc(t->nnames ? t->nnames : 1, 1);
   if (!r.bound) {
     snprintf(err, errlen, "%s: out of memory", t->path);
     return ENOMEM;
   }
-  r.root = gcs_frame_push(t->nnames);
+  unsigned line = 0;                  /* a fatal error in the core names it (0: the file) */
+  gcs_error_context(t->path, &line);
+  r.root = gcs_frame_push(t->nnames);   /* a root per name: may overflow the shadow stack */
   int rc = 0;
   for (size_t i = 0; i < t->nops && rc == 0; i++) {
+    line = t->ops[i].line;
     rc = step(&r, &t->ops[i], res);
     if (rc == ENOMEM) snprintf(err, errlen, "%s:%u: out of memory", t->path, t->ops[i].line);
     gcs_safepoint();
   }
+  gcs_error_context(NULL, NULL);
   if (rc == 0) {
     gcs_heap_report(&res->report); /* as gc.get_count()/get_stats() with the names still bound */
     res->live_at_end = gcs_heap.live_objects;
