@@ -177,12 +177,17 @@ int gcs_heap_memory_open(char *err, size_t errlen) {
     }
   }
   if ((rc = roots_open((size_t)gcs_knob("roots_max"))) != 0) {
-    snprintf(err, errlen, "cannot map the shadow stack: %s", strerror(rc));
+    snprintf(err, errlen, "cannot map the shadow stack: %s%s", strerror(rc), gcs_fault_note());
     if (gcs_heap.allocator == GCS_ALLOC_ARENA) gcs_arena_fini();
     return rc;
   }
 #if GCS_DEBUG >= 2
-  gcs_liveset_open();
+  if ((rc = gcs_liveset_open()) != 0) {
+    snprintf(err, errlen, "cannot allocate the live-object registry: %s%s", strerror(rc), gcs_fault_note());
+    roots_close();
+    if (gcs_heap.allocator == GCS_ALLOC_ARENA) gcs_arena_fini();
+    return rc;
+  }
 #endif
   return 0;
 }

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/fault.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,11 +30,12 @@ static inline size_t hash(const gcs_obj *o) {
   return (size_t)x;
 }
 
-void gcs_liveset_open(void) {
+int gcs_liveset_open(void) {
+  table = gcs_fault_inject(GCS_FAULT_LIVESET) ? NULL : calloc(1024, sizeof *table);
+  if (!table) return ENOMEM;
   capacity = 1024;
-  table = gcs_fault_inject(GCS_FAULT_LIVESET) ? NULL : calloc(capacity, sizeof *table);
-  if (!table) gcs_fatal("cannot allocate the live-object registry%s", gcs_fault_note());
   nlive = nused = 0;
+  return 0;
 }
 
 void gcs_liveset_close(void) {
