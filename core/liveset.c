@@ -52,12 +52,15 @@ static void insert(gcs_obj *o) {
   nlive++;
 }
 
+/* On failure the old table stays the registry (freed at close), and the error is fatal. */
 static void grow(void) {
   gcs_obj **old = table;
-  size_t oldcap = capacity;
-  if (nlive * 2 >= capacity) capacity *= 2; /* else: mostly tombstones, rehash at the same size */
-  table = gcs_fault_inject(GCS_FAULT_LIVESET) ? NULL : calloc(capacity, sizeof *table);
-  if (!table) gcs_fatal("cannot grow the live-object registry to %zu entries%s", capacity, gcs_fault_note());
+  size_t oldcap = capacity, ncap = capacity;
+  if (nlive * 2 >= capacity) ncap *= 2; /* else: mostly tombstones, rehash at the same size */
+  gcs_obj **t = gcs_fault_inject(GCS_FAULT_LIVESET) ? NULL : calloc(ncap, sizeof *t);
+  if (!t) gcs_fatal("out of memory: cannot grow the live-object registry to %zu entries%s", ncap, gcs_fault_note());
+  table = t;
+  capacity = ncap;
   nlive = nused = 0;
   for (size_t i = 0; i < oldcap; i++)
     if (old[i] != NULL && old[i] != TOMB) insert(old[i]);
