@@ -35,9 +35,9 @@ int gcs_heap_open(const gcs_collector_ops *c, const gcs_options_t *opts, char *e
   gcs_heap.prefix[GCS_CONTAINER] = c->prefix_container;
   gcs_heap.prefix[GCS_ATOM] = c->prefix_atom;
   if (c->init && (rc = c->init()) != 0) {
-    snprintf(err, errlen, "collector %s failed to start: %s", c->name, strerror(rc));
+    snprintf(err, errlen, "collector %s failed to start: %s%s", c->name, strerror(rc), gcs_fault_note());
+    gcs_heap_memory_close();   /* reads ops (a peer's objects are the peer's to free) */
     gcs_heap.ops = NULL;
-    gcs_heap_memory_close();
     gcs_fault_disarm();
     return rc;
   }

@@ -49,3 +49,33 @@ Test(faults, shadow_stack_at_open_is_an_error_return) {
   cr_assert(strstr(err, "cannot map the shadow stack") && strstr(err, "injected"), "%s", err);
   check_nothing_left();
 }
+
+/* The ordinal of `site`'s first allocation in an open of collector c with the knobs (a dry
+** run: the knob armed past the end). */
+static uint64_t first_call_at_open(const char *c, const char *allocator, gcs_fault_site site) {
+  const char *knobs[] = {"fail_alloc_at=9223372036854775807", allocator, NULL};
+  char err[512];
+  cr_assert_eq(open_with(c, knobs, err, sizeof err), 0, "%s", err);
+  uint64_t n = gcs_fault.first_call[site];
+  ts_close();
+  cr_assert(n > 0, "%s: its open made no %s allocation", c, gcs_fault_site_names[site]);
+  return n;
+}
+
+/* marksweep maps its object table's first chunk in init: a refusal is the open's error (it
+** was an exit), and the heap's memory is given back with the collector still known (the
+** debug build's system allocator frees what leaked through it: it was a NULL dereference). */
+Test(faults, collector_init_refused_is_an_error_return) {
+  for (int a = 0; a < 2; a++) {
+    const char *allocator = a ? "allocator=system" : "allocator=arena";
+    char at[64], err[512];
+    snprintf(at, sizeof at, "fail_alloc_at=%llu",
+             (unsigned long long)first_call_at_open("marksweep", allocator, GCS_FAULT_OBJTABLE));
+    const char *knobs[] = {at, allocator, NULL};
+    cr_assert_eq(open_with("marksweep", knobs, err, sizeof err), ENOMEM, "the open did not fail");
+    cr_assert_eq(gcs_fault.first_failed, GCS_FAULT_OBJTABLE);
+    cr_assert(strstr(err, "collector marksweep failed to start: Cannot allocate memory") &&
+              strstr(err, "injected"), "%s", err);
+    check_nothing_left();
+  }
+}
