@@ -412,26 +412,30 @@ static void check_nothing_left(void) {
   ts_close();
 }
 
+/* An open of collector c with the knobs fails at `site`, with ENOMEM and a message that
+** contains `message` and says the failure was injected, and leaves nothing open. */
+static void check_refused_open(const char *c, const char *const *knobs, gcs_fault_site site,
+                               const char *message) {
+  char err[512];
+  cr_assert_eq(open_with(c, knobs, err, sizeof err), ENOMEM, "%s: the open did not fail", c);
+  cr_assert_eq(gcs_fault.first_failed, (int)site, "%s: failed at %d, not %s", c, gcs_fault.first_failed,
+               gcs_fault_site_names[site]);
+  cr_assert(strstr(err, message) && strstr(err, "injected"), "%s", err);
+  check_nothing_left();
+}
+
 #if GCS_DEBUG >= 2
 /* The registry is the second allocation of an open (after the shadow stack). */
 Test(faults, live_registry_at_open_is_an_error_return) {
   const char *knobs[] = {"fail_alloc_at=2", NULL};
-  char err[512];
-  cr_assert_eq(open_with("none", knobs, err, sizeof err), ENOMEM, "the open did not fail");
-  cr_assert_eq(gcs_fault.first_failed, GCS_FAULT_LIVESET);
-  cr_assert(strstr(err, "cannot allocate the live-object registry") && strstr(err, "injected"), "%s", err);
-  check_nothing_left();
+  check_refused_open("none", knobs, GCS_FAULT_LIVESET, "cannot allocate the live-object registry");
 }
 #endif
 
 /* The shadow stack is the first allocation of an open. */
 Test(faults, shadow_stack_at_open_is_an_error_return) {
   const char *knobs[] = {"fail_alloc_at=1", NULL};
-  char err[512];
-  cr_assert_eq(open_with("cpython", knobs, err, sizeof err), ENOMEM, "the open did not fail");
-  cr_assert_eq(gcs_fault.first_failed, GCS_FAULT_ROOTS);
-  cr_assert(strstr(err, "cannot map the shadow stack") && strstr(err, "injected"), "%s", err);
-  check_nothing_left();
+  check_refused_open("cpython", knobs, GCS_FAULT_ROOTS, "cannot map the shadow stack");
 }
 
 /* The ordinal of `site`'s first allocation in an open of collector c with the knobs (a dry
@@ -452,15 +456,12 @@ static uint64_t first_call_at_open(const char *c, const char *allocator, gcs_fau
 Test(faults, collector_init_refused_is_an_error_return) {
   for (int a = 0; a < 2; a++) {
     const char *allocator = a ? "allocator=system" : "allocator=arena";
-    char at[64], err[512];
+    char at[64];
     snprintf(at, sizeof at, "fail_alloc_at=%llu",
              (unsigned long long)first_call_at_open("marksweep", allocator, GCS_FAULT_OBJTABLE));
     const char *knobs[] = {at, allocator, NULL};
-    cr_assert_eq(open_with("marksweep", knobs, err, sizeof err), ENOMEM, "the open did not fail");
-    cr_assert_eq(gcs_fault.first_failed, GCS_FAULT_OBJTABLE);
-    cr_assert(strstr(err, "collector marksweep failed to start: Cannot allocate memory") &&
-              strstr(err, "injected"), "%s", err);
-    check_nothing_left();
+    check_refused_open("marksweep", knobs, GCS_FAULT_OBJTABLE,
+                       "collector marksweep failed to start: Cannot allocate memory");
   }
 }
 
