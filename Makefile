@@ -38,7 +38,7 @@ TESTS   := $(notdir $(TESTSRC:.c=))
 DEPFLAGS := -MMD -MP
 
 .PHONY: all deps deps-check test bench bench-replay bench-alloc bench-return bench-marksweep \
-        bench-incremental bench-cpython fidelity calibrate plots clean
+        bench-incremental bench-cpython fidelity calibrate cpython-versions plots clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 V ?= 0
@@ -97,13 +97,14 @@ build/allocbench-noretain: peers/pymalloc/allocbench.c build/noretain/arena.o $(
 # --- tests ------------------------------------------------------------------------------
 # Release too: the inline fast paths (the arena's among them) are compiled out of the others.
 TEST_BINS := $(foreach m,release debug stress,$(addprefix build/$(m)/tests/,$(TESTS)))
-test: build/.deps-ok build/gcscope build/debug/gcscope build/stress/gcscope $(TEST_BINS)
+test: build/.deps-ok build/gcscope build/gcscope-bench build/debug/gcscope build/stress/gcscope $(TEST_BINS)
 	@tools/run-tests.sh $(TEST_BINS)
 
 # --- benchmarks ---------------------------------------------------------------------------
 BENCH_ARGS ?=
+RESUME ?=
 bench: all build/gcscope-bench
-	@driver/bench.sh $(BENCH_ARGS)
+	@driver/bench.sh $(if $(RESUME),--resume $(RESUME)) $(BENCH_ARGS)
 bench-replay: all
 	@driver/bench-replay.sh
 bench-alloc: build/allocbench build/allocbench-noretain
@@ -132,13 +133,17 @@ bench-marksweep: build/tracebench
 bench-incremental: build/tracebench
 	@for c in marksweep incremental; do build/tracebench churn $$c $(TRACE_ARGS) || exit 1; done
 
-# --- the cpython collector: fidelity against CPython 3.11 itself, and its benchmark -------
+# --- the cpython collector: fidelity against CPython itself (3.11; 3.12, 3.13 when installed), its benchmark
 fidelity: build/.deps-ok build/gcscope build/debug/gcscope
 	$(PYTHON) peers/cpython/fidelity.py --full
 build/cpython_bench: build/release/obj/peers/cpython/cpython_bench.o $(LIBOBJ_release)
 	$(CC) -o $@ $^ $(LIBS)
 bench-cpython: build/cpython_bench
 	$(PYTHON) peers/cpython/cpython_bench.py
+# CPython's collector across versions (3.11, 3.13, 3.14.0, 3.14.1, 3.14.5) on identical work:
+# timing and backlog runs, the report section results/cpython-versions-*/versions.md
+cpython-versions: build/gcscope
+	$(PYTHON) peers/cpython/versions.py $(VERSIONS_ARGS)
 # the model beside real CPython: every workload under cpython (both walk modes) and py when
 # built, and pyperformance's GC bodies on the system python3 (CALIBRATE: extra flags)
 calibrate: build/gcscope

@@ -11,6 +11,7 @@
 extern const gcs_collector_ops gcs_collector_none;         /* "none.c" */
 extern const gcs_collector_ops gcs_collector_rc;           /* "rc.c" */
 extern const gcs_collector_ops gcs_collector_cpython;      /* "cpython.c" */
+extern const gcs_collector_ops gcs_collector_cpython_inc;  /* "cpython_inc.c" */
 extern const gcs_collector_ops gcs_collector_marksweep;    /* "marksweep.c" */
 extern const gcs_collector_ops gcs_collector_incremental;  /* "incremental.c" */
 extern const gcs_collector_ops gcs_collector_py;           /* "peers/cpython/py.c" */

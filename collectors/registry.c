@@ -11,6 +11,7 @@ const gcs_collector_ops *const gcs_collectors[] = {
   &gcs_collector_none,
   &gcs_collector_rc,
   &gcs_collector_cpython,
+  &gcs_collector_cpython_inc,
   &gcs_collector_marksweep,
   &gcs_collector_incremental,
   &gcs_collector_py,

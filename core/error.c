@@ -4,33 +4,27 @@
 ** what happens after it: return, exit(70) or abort().
 **
 ** Invariant: nothing here allocates or calls into another gcscope file, so a report works
-** from inside the allocator, a collection or a failed assertion anywhere (the context is two
-** pointers its setter keeps valid, read, never called).
+** from inside the allocator, a collection or a failed assertion anywhere.
 ** Build macros: none.
 */
 #include "core/error.h"
 
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-static const char *context_file;   /* gcs_error_context: NULL when there is none */
-static const unsigned *context_line;
+static const char *where_file;   /* gcs_error_where's: the input's name, or NULL */
+static const uint32_t *where_line;  /* ... its current line */
 
-void gcs_error_context(const char *file, const unsigned *line) {
-  context_file = file;
-  context_line = line;
+void gcs_error_where(const char *file, const uint32_t *line) {
+  where_file = file;
+  where_line = line;
 }
 
-/* `where`: the context first, when there is one (the fatal reports). */
-static void report(const char *kind, bool where, const char *fmt, va_list ap) {
+static void report(const char *kind, const char *fmt, va_list ap) {
   fputs("gcscope: ", stderr);
   fputs(kind, stderr);
-  if (where && context_file != NULL && context_line != NULL && *context_line != 0)
-    fprintf(stderr, "%s:%u: ", context_file, *context_line);
-  else if (where && context_file != NULL)
-    fprintf(stderr, "%s: ", context_file);
+  if (where_file) fprintf(stderr, "%s:%u: ", where_file, (unsigned)*where_line);
   vfprintf(stderr, fmt, ap);
   fputc('\n', stderr);
 }
@@ -38,21 +32,21 @@ static void report(const char *kind, bool where, const char *fmt, va_list ap) {
 GCS_PRINTF(2, 3) static void print(const char *kind, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  report(kind, false, fmt, ap);
+  report(kind, fmt, ap);
   va_end(ap);
 }
 
 void gcs_error(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  report("", false, fmt, ap);
+  report("", fmt, ap);
   va_end(ap);
 }
 
 void gcs_fatal(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  report("fatal: ", true, fmt, ap);
+  report("fatal: ", fmt, ap);
   va_end(ap);
   exit(70); /* EX_SOFTWARE */
 }
@@ -60,7 +54,7 @@ void gcs_fatal(const char *fmt, ...) {
 void gcs_corrupt(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  report("heap corruption: ", true, fmt, ap);
+  report("heap corruption: ", fmt, ap);
   va_end(ap);
   abort();
 }

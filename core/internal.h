@@ -10,6 +10,7 @@
 
 #include "core/gcs.h"
 #include "core/arena.h"
+#include "core/backlog.h"
 #include "core/baseline.h"
 #include "core/fault.h"
 #include "core/json.h"

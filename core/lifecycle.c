@@ -10,6 +10,7 @@
 */
 #include "core/gcs.h"
 #include "core/fault.h"
+#include "core/backlog.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@ int gcs_heap_open(const gcs_collector_ops *c, const gcs_options_t *opts, char *e
     return rc;
   }
   gcs_pause_reset(gcs_knob("pause_log") != 0);
+  gcs_backlog_open();
   gcs_heap.ops = c;
   gcs_heap.barrier = c->barrier;
   gcs_heap.prefix[GCS_CONTAINER] = c->prefix_container;

@@ -20,7 +20,8 @@
 #include <string.h>
 
 /* Workloads whose garbage includes cycles: pure RC must leak under them. */
-static const char *const cyclic[] = {"gcbench-cyclic", "rings", "churn", "lru", "trace", NULL};
+static const char *const cyclic[] = {"gcbench-cyclic", "rings", "churn", "lru", "trace", "requests", "prefork",
+                                     NULL};
 
 static bool is_cyclic(const char *name) {
   for (int i = 0; cyclic[i]; i++)

@@ -75,5 +75,8 @@ extern const gcs_workload_t gcs_workload_live_heap;      /* "live_heap.c" */
 extern const gcs_workload_t gcs_workload_churn;          /* "churn.c" */
 extern const gcs_workload_t gcs_workload_lru;            /* "lru.c" */
 extern const gcs_workload_t gcs_workload_fragment;       /* "fragment.c" */
+extern const gcs_workload_t gcs_workload_requests;       /* "requests.c" */
+extern const gcs_workload_t gcs_workload_tuples;         /* "tuples.c" */
+extern const gcs_workload_t gcs_workload_prefork;        /* "prefork.c" */
 
 #endif
