@@ -471,34 +471,40 @@ Test(faults, collector_init_refused_is_an_error_return) {
 
 /* The arena's page source refuses everything once a cyclic ring of containers has become
 ** garbage (refuse_after_garbage): a collector that reclaims cycles frees it in the emergency
-** collection and the retry is served from the pools it held, object after object; `none`
+** collection and the retry is served from the pools it held, object after object (one that
+** reclaims the ring before it needs the page source, cpython-inc's increments, is never
+** refused); `none`
 ** keeps it and `rc` leaks it: their retry fails, a clean error. The pause log is off (its
 ** growth would be refused too: the sweeps cover it). py allocates through CPython: its
 ** injected failure is the object's own, which no collection undoes. Release build only: the
 ** debug registry of the other builds is a table too, and it rehashes as objects die. */
 #if GCS_DEBUG < 2
 Test(faults, refused_page_source_survived_when_a_collection_frees) {
+  bool cpython_survived = false;
   for (int i = 0; gcs_collectors[i]; i++) {
     const gcs_collector_ops *c = gcs_collectors[i];
     char spec[256], what[128];
-    snprintf(spec, sizeof spec, "%s 0 %d allocator=arena release=none pause_log=off fail_alloc_at=%lld", c->name,
-             RING, (long long)INT64_MAX);
+    snprintf(spec, sizeof spec, "%s 0 %d allocator=arena release=none pause_log=off fail_alloc_at=%lld",
+             c->name, RING, (long long)INT64_MAX);
     snprintf(what, sizeof what, "%s: every page-source allocation refused once a ring is garbage", c->name);
     outcome o = run_spec(spec);
-    check_outcome(&o, what, c, 0);
     bool reclaims = c->collect && strcmp(c->name, "rc") != 0 && !c->alloc_object;
     cr_log_info("%s: exit %d, first refused at '%s', %llu refused, %llu emergency collections", c->name, o.status,
-               site_name(o.r.site), (unsigned long long)o.r.injected, (unsigned long long)o.r.emergency);
+                site_name(o.r.site), (unsigned long long)o.r.injected, (unsigned long long)o.r.emergency);
+    if (reclaims && o.status == 0 && o.r.injected == 0) continue;  /* it reclaimed the ring in time */
+    check_outcome(&o, what, c, 0);
     if (reclaims) {
       cr_assert(o.r.injected > 0 && o.r.emergency > 0, "%s: %llu injected, %llu emergency collections",
                 what, (unsigned long long)o.r.injected, (unsigned long long)o.r.emergency);
       cr_assert(o.status == 0 || (o.status == 70 && strstr(o.err, "object-table chunk")),
                 "%s: exit %d:\n%s", what, o.status, o.err);
+      cpython_survived |= strcmp(c->name, "cpython") == 0 && o.status == 0;
     } else {
       cr_assert_eq(o.status, 70, "%s: exit %d:\n%s", what, o.status, o.err);
       cr_assert(strstr(o.err, c->alloc_object ? "CPython refused" : "the arena allocator refused"), "%s:\n%s",
                 what, o.err);
     }
   }
+  cr_assert(cpython_survived, "cpython did not survive the refusals by its emergency collections");
 }
 #endif
