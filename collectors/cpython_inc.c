@@ -513,11 +513,6 @@ static void count_and_schedule(void) {
     gcstate.gc_scheduled = true;
 }
 
-static void allocating(size_t block_bytes, int kind) {
-  (void)block_bytes;
-  if (kind == GCS_CONTAINER && gcstate.variant == V3_14_0) count_and_schedule();
-}
-
 /* _Py_RunGC at the end of the allocating call: an increment, the new object held. */
 static GCS_NOINLINE void run_gc(gcs_obj *held) {
   gcstate.gc_scheduled = false;
@@ -533,9 +528,12 @@ static GCS_NOINLINE void run_gc(gcs_obj *held) {
   gcstate.held = NULL;
 }
 
-/* _PyObject_GC_TRACK: a new container joins young, in the not-visited space. */
+/* _PyObject_GC_Link (3.14.0: gc_alloc links once the memory is there, so an allocation that
+** fails counts nothing, and an emergency collection sees no container that does not exist),
+** then _PyObject_GC_TRACK: a new container joins young, in the not-visited space. */
 static void allocated(gcs_obj *o) {
   if (o->kind != GCS_CONTAINER) return;
+  if (gcstate.variant == V3_14_0) count_and_schedule();
   gc_head *g = AS_GC(o);
   gc_list_append(g, &gcstate.young.head);
   gc_set_old_space(g, other_space(gcstate.visited_space));
@@ -687,7 +685,6 @@ const gcs_collector_ops gcs_collector_cpython_inc = {
   .knobs = knobs,
   .init = init,
   .fini = fini,
-  .allocating = allocating,
   .allocated = allocated,
   .freeing = freeing,
   .collect = collect,

@@ -48,6 +48,7 @@
 
 #include "core/objtable.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -157,7 +158,10 @@ static int init(void) {
   gcs_trace_init("marksweep", GCS_WHITE1);  /* black: the other white (see Colours) */
   gcs_objtable_pool_init(&g.pool, "marksweep");
   gcs_objtable_init(&g.table);
-  gcs_objtable_grow_(&g.table, &g.pool, NULL);  /* sweep() compacts toward a head chunk */
+  if (gcs_objtable_start(&g.table, &g.pool) != 0) {  /* sweep() compacts toward a head chunk */
+    gcs_trace_fini();
+    return ENOMEM;
+  }
   set_pause();
   return 0;
 }

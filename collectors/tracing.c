@@ -36,10 +36,13 @@ void gcs_trace_fini(void) {
 /* The slow path of gcs_trace_gray_push: doubles the list's mapping (4096 entries first). */
 GCS_NOINLINE void gcs_trace_gray_grow_(gcs_graylist_t *l) {
   size_t ncap = l->cap ? l->cap * 2 : 4096;
-  void *p = l->cap ? mremap(l->v, l->cap * sizeof *l->v, ncap * sizeof *l->v, MREMAP_MAYMOVE)
+  void *p = gcs_fault_inject(GCS_FAULT_GRAY) ? MAP_FAILED
+           : l->cap ? mremap(l->v, l->cap * sizeof *l->v, ncap * sizeof *l->v, MREMAP_MAYMOVE)
                    : mmap(NULL, ncap * sizeof *l->v, PROT_READ | PROT_WRITE,
                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) gcs_fatal("%s: cannot grow a gray list to %zu entries", gcs_trace.who, ncap);
+  if (p == MAP_FAILED)
+    gcs_fatal("%s: out of memory: cannot grow a gray list to %zu entries%s", gcs_trace.who, ncap,
+              gcs_fault_note());
   l->v = p;
   l->cap = ncap;
 }

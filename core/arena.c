@@ -84,6 +84,7 @@
 */
 #include "core/arena.h"
 #include "core/error.h"
+#include "core/fault.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -243,6 +244,10 @@ static struct arena_object *new_arena(void) {
       return NULL;
     }
     GCS_ASSERT_INTERNAL(usable_arenas == NULL);
+    if (gcs_fault_inject(GCS_FAULT_ARENA)) {
+      errno = ENOMEM;
+      return NULL;
+    }
     struct arena_object *a = realloc(allarenas, (size_t)numarenas * sizeof(*allarenas));
     if (a == NULL) return NULL;
     allarenas = a;
@@ -254,6 +259,10 @@ static struct arena_object *new_arena(void) {
     maxarenas = numarenas;
   }
   struct arena_object *ao = unused_arena_objects;
+  if (gcs_fault_inject(GCS_FAULT_ARENA)) {
+    errno = ENOMEM;
+    return NULL;
+  }
   void *address = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
                        -1, 0);
   if (address == MAP_FAILED) return NULL;
@@ -594,6 +603,10 @@ static void *alloc_large(size_t nbytes) {
     }
   }
   if (h == NULL) {
+    if (gcs_fault_inject(GCS_FAULT_LARGE)) {
+      errno = ENOMEM;
+      return NULL;
+    }
     void *m = mmap(NULL, mapsize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) return NULL;
     h = m;

@@ -16,6 +16,7 @@
 #include "core/heap.h"
 #include "core/arena.h"
 #include "core/error.h"
+#include "core/fault.h"
 #include "core/liveset.h"
 #include "core/options.h"
 #include "core/pause.h"
@@ -38,6 +39,7 @@ static inline size_t block_size(const gcs_obj *o) {
 
 static void *take_block(size_t bytes) {
   if (gcs_heap.allocator == GCS_ALLOC_ARENA) return gcs_arena_alloc(bytes);
+  if (gcs_fault_inject(GCS_FAULT_MALLOC)) return NULL;
   void *p = malloc(bytes);
 #if GCS_DEBUG >= 2
   if (p) memset(p, 0xCD, bytes);
@@ -60,14 +62,17 @@ static void give_block(void *block, size_t bytes) {
 /* Allocation                                                                            */
 /* ------------------------------------------------------------------------------------ */
 
-/* Lua's tryagain: one emergency full collection, one retry, then a clean error. */
+/* Lua's tryagain: one emergency full collection, one retry, then a clean error (exit 70)
+** naming the allocator that refused. */
 static GCS_NOINLINE void *take_block_after_collecting(size_t bytes) {
   gcs_heap_collect(-1);
   void *block = take_block(bytes);
   if (!block)
-    gcs_fatal("out of memory: %zu bytes with %llu objects (%llu bytes) live", bytes,
+    gcs_fatal("out of memory: the %s allocator refused a %zu-byte object after an emergency full"
+              " collection, with %llu objects (%llu bytes) live%s",
+              gcs_heap.allocator == GCS_ALLOC_ARENA ? "arena" : "system", bytes,
               (unsigned long long)gcs_heap.live_objects,
-              (unsigned long long)gcs_heap.live_bytes);
+              (unsigned long long)gcs_heap.live_bytes, gcs_fault_note());
   return block;
 }
 
@@ -149,6 +154,7 @@ void gcs_roots_overflow_(void) {
 ** root), both mapped NORESERVE so that only what is used is resident. */
 static int roots_open(size_t n) {
   size_t bytes = n * sizeof(gcs_obj *);
+  if (gcs_fault_inject(GCS_FAULT_ROOTS)) return ENOMEM;
   void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                  -1, 0);
   if (p == MAP_FAILED) return errno;
@@ -187,12 +193,17 @@ int gcs_heap_memory_open(char *err, size_t errlen) {
     }
   }
   if ((rc = roots_open((size_t)gcs_knob("roots_max"))) != 0) {
-    snprintf(err, errlen, "cannot map the shadow stack: %s", strerror(rc));
+    snprintf(err, errlen, "cannot map the shadow stack: %s%s", strerror(rc), gcs_fault_note());
     if (gcs_heap.allocator == GCS_ALLOC_ARENA) gcs_arena_fini();
     return rc;
   }
 #if GCS_DEBUG >= 2
-  gcs_liveset_open();
+  if ((rc = gcs_liveset_open()) != 0) {
+    snprintf(err, errlen, "cannot allocate the live-object registry: %s%s", strerror(rc), gcs_fault_note());
+    roots_close();
+    if (gcs_heap.allocator == GCS_ALLOC_ARENA) gcs_arena_fini();
+    return rc;
+  }
 #endif
   return 0;
 }

@@ -4,10 +4,12 @@
 ** mutator API that drops the roots). Nothing in core/ calls back into it.
 **
 ** Invariants: gcs_heap.ops != NULL <=> a heap is open; a failed open leaves nothing open;
+** allocation-failure injection (core/fault.h) counts only while a heap is open;
 ** after close the options stay readable (gcs_knob) until the next open.
 ** Build macros: none of its own (gcs.h's apply).
 */
 #include "core/gcs.h"
+#include "core/fault.h"
 #include "core/backlog.h"
 
 #include <errno.h>
@@ -23,7 +25,11 @@ int gcs_heap_open(const gcs_collector_ops *c, const gcs_options_t *opts, char *e
   }
   if ((rc = gcs_options_resolve(c, opts, err, errlen)) != 0) return rc;
   memset(&gcs_heap, 0, sizeof gcs_heap);
-  if ((rc = gcs_heap_memory_open(err, errlen)) != 0) return rc;
+  gcs_fault_arm((uint64_t)gcs_knob("fail_alloc_at"), (uint64_t)gcs_knob("fail_alloc_count"));
+  if ((rc = gcs_heap_memory_open(err, errlen)) != 0) {
+    gcs_fault_disarm();
+    return rc;
+  }
   gcs_pause_reset(gcs_knob("pause_log") != 0, gcs_knob("pause_cpu") != 0);
   gcs_backlog_open();
   gcs_heap.ops = c;
@@ -31,9 +37,10 @@ int gcs_heap_open(const gcs_collector_ops *c, const gcs_options_t *opts, char *e
   gcs_heap.prefix[GCS_CONTAINER] = c->prefix_container;
   gcs_heap.prefix[GCS_ATOM] = c->prefix_atom;
   if (c->init && (rc = c->init()) != 0) {
-    snprintf(err, errlen, "collector %s failed to start: %s", c->name, strerror(rc));
+    snprintf(err, errlen, "collector %s failed to start: %s%s", c->name, strerror(rc), gcs_fault_note());
+    gcs_heap_memory_close();   /* reads ops (a peer's objects are the peer's to free) */
     gcs_heap.ops = NULL;
-    gcs_heap_memory_close();
+    gcs_fault_disarm();
     return rc;
   }
   return 0;
@@ -50,4 +57,5 @@ void gcs_heap_close(gcs_teardown_t *out) {
   if (gcs_heap.ops->fini) gcs_heap.ops->fini();
   gcs_heap_memory_close();
   gcs_heap.ops = NULL;
+  gcs_fault_disarm();
 }

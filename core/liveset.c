@@ -9,7 +9,9 @@
 */
 #include "core/liveset.h"
 #include "core/error.h"
+#include "core/fault.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,11 +30,12 @@ static inline size_t hash(const gcs_obj *o) {
   return (size_t)x;
 }
 
-void gcs_liveset_open(void) {
+int gcs_liveset_open(void) {
+  table = gcs_fault_inject(GCS_FAULT_LIVESET) ? NULL : calloc(1024, sizeof *table);
+  if (!table) return ENOMEM;
   capacity = 1024;
-  table = calloc(capacity, sizeof *table);
-  if (!table) gcs_fatal("cannot allocate the live-object registry");
   nlive = nused = 0;
+  return 0;
 }
 
 void gcs_liveset_close(void) {
@@ -49,12 +52,15 @@ static void insert(gcs_obj *o) {
   nlive++;
 }
 
+/* On failure the old table stays the registry (freed at close), and the error is fatal. */
 static void grow(void) {
   gcs_obj **old = table;
-  size_t oldcap = capacity;
-  if (nlive * 2 >= capacity) capacity *= 2; /* else: mostly tombstones, rehash at the same size */
-  table = calloc(capacity, sizeof *table);
-  if (!table) gcs_fatal("cannot grow the live-object registry to %zu entries", capacity);
+  size_t oldcap = capacity, ncap = capacity;
+  if (nlive * 2 >= capacity) ncap *= 2; /* else: mostly tombstones, rehash at the same size */
+  gcs_obj **t = gcs_fault_inject(GCS_FAULT_LIVESET) ? NULL : calloc(ncap, sizeof *t);
+  if (!t) gcs_fatal("out of memory: cannot grow the live-object registry to %zu entries%s", ncap, gcs_fault_note());
+  table = t;
+  capacity = ncap;
   nlive = nused = 0;
   for (size_t i = 0; i < oldcap; i++)
     if (old[i] != NULL && old[i] != TOMB) insert(old[i]);

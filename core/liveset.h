@@ -12,7 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-void gcs_liveset_open(void);
+/* 0, or ENOMEM with nothing allocated. */
+int gcs_liveset_open(void);
 void gcs_liveset_close(void);
 void gcs_liveset_add(gcs_obj *o);
 void gcs_liveset_remove(gcs_obj *o);         /* fatal when o is not live (a double free) */

@@ -4,22 +4,31 @@
 ** core/objtable.h.
 */
 #include "core/objtable.h"
+#include "core/fault.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <sys/mman.h>
 
 gcs_objtable_chunk gcs_objtable_full = {NULL, GCS_OBJTABLE_CAP, 0};
 
-static gcs_objtable_chunk *chunk_new(const gcs_objtable_pool *p) {
-  void *m = mmap(NULL, GCS_OBJTABLE_CHUNK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                 -1, 0);
-  if (m == MAP_FAILED)
-    gcs_fatal("%s: cannot map a %d-byte object-table chunk", p->owner, GCS_OBJTABLE_CHUNK_BYTES);
+/* A new chunk, or NULL when the OS refuses. */
+static gcs_objtable_chunk *chunk_new(void) {
+  void *m = gcs_fault_inject(GCS_FAULT_OBJTABLE)
+                ? MAP_FAILED
+                : mmap(NULL, GCS_OBJTABLE_CHUNK_BYTES, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) return NULL;
   gcs_objtable_chunk *c = m;
   c->next = NULL;
   c->n = 0;
   return c;
+}
+
+static GCS_NORETURN void chunk_refused(const gcs_objtable_pool *p) {
+  gcs_fatal("%s: out of memory: cannot map a %d-byte object-table chunk%s", p->owner,
+            GCS_OBJTABLE_CHUNK_BYTES, gcs_fault_note());
 }
 
 static void chunk_free(gcs_objtable_chunk *c) {
@@ -52,8 +61,8 @@ GCS_NOINLINE void gcs_objtable_grow_(gcs_objtable *t, gcs_objtable_pool *p, gcs_
     p->nspare--;
     c->next = NULL;
     c->n = 0;
-  } else {
-    c = chunk_new(p);
+  } else if ((c = chunk_new()) == NULL) {
+    chunk_refused(p);
   }
   p->nchunks++;
   if (t->head != NULL)
@@ -62,6 +71,14 @@ GCS_NOINLINE void gcs_objtable_grow_(gcs_objtable *t, gcs_objtable_pool *p, gcs_
     t->head = c;
   t->tail = c;
   if (o != NULL) c->o[c->n++] = o;
+}
+
+int gcs_objtable_start(gcs_objtable *t, gcs_objtable_pool *p) {
+  gcs_objtable_chunk *c = chunk_new();
+  if (c == NULL) return ENOMEM;
+  p->nchunks++;
+  t->head = t->tail = c;
+  return 0;
 }
 
 void gcs_objtable_truncate(gcs_objtable *t, gcs_objtable_pool *p, gcs_objtable_chunk *last,

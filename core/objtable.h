@@ -67,6 +67,10 @@ void gcs_objtable_init(gcs_objtable *t);
 ** NULL, appends o to it (so o is not live across the call in the fast path's caller). */
 void gcs_objtable_grow_(gcs_objtable *t, gcs_objtable_pool *p, gcs_obj *o);
 
+/* Gives the empty table t its first chunk (a collector's init: an error, not an exit, when
+** the OS refuses). 0, or ENOMEM with t still empty. */
+int gcs_objtable_start(gcs_objtable *t, gcs_objtable_pool *p);
+
 /* Appends o at the tail of t, growing it from p when the tail chunk is full (or t is empty). */
 static inline void gcs_objtable_append(gcs_objtable *t, gcs_objtable_pool *p, gcs_obj *o) {
   gcs_objtable_chunk *c = t->tail;

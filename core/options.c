@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,10 @@ const gcs_knob_t gcs_core_knobs[] = {
    "read the thread's CPU time around every pause (off: no system call per pause, no descheduled count; MMU without that cost)"},
   {"baseline_objects", 0, 0, (int64_t)1 << 32, NULL,
    "long-lived containers every run starts with, held by a root (a process's interpreter and module objects)"},
+  {"fail_alloc_at", 0, 0, INT64_MAX, NULL,
+   "make the N-th page-source or table allocation fail, to test the out-of-memory paths (0: off; docs/faults.md)"},
+  {"fail_alloc_count", 1, 0, INT64_MAX, NULL,
+   "fail_alloc_at: how many allocations fail from the N-th on (0: every one)"},
   {"backlog_every", 0, 0, (int64_t)1 << 40, NULL,
    "sample the trash backlog (unreachable, not yet reclaimed) every N allocations; 0 = off (a backlog run: its times include the marking)"},
   {NULL, 0, 0, 0, NULL, NULL},

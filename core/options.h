@@ -21,7 +21,8 @@ typedef struct gcs_options {
   struct { char name[48]; char value[80]; } set[GCS_MAX_OPTIONS]; /* as the user wrote them */
 } gcs_options_t;
 
-/* The core's knobs (allocator, release, purge_delay_ms, roots_max, pause_log). */
+/* The core's knobs (allocator, release, purge_delay_ms, roots_max, pause_log, baseline_objects,
+** fail_alloc_at, fail_alloc_count). */
 extern const gcs_knob_t gcs_core_knobs[];
 /* The choices of every boolean knob: off (0), on (1); 0 and 1 are accepted too. */
 extern const char *const gcs_knob_off_on[];

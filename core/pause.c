@@ -18,6 +18,7 @@
 #include "core/pause.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/fault.h"
 
 #include <sys/mman.h>
 
@@ -48,10 +49,11 @@ uint64_t gcs_pause_clock_reads(void) {
 
 static GCS_NOINLINE void grow(void) {
   size_t ncap = capacity ? capacity * 2 : 4096;
-  void *p = capacity ? mremap(events, capacity * sizeof *events, ncap * sizeof *events, MREMAP_MAYMOVE)
+  void *p = gcs_fault_inject(GCS_FAULT_PAUSELOG) ? MAP_FAILED
+           : capacity ? mremap(events, capacity * sizeof *events, ncap * sizeof *events, MREMAP_MAYMOVE)
                       : mmap(NULL, ncap * sizeof *events, PROT_READ | PROT_WRITE,
                              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) gcs_fatal("cannot grow the pause log to %zu events", ncap);
+  if (p == MAP_FAILED) gcs_fatal("out of memory: cannot grow the pause log to %zu events%s", ncap, gcs_fault_note());
   events = p;
   capacity = ncap;
 }

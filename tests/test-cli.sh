@@ -411,5 +411,37 @@ expect build/gcscope 1 "trunc.gtrb:1: truncated SLOT" replay --collector rc "$tm
 printf 'new a 1 8\nlet b a\nmark built\nlet c nope\n' > "$tmp/let.trace"
 expect build/gcscope 1 "let.trace:4: let from 'nope', which is not bound" replay --collector rc "$tmp/let.trace"
 
+# fail_alloc_at (docs/faults.md): a run whose allocations are refused from the 2nd on exits
+# non-zero with one message naming what failed, and writes no --out file; one refusal of the
+# arena's first mapping is survived (the emergency collection and retry) and the files are
+# written; an out-of-memory during replay names the trace and line
+bin=build/gcscope
+mkdir -p "$tmp/oom"
+for c in $($bin list --json | /usr/bin/python3 -c 'import json,sys; print(*[c["name"] for c in json.load(sys.stdin)["collectors"]])'); do
+  rm -f "$tmp/oom"/*
+  out=$($bin run --collector $c --workload churn --size small --sample-ms 0 --set fail_alloc_at=2 \
+          --set fail_alloc_count=0 --out "$tmp/oom/x" 2>&1 >/dev/null); status=$?
+  if [ $status -eq 0 ]; then bad "run $c fail_alloc_at=2 fail_alloc_count=0 exited 0"
+  elif ! printf '%s\n' "$out" | head -1 | grep -qE '^gcscope: (run: )?(fatal: )?.*(out of memory|cannot|failed to start).*\(injected: fail_alloc_at=2\)'; then
+    bad "run $c fail_alloc_at=2: no message naming the failure: $out"
+  elif [ -n "$(ls -A "$tmp/oom")" ]; then bad "run $c fail_alloc_at=2 left files: $(ls "$tmp/oom")"
+  else ok; fi
+done
+for c in none rc cpython; do
+  rm -f "$tmp/oom"/*
+  if $bin run --collector $c --workload churn --size small --sample-ms 0 --set fail_alloc_at=2 \
+       --out "$tmp/oom/x" >/dev/null 2>&1 && [ "$(ls "$tmp/oom" | wc -l)" -eq 4 ]; then ok
+  else bad "run $c fail_alloc_at=2 (one refusal of the arena): not survived, or not 4 files"; fi
+done
+for bin in build/gcscope build/debug/gcscope; do
+  hit=0
+  for n in 2 3 4; do
+    out=$($bin replay --collector rc --set fail_alloc_at=$n --set fail_alloc_count=0 traces/small.trace 2>&1) &&
+      bad "replay fail_alloc_at=$n ($bin) exited 0"
+    printf '%s' "$out" | grep -qE '^gcscope: fatal: traces/small.trace:[0-9]+: out of memory: the arena allocator refused' && hit=1
+  done
+  [ $hit -eq 1 ] && ok || bad "replay ($bin): no out-of-memory message naming a trace line"
+done
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -15,6 +15,7 @@
 */
 #include "workloads/trace.h"
 #include "core/gcs.h"
+#include "core/fault.h"
 #include "workloads/workloads.h"
 
 #include <errno.h>
@@ -40,7 +41,7 @@ static uint64_t fnv1a(const char *s) {
 
 static int names_grow(names_map *m, gcs_trace_t *t) {
   size_t cap = m->cap ? m->cap * 2 : 256;
-  uint32_t *slot = calloc(cap, sizeof *slot);
+  uint32_t *slot = gcs_fault_inject(GCS_FAULT_TRACE) ? NULL : calloc(cap, sizeof *slot);
   if (!slot) return ENOMEM;
   for (uint32_t i = 0; i < t->nnames; i++) {
     size_t j = fnv1a(t->names[i]) & (cap - 1);
@@ -62,11 +63,11 @@ static uint32_t names_intern(names_map *m, gcs_trace_t *t, const char *name) {
     j = (j + 1) & (m->cap - 1);
   }
   if ((t->nnames & (t->nnames - 1)) == 0) { /* full at 0 and at each power of two: double */
-    char **nn = realloc(t->names, (t->nnames ? 2 * t->nnames : 1) * sizeof *nn);
+    char **nn = gcs_fault_inject(GCS_FAULT_TRACE) ? NULL : realloc(t->names, (t->nnames ? 2 * t->nnames : 1) * sizeof *nn);
     if (!nn) return UINT32_MAX;
     t->names = nn;
   }
-  if ((t->names[t->nnames] = strdup(name)) == NULL) return UINT32_MAX;
+  if (gcs_fault_inject(GCS_FAULT_TRACE) || (t->names[t->nnames] = strdup(name)) == NULL) return UINT32_MAX;
   m->slot[j] = ++t->nnames;
   return t->nnames - 1;
 }
@@ -249,7 +250,7 @@ static int read_line(FILE *f, char **buf, size_t *cap, size_t *len, bool *nul) {
 static int reserve_op(parser *p) {
   if (p->t->nops < p->cap) return 0;
   size_t ncap = p->cap ? p->cap * 2 : 1024;
-  gcs_trace_op_t *nops = realloc(p->t->ops, ncap * sizeof *nops);
+  gcs_trace_op_t *nops = gcs_fault_inject(GCS_FAULT_TRACE) ? NULL : realloc(p->t->ops, ncap * sizeof *nops);
   if (!nops) return fail(p, "%s", "out of memory"), ENOMEM;
   p->t->ops = nops;
   p->cap = ncap;
@@ -487,7 +488,7 @@ static int slot_ok(replay *r, const gcs_trace_op_t *op, gcs_obj *o, uint32_t slo
 
 static int push_u64(uint64_t **v, size_t *n, uint64_t x) {
   if ((*n & (*n - 1)) == 0) {
-    uint64_t *nv = realloc(*v, (*n ? 2 * *n : 1) * sizeof *nv);
+    uint64_t *nv = gcs_fault_inject(GCS_FAULT_TRACE) ? NULL : realloc(*v, (*n ? 2 * *n : 1) * sizeof *nv);
     if (!nv) return ENOMEM;
     *v = nv;
   }
@@ -569,7 +570,7 @@ static int too_many_names(replay *r) {
 int gcs_trace_run(const gcs_trace_t *t, gcs_wl_ctx *ctx, gcs_trace_result_t *res, char *err, size_t errlen) {
   memset(res, 0, sizeof *res);
   replay r = {.t = t, .ctx = ctx, .err = err, .errlen = errlen};
-  r.bound = calloc(t->nnames ? t->nnames : 1, 1);
+  r.bound = gcs_fault_inject(GCS_FAULT_TRACE) ? NULL : calloc(t->nnames ? t->nnames : 1, 1);
   if (!r.bound) {
     snprintf(err, errlen, "%s: out of memory", t->path);
     return ENOMEM;

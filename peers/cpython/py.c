@@ -340,13 +340,16 @@ static gcs_obj *alloc_object(uint32_t nslots, uint32_t payload, int kind) {
       long full = NUM_GENERATIONS - 1;
       call_gc(py.gc_collect, 1, &full);
     }
+    if (gcs_fault_inject(GCS_FAULT_PY)) continue;   /* as if CPython's allocator said no */
     op = kind == GCS_CONTAINER ? (PyObject *)_PyObject_GC_NewVar(&container_type, n)
                                : (PyObject *)PyObject_NewVar(PyVarObject, &atom_type, n);
   }
   if (!op) {
     PyErr_Clear();
-    gcs_fatal("out of memory: %zd bytes with %llu objects (%llu bytes) live", n,
-              (unsigned long long)gcs_heap.live_objects, (unsigned long long)gcs_heap.live_bytes);
+    gcs_fatal("out of memory: CPython refused a py object of %zd bytes after an emergency full"
+              " collection, with %llu objects (%llu bytes) live%s", n,
+              (unsigned long long)gcs_heap.live_objects, (unsigned long long)gcs_heap.live_bytes,
+              gcs_fault_note());
   }
   Py_SET_REFCNT(op, 0);
   return FROM_PY(op);
