@@ -15,15 +15,19 @@
 ** Sizes are clamped so that one execution stays short: a container has at most FUZZ_MAX_SLOTS
 ** slots, an atom at most FUZZ_MAX_BYTES bytes, a trace at most MAX_OPS ops.
 **
-** What it checks, beyond no crash, no sanitizer report, no failed heap verification, no leak:
-**   every run   a replay error is "PATH:LINE: ..." with LINE within the trace; the heap is
-**               consistent after the run (gcs_heap_verify), open or failed; after close the
-**               counters agree (allocated - freed = what close reports as leaked); `none`
-**               never frees; a collector that reclaims exactly the unreachable objects
-**               (EXACT below) leaks nothing unless a knob froze objects;
-**   all of them every collector stops at the same line with the same message, or none does;
-**               after each full `collect` the EXACT collectors keep the same number of objects
-**               live, and every other one at least that many.
+** What it checks, beyond no crash, no sanitizer report, no failed heap verification, no leak.
+** The trace is first run on a model (plain arrays: each object's slots, each name's binding),
+** which says where the replay must stop and what must be live:
+**   every run   the replay stops at the model's first bad op, with "PATH:LINE: ..." naming its
+**               line, or runs to the end as the model does; the heap is consistent after the
+**               run (gcs_heap_verify); after close the counters agree (allocated - freed =
+**               what close reports as leaked); a collector that frees exactly the unreachable
+**               objects (EXACT below; no knob that freezes or untracks) keeps after each full
+**               `collect` exactly the objects the model reaches from the bound names, and
+**               leaks nothing, and every other collector keeps at least those; `rc` leaks
+**               exactly what reference counting cannot free (the objects left once every one
+**               without a referrer is peeled off, repeatedly); `none` frees nothing;
+**   all of them every collector stops with the same message.
 */
 #include "fuzz/fuzz.h"
 #include "collectors/collectors.h"
@@ -39,27 +43,141 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_COLLECTORS 32
 
 /* Collectors whose full collection frees exactly the unreachable objects. */
-static const char *const exact[] = {"cpython", "marksweep", "incremental", "py", NULL};
+static const char *const exact_names[] = {"cpython", "marksweep", "incremental", "py", NULL};
 
 static int is_exact(const gcs_collector_ops *c) {
-  for (int i = 0; exact[i]; i++)
-    if (strcmp(exact[i], c->name) == 0) return 1;
+  for (int i = 0; exact_names[i]; i++)
+    if (strcmp(exact_names[i], c->name) == 0) return 1;
   return 0;
+}
+
+/* The model: what the trace does to the object graph, without a heap. Objects are numbered
+** from 1 in allocation order; 0 is nothing. */
+typedef struct model {
+  uint32_t nobj;              /* objects allocated */
+  uint32_t *nslots;           /* [id]: slots (atoms: 0) */
+  uint8_t *atom;              /* [id]: 1 for an atom */
+  uint32_t **slots;           /* [id]: slot contents */
+  uint32_t *bind;             /* [name]: the object bound, 0 = nothing */
+  uint8_t *bound;             /* [name]: bound (to an object or to nothing) */
+  uint32_t bad_line;          /* the line of the first op the replay must refuse; 0 = none */
+  uint64_t full[MAX_OPS];     /* objects reachable from the names at each full collect */
+  size_t nfull;
+  uint64_t rc_leak;           /* what reference counting cannot free once every name is gone */
+} model;
+
+static uint64_t reachable(const model *m, uint32_t nnames) {
+  uint8_t *seen = calloc(m->nobj + 1, 1);
+  uint32_t *stack = malloc((m->nobj + 1) * sizeof *stack);
+  size_t sp = 0;
+  uint64_t n = 0;
+  for (uint32_t i = 0; i < nnames; i++)
+    if (m->bound[i] && m->bind[i] && !seen[m->bind[i]]) seen[stack[sp++] = m->bind[i]] = 1;
+  while (sp) {
+    uint32_t o = stack[--sp];
+    n++;
+    for (uint32_t k = 0; k < m->nslots[o]; k++) {
+      uint32_t v = m->slots[o][k];
+      if (v && !seen[v]) seen[stack[sp++] = v] = 1;
+    }
+  }
+  free(seen);
+  free(stack);
+  return n;
+}
+
+/* With every name gone: peel off objects without a referrer until none is left; the rest is
+** what reference counting leaks (cycles and what they hold). */
+static uint64_t rc_leak(const model *m) {
+  uint32_t *refs = calloc(m->nobj + 1, sizeof *refs), *queue = malloc((m->nobj + 1) * sizeof *queue);
+  size_t head = 0, tail = 0;
+  for (uint32_t o = 1; o <= m->nobj; o++)
+    for (uint32_t k = 0; k < m->nslots[o]; k++) refs[m->slots[o][k]]++;
+  for (uint32_t o = 1; o <= m->nobj; o++)
+    if (refs[o] == 0) queue[tail++] = o;
+  while (head < tail) {
+    uint32_t o = queue[head++];
+    for (uint32_t k = 0; k < m->nslots[o]; k++) {
+      uint32_t v = m->slots[o][k];
+      if (v && --refs[v] == 0) queue[tail++] = v;
+    }
+  }
+  free(refs);
+  free(queue);
+  return m->nobj - tail;
+}
+
+/* 1 when name i is bound to a container (what the replay's container() asks). */
+static int model_container(const model *m, uint32_t i) {
+  return m->bound[i] && m->bind[i] && !m->atom[m->bind[i]];
+}
+
+/* Runs t on the model, up to its first bad op (as gcs_trace_run: a refused op changes nothing). */
+static void model_run(model *m, const gcs_trace_t *t) {
+  memset(m, 0, sizeof *m);
+  size_t cap = t->nops + 1;
+  m->nslots = calloc(cap, sizeof *m->nslots);
+  m->atom = calloc(cap, 1);
+  m->slots = calloc(cap, sizeof *m->slots);
+  m->bind = calloc(t->nnames + 1, sizeof *m->bind);
+  m->bound = calloc(t->nnames + 1, 1);
+  for (size_t i = 0; i < t->nops && !m->bad_line; i++) {
+    const gcs_trace_op_t *op = &t->ops[i];
+    uint32_t id;
+    switch (op->code) {
+    case GCS_OP_NEW:
+    case GCS_OP_ATOM:
+      id = ++m->nobj;
+      m->atom[id] = op->code == GCS_OP_ATOM;
+      m->nslots[id] = m->atom[id] ? 0 : op->b;
+      m->slots[id] = calloc(m->nslots[id] + 1, sizeof **m->slots);
+      m->bind[op->a] = id;
+      m->bound[op->a] = 1;
+      break;
+    case GCS_OP_SET:
+      if (!model_container(m, op->a) || op->b >= m->nslots[m->bind[op->a]] ||
+          (op->c != GCS_TRACE_NONE && !m->bound[op->c])) {
+        m->bad_line = op->line;
+        break;
+      }
+      m->slots[m->bind[op->a]][op->b] = op->c == GCS_TRACE_NONE ? 0 : m->bind[op->c];
+      break;
+    case GCS_OP_LOAD:
+      if (!model_container(m, op->b) || op->c >= m->nslots[m->bind[op->b]]) {
+        m->bad_line = op->line;
+        break;
+      }
+      m->bind[op->a] = m->slots[m->bind[op->b]][op->c];
+      m->bound[op->a] = 1;
+      break;
+    case GCS_OP_DROP:
+      if (!m->bound[op->a]) {
+        m->bad_line = op->line;
+        break;
+      }
+      m->bind[op->a] = 0;
+      m->bound[op->a] = 0;
+      break;
+    default: /* collect: a full one is GEN absent (b 0) or 2 (b 3) */
+      if (op->b == 0 || op->b == 3) m->full[m->nfull++] = reachable(m, t->nnames);
+    }
+  }
+  m->rc_leak = rc_leak(m);
+}
+
+static void model_free(model *m) {
+  for (uint32_t o = 0; o <= m->nobj; o++) free(m->slots[o]);
+  free(m->nslots);
+  free(m->atom);
+  free(m->slots);
+  free(m->bind);
+  free(m->bound);
 }
 
 typedef struct outcome {
   int rc;                     /* gcs_trace_run's */
   char err[1024];             /* its message when rc != 0 */
-  uint64_t live_after_full[MAX_OPS];
-  size_t nfull;
 } outcome;
-
-static size_t count_lines(const uint8_t *data, size_t size) {
-  size_t n = 1;
-  for (size_t i = 0; i < size; i++)
-    if (data[i] == '\n' || (data[i] == '\r' && (i + 1 == size || data[i + 1] != '\n'))) n++;
-  return n;
-}
 
 /* value drawn for knob kn from byte v, as "name=value" into buf */
 static void knob_setting(const gcs_knob_t *kn, uint8_t v, char *buf, size_t len) {
@@ -86,25 +204,30 @@ static void add(gcs_options_t *opts, const char *kv) {
   FUZZ_CHECK(gcs_options_add(opts, kv, err, sizeof err) == 0, "%s", err);
 }
 
-/* Replays t under c with opts; fills out. frozen: a knob may have frozen objects. */
-static void replay(const gcs_collector_ops *c, const gcs_options_t *opts, int frozen, const gcs_trace_t *t,
-                   size_t nlines, outcome *out) {
+/* Replays t under c with opts and checks it against the model m; fills out. inexact: a knob
+** lets an EXACT collector keep garbage (freezing, untracking). */
+static void replay(const gcs_collector_ops *c, const gcs_options_t *opts, int inexact, const gcs_trace_t *t,
+                   const model *m, outcome *out) {
   char err[1024];
   FUZZ_CHECK(gcs_heap_open(c, opts, err, sizeof err) == 0, "%s: %s", c->name, err);
   gcs_trace_result_t res;
   out->err[0] = '\0';
   out->rc = gcs_trace_run(t, &res, out->err, sizeof out->err);
   FUZZ_CHECK(gcs_heap_verify() == 0, "%s: the heap is inconsistent after the replay", c->name);
+  int exact = is_exact(c) && !inexact;
   if (out->rc != 0) {
     size_t plen = strlen(t->path);
     char *end;
     unsigned long line = strtoul(out->err + plen + 1, &end, 10);
-    FUZZ_CHECK(strncmp(out->err, t->path, plen) == 0 && out->err[plen] == ':' && *end == ':' && line >= 1 &&
-               line <= nlines, "%s: a replay error without its line: %s", c->name, out->err);
-    out->nfull = 0;
+    FUZZ_CHECK(strncmp(out->err, t->path, plen) == 0 && out->err[plen] == ':' && *end == ':' && line == m->bad_line,
+               "%s: stopped with '%s', the model at line %u", c->name, out->err, m->bad_line);
   } else {
-    out->nfull = res.nfull;
-    if (res.nfull) memcpy(out->live_after_full, res.live_after_full, res.nfull * sizeof res.live_after_full[0]);
+    FUZZ_CHECK(m->bad_line == 0, "%s: ran to the end, the model stops at line %u", c->name, m->bad_line);
+    FUZZ_CHECK(res.nfull == m->nfull, "%s: %zu full collects, the model %zu", c->name, res.nfull, m->nfull);
+    for (size_t k = 0; k < res.nfull; k++)
+      FUZZ_CHECK(exact ? res.live_after_full[k] == m->full[k] : res.live_after_full[k] >= m->full[k],
+                 "%s: %llu objects live after full collect %zu, the model reaches %llu", c->name,
+                 (unsigned long long)res.live_after_full[k], k, (unsigned long long)m->full[k]);
     gcs_trace_result_free(&res);
   }
   gcs_teardown_t td;
@@ -113,41 +236,27 @@ static void replay(const gcs_collector_ops *c, const gcs_options_t *opts, int fr
   FUZZ_CHECK(st->objects_allocated - st->objects_freed == td.leaked_objects,
              "%s: %llu allocated - %llu freed, but %llu leaked", c->name, (unsigned long long)st->objects_allocated,
              (unsigned long long)st->objects_freed, (unsigned long long)td.leaked_objects);
+  FUZZ_CHECK(st->objects_allocated == m->nobj, "%s: %llu objects allocated, the model %u", c->name,
+             (unsigned long long)st->objects_allocated, m->nobj);
   if (strcmp(c->name, "none") == 0) FUZZ_CHECK(st->objects_freed == 0, "none freed an object");
-  if (is_exact(c) && !frozen)
+  if (strcmp(c->name, "rc") == 0)
+    FUZZ_CHECK(td.leaked_objects == m->rc_leak, "rc: %llu objects leaked, the model %llu",
+               (unsigned long long)td.leaked_objects, (unsigned long long)m->rc_leak);
+  if (exact)
     FUZZ_CHECK(td.leaked_objects == 0, "%s: %llu objects leaked at close", c->name, (unsigned long long)td.leaked_objects);
 }
 
 static outcome outs[MAX_COLLECTORS];
 
-static void differential(const gcs_options_t *opts, const gcs_trace_t *t, size_t nlines) {
-  int n = gcs_fuzz_ncollectors(), first_exact = -1;
+static void differential(const gcs_options_t *opts, const gcs_trace_t *t, const model *m) {
+  int n = gcs_fuzz_ncollectors();
   FUZZ_CHECK(n <= MAX_COLLECTORS, "%d collectors", n);
   for (int i = 0; i < n; i++) {
-    replay(gcs_collectors[i], opts, 0, t, nlines, &outs[i]);
-    if (first_exact < 0 && is_exact(gcs_collectors[i])) first_exact = i;
-  }
-  for (int i = 1; i < n; i++)
+    replay(gcs_collectors[i], opts, 0, t, m, &outs[i]);
     FUZZ_CHECK(outs[i].rc == outs[0].rc && strcmp(outs[i].err, outs[0].err) == 0, "%s: '%s', but %s: '%s'",
                gcs_collectors[0]->name, outs[0].err, gcs_collectors[i]->name, outs[i].err);
-  if (first_exact < 0 || outs[0].rc != 0) return;
-  const outcome *e = &outs[first_exact];
-  for (int i = 0; i < n; i++) {
-    FUZZ_CHECK(outs[i].nfull == e->nfull, "%s: %zu full collects, %s: %zu", gcs_collectors[i]->name, outs[i].nfull,
-               gcs_collectors[first_exact]->name, e->nfull);
-    for (size_t k = 0; k < e->nfull; k++) {
-      if (is_exact(gcs_collectors[i]))
-        FUZZ_CHECK(outs[i].live_after_full[k] == e->live_after_full[k], "full collect %zu: %s keeps %llu live, %s %llu",
-                   k, gcs_collectors[i]->name, (unsigned long long)outs[i].live_after_full[k],
-                   gcs_collectors[first_exact]->name, (unsigned long long)e->live_after_full[k]);
-      else
-        FUZZ_CHECK(outs[i].live_after_full[k] >= e->live_after_full[k], "full collect %zu: %s keeps %llu live, fewer than %s's %llu",
-                   k, gcs_collectors[i]->name, (unsigned long long)outs[i].live_after_full[k],
-                   gcs_collectors[first_exact]->name, (unsigned long long)e->live_after_full[k]);
-    }
   }
 }
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 2) return 0;
   int n = gcs_fuzz_ncollectors();
@@ -158,7 +267,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   gcs_options_t opts = {0};
   if (data[1] & 4) add(&opts, "allocator=system");
   if (data[1] & 8) add(&opts, "release=pool");
-  int frozen = 0;
+  int inexact = 0;
   if (which < n) {
     const gcs_knob_t *kn = gcs_collectors[which]->knobs;
     int nk = 0;
@@ -168,22 +277,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       char kv[160];
       knob_setting(k, data[3 + 2 * i], kv, sizeof kv);
       add(&opts, kv);
-      if (strstr(k->name, "freeze")) frozen = 1;
+      if (strstr(k->name, "freeze") || strstr(k->name, "untrack")) inexact = 1;
     }
   }
 
   gcs_trace_t t;
   char err[1024];
   if (gcs_trace_load(gcs_fuzz_file(data + hdr, size - hdr), &t, err, sizeof err) != 0) return 0;
-  size_t nlines = count_lines(data + hdr, size - hdr);
   if (t.nops > MAX_OPS) t.nops = MAX_OPS;
   for (size_t i = 0; i < t.nops; i++) {
     gcs_trace_op_t *op = &t.ops[i];
     if (op->code == GCS_OP_NEW && op->b > FUZZ_MAX_SLOTS) op->b = FUZZ_MAX_SLOTS;
     if (op->code == GCS_OP_ATOM && op->b > FUZZ_MAX_BYTES) op->b = FUZZ_MAX_BYTES;
   }
-  if (which < n) replay(gcs_collectors[which], &opts, frozen, &t, nlines, &outs[0]);
-  else differential(&opts, &t, nlines);
+  static model m;
+  model_run(&m, &t);
+  if (which < n) replay(gcs_collectors[which], &opts, inexact, &t, &m, &outs[0]);
+  else differential(&opts, &t, &m);
+  model_free(&m);
   gcs_trace_free(&t);
   return 0;
 }
