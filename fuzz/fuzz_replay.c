@@ -22,12 +22,13 @@
 **               line, or runs to the end as the model does; the heap is consistent after the
 **               run (gcs_heap_verify); after close the counters agree (allocated - freed =
 **               what close reports as leaked); a collector that frees exactly the unreachable
-**               objects (EXACT below; no knob that freezes or untracks) keeps after each full
+**               objects (exact_names below; no knob that freezes or untracks) keeps after each full
 **               `collect` exactly the objects the model reaches from the bound names, and
 **               leaks nothing, and every other collector keeps at least those; `rc` leaks
 **               exactly what reference counting cannot free (the objects left once every one
 **               without a referrer is peeled off, repeatedly); `none` frees nothing;
-**   all of them every collector stops with the same message.
+**   all of them every collector stops with the same message (the trace's errors are the
+**               replay's, never the collector's).
 */
 #include "fuzz/fuzz.h"
 #include "collectors/collectors.h"
@@ -205,7 +206,7 @@ static void add(gcs_options_t *opts, const char *kv) {
 }
 
 /* Replays t under c with opts and checks it against the model m; fills out. inexact: a knob
-** lets an EXACT collector keep garbage (freezing, untracking). */
+** lets an exact collector (is_exact) keep garbage (freezing, untracking). */
 static void replay(const gcs_collector_ops *c, const gcs_options_t *opts, int inexact, const gcs_trace_t *t,
                    const model *m, outcome *out) {
   char err[1024];
@@ -257,6 +258,7 @@ static void differential(const gcs_options_t *opts, const gcs_trace_t *t, const 
                gcs_collectors[0]->name, outs[0].err, gcs_collectors[i]->name, outs[i].err);
   }
 }
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 2) return 0;
   int n = gcs_fuzz_ncollectors();
