@@ -21,7 +21,7 @@ LINK_stress  := -fsanitize=undefined
 # py heap opens). Its headers are included as system headers (our warning list is not theirs).
 PY_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags python3-embed 2>/dev/null))
 PY_LIBS   := $(shell pkg-config --libs python3-embed 2>/dev/null)
-LIBS    := $(PY_LIBS) -lm -lpthread -ldl
+LIBS    := $(PY_LIBS) -lgc -lm -lpthread -ldl
 # The embedded interpreter is never finalized: LeakSanitizer (debug build) would report what
 # libpython keeps in its own arenas at exit. Its allocations only are suppressed, for every
 # recipe (make test, make fidelity); by hand: LSAN_OPTIONS=suppressions=tools/lsan-libpython.supp
@@ -30,7 +30,8 @@ export LSAN_OPTIONS := suppressions=$(CURDIR)/tools/lsan-libpython.supp:print_su
 # LIBSRC: what every binary links (tests too); cli/ is linked into gcscope only.
 DRIVER_MAINS := driver/matrix.c
 LIBSRC  := $(wildcard core/*.c collectors/*.c workloads/*.c measure/*.c) \
-           $(filter-out $(DRIVER_MAINS),$(wildcard driver/*.c)) peers/cpython/py.c
+           $(filter-out $(DRIVER_MAINS),$(wildcard driver/*.c)) peers/cpython/py.c \
+           peers/bdwgc/boehm.c
 CLISRC  := $(wildcard cli/*.c)
 TESTSRC := $(wildcard tests/test_*.c)
 TESTS   := $(notdir $(TESTSRC:.c=))
@@ -39,7 +40,7 @@ TESTS   := $(notdir $(TESTSRC:.c=))
 DEPFLAGS := -MMD -MP
 
 .PHONY: all deps deps-check test bench bench-replay bench-alloc bench-return bench-marksweep \
-        bench-incremental bench-cpython fidelity calibrate plots clean
+        bench-incremental bench-cpython fidelity calibrate cpython-versions prefork plots clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 V ?= 0
@@ -98,13 +99,14 @@ build/allocbench-noretain: peers/pymalloc/allocbench.c build/noretain/arena.o $(
 # --- tests ------------------------------------------------------------------------------
 # Release too: the inline fast paths (the arena's among them) are compiled out of the others.
 TEST_BINS := $(foreach m,release debug stress,$(addprefix build/$(m)/tests/,$(TESTS)))
-test: build/.deps-ok build/gcscope build/debug/gcscope build/stress/gcscope $(TEST_BINS) fuzz-build
+test: build/.deps-ok build/gcscope build/gcscope-bench build/debug/gcscope build/stress/gcscope $(TEST_BINS) fuzz-build
 	@tools/run-tests.sh $(TEST_BINS)
 
 # --- benchmarks ---------------------------------------------------------------------------
 BENCH_ARGS ?=
+RESUME ?=
 bench: all build/gcscope-bench
-	@driver/bench.sh $(BENCH_ARGS)
+	@driver/bench.sh $(if $(RESUME),--resume $(RESUME)) $(BENCH_ARGS)
 bench-replay: all
 	@driver/bench-replay.sh
 bench-alloc: build/allocbench build/allocbench-noretain
@@ -123,23 +125,30 @@ clean:
 
 # --- the tracing collectors (docs/tracing.md): each case a fresh process -----------------
 # bench-marksweep: full collection of a live 1M-node binary tree, in order, mirrored, shuffled,
-#   marksweep against bdwgc (GC_gcollect). bench-incremental: incremental against marksweep
+#   marksweep against the boehm peer (bdwgc). bench-incremental: incremental against marksweep
 #   on a live 2^20-node tree while 5M short-lived objects are allocated (pauses, MMU, time).
 build/tracebench: build/release/obj/peers/bdwgc/tracebench.o $(LIBOBJ_release)
-	$(CC) -o $@ $^ -lgc $(LIBS)
+	$(CC) -o $@ $^ $(LIBS)
 bench-marksweep: build/tracebench
 	@for shape in inorder mirrored shuffled; do for c in marksweep boehm; do \
 	  build/tracebench tree $$c $$shape || exit 1; done; done
 bench-incremental: build/tracebench
 	@for c in marksweep incremental; do build/tracebench churn $$c $(TRACE_ARGS) || exit 1; done
 
-# --- the cpython collector: fidelity against CPython 3.11 itself, and its benchmark -------
+# --- the cpython collector: fidelity against CPython itself (3.11; 3.12, 3.13 when installed), its benchmark
 fidelity: build/.deps-ok build/gcscope build/debug/gcscope
 	$(PYTHON) peers/cpython/fidelity.py --full
 build/cpython_bench: build/release/obj/peers/cpython/cpython_bench.o $(LIBOBJ_release)
 	$(CC) -o $@ $^ $(LIBS)
 bench-cpython: build/cpython_bench
 	$(PYTHON) peers/cpython/cpython_bench.py
+# CPython's collector across versions (3.11, 3.13, 3.14.0, 3.14.1, 3.14.5) on identical work:
+# timing and backlog runs, the report section results/cpython-versions-*/versions.md
+cpython-versions: build/gcscope
+	$(PYTHON) peers/cpython/versions.py $(VERSIONS_ARGS)
+# gc.freeze()'s reason: the prefork workload under every collector, freeze off and on
+prefork: build/gcscope
+	$(PYTHON) peers/cpython/prefork.py $(PREFORK_ARGS)
 # the model beside real CPython: every workload under cpython (both walk modes) and py when
 # built, and pyperformance's GC bodies on the system python3 (CALIBRATE: extra flags)
 calibrate: build/gcscope

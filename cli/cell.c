@@ -9,6 +9,7 @@
 */
 #include "cli/cli.h"
 #include "driver/runner.h"
+#include "measure/measure.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -41,14 +42,13 @@ int gcs_cmd_cell(int argc, char **argv) {
     if (strcmp(a, "--out") == 0) {
       prefix = argv[++i];
     } else if (strcmp(a, "--timeout-s") == 0) {
-      char *end;
       const char *v = argv[++i];
-      errno = 0;
-      timeout_s = strtoul(v, &end, 10);
-      if (errno || *end || end == v || *v == '-' || timeout_s == 0 || timeout_s > 86400) {
+      int64_t t;
+      if (gcs_parse_i64(v, 1, 86400, &t) != 0) {
         free(args);
         return gcs_cli_usage("cell: --timeout-s %s: expected an integer in 1..86400", v);
       }
+      timeout_s = (unsigned long)t;
     } else {
       args[n++] = argv[i];
       args[n++] = argv[++i];
@@ -58,11 +58,16 @@ int gcs_cmd_cell(int argc, char **argv) {
     free(args);
     return gcs_cli_usage("cell: --out PREFIX is required");
   }
+  char err[512];
+  if (gcs_cell_check_out(prefix, err, sizeof err) != 0) { /* before PREFIX.log is opened */
+    free(args);
+    return gcs_cli_usage("cell: %s", err);
+  }
   args[n++] = out;
   args[n++] = prefix;
   args[n] = NULL;
 
-  char self[PATH_MAX], log[PATH_MAX], err[512];
+  char self[PATH_MAX], log[PATH_MAX];
   ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
   if (len < 0) {
     free(args);

@@ -14,6 +14,28 @@ int gcs_cli_usage(const char *fmt, ...) GCS_PRINTF(1, 2);
 int gcs_cli_unknown_collector(const char *cmd, const char *name);
 int gcs_cli_unknown_workload(const char *cmd, const char *name);
 
+/* "flags.c" — the flags of run and replay, one table. */
+enum { GCS_CLI_RUN = 1, GCS_CLI_REPLAY = 2 };
+typedef struct gcs_cli_flags {
+  const char *collector;  /* --collector NAME (required) */
+  const char *workload;   /* --workload NAME (run) */
+  const char *allocator;  /* --allocator A: an entry of gcs_cell_allocators; default arena */
+  const char *out;        /* --out PREFIX (run), or NULL */
+  const char *trace;      /* --trace FILE (run), or NULL */
+  const char *file;       /* the one FILE argument (replay), or NULL */
+  bool json;              /* --json */
+  bool small;             /* --size small (run) */
+  bool bench;             /* --size bench (run): make bench's size */
+  uint64_t seed;          /* --seed N (run); default 1 */
+  unsigned sample_ms;     /* --sample-ms N (run), 0..10000; default 5 */
+  gcs_options_t opts;     /* every --set, in command-line order */
+} gcs_cli_flags_t;
+/* Parses the flags of `gcscope run` (GCS_CLI_RUN) or `replay` (GCS_CLI_REPLAY): 0, or 2 after a
+** usage message naming the flag. */
+int gcs_cli_flags_parse(unsigned which, int argc, char **argv, gcs_cli_flags_t *f);
+/* Adds allocator=system to f->opts unless --allocator is arena: 0, or 2 after a message. */
+int gcs_cli_flags_allocator(unsigned which, gcs_cli_flags_t *f);
+
 /* "run.c" — `gcscope run`; full_argv is main's argv (re-executed for jemalloc). */
 int gcs_cmd_run(int argc, char **argv, char **full_argv);
 

@@ -26,11 +26,14 @@ static const char help_text[] =
   "  gcscope list [--json]                      collectors and workloads, a line each; --json:\n"
   "                                             also allocators, pause kinds, a cell's figures\n"
   "  gcscope knobs [COLLECTOR] [WORKLOAD] [--json]  the knobs --set accepts, with defaults\n"
-  "  gcscope replay --collector NAME [--json] [--set KNOB=VALUE]... [--allocator A] FILE\n"
+  "  gcscope replay --collector NAME [--json] [--set KNOB=VALUE]... [--allocator arena|system] FILE\n"
   "                                             replay a trace (format: docs/trace-format.md)\n"
-  "  gcscope run --collector C --workload W [--set KNOB=VALUE]... [--allocator arena|system|jemalloc]\n"
+  "  gcscope run --collector C --workload W [--set KNOB=VALUE]... [--allocator arena|system|jemalloc|mimalloc]\n"
   "              [--seed N] [--trace FILE] [--size small|default] [--sample-ms N] [--out PREFIX] [--json]\n"
-  "                                             run one cell in this process, measured\n"
+  "                                             run one cell in this process, measured; --out:\n"
+  "                                             PREFIX.pauses.tsv, .rss.tsv, .counters.tsv, then\n"
+  "                                             PREFIX.json, renamed in last: the set is complete\n"
+  "                                             where PREFIX.json is\n"
   "  gcscope cell [--timeout-s N] --out PREFIX RUN-FLAGS...\n"
   "                                             gcscope run RUN-FLAGS --out PREFIX in a child\n"
   "                                             process (stderr to PREFIX.log), killed after N s\n"
@@ -43,7 +46,10 @@ static const char help_text[] =
   "stats (per generation, as gc.get_stats()), count (as gc.get_count() at the end),\n"
   "live_after_full (live objects, atoms included, after each full collect), objects\n"
   "(allocated, freed, and leaked: still live once every name is dropped and a full\n"
-  "collection has run — for rc, exactly the cyclic garbage), and the effective options.\n";
+  "collection has run — for rc, exactly the cyclic garbage), and the effective options.\n"
+  "\n"
+  "Numbers (--seed, --sample-ms, --timeout-s, --set values) are decimal digits only: no sign\n"
+  "(unless the knob's range is negative), no blanks, no 0x.\n";
 
 /* Output built in memory, written whole. */
 static int print_buffer(char *buf, size_t len) {
@@ -227,43 +233,22 @@ static void write_replay_text(FILE *f, const gcs_collector_ops *c, const gcs_tra
 }
 
 static int cmd_replay(int argc, char **argv) {
-  const char *collector = NULL, *path = NULL;
-  bool json = false;
-  gcs_options_t opts = {0};
+  gcs_cli_flags_t f;
   char err[1024];
-  for (int i = 0; i < argc; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "--json") == 0) {
-      json = true;
-    } else if (strcmp(a, "--collector") == 0 || strcmp(a, "--set") == 0 || strcmp(a, "--allocator") == 0) {
-      if (i + 1 == argc) return gcs_cli_usage("replay: %s expects a value", a);
-      const char *v = argv[++i];
-      if (a[2] == 'c') {
-        collector = v;
-      } else {
-        char buf[160];
-        if (a[2] == 'a') snprintf(buf, sizeof buf, "allocator=%s", v);
-        if (gcs_options_add(&opts, a[2] == 'a' ? buf : v, err, sizeof err) != 0) return gcs_cli_usage("%s", err);
-      }
-    } else if (a[0] == '-' && a[1] != '\0') {
-      return gcs_cli_usage("replay: unknown flag '%s'", a);
-    } else if (path) {
-      return gcs_cli_usage("replay: expected one FILE, got a second: '%s'", a);
-    } else {
-      path = a;
-    }
-  }
-  if (!collector) return gcs_cli_usage("replay: --collector NAME is required");
+  int bad = gcs_cli_flags_parse(GCS_CLI_REPLAY, argc, argv, &f);
+  if (bad) return bad;
+  const char *collector = f.collector, *path = f.file;
   if (!path) return gcs_cli_usage("replay: expected a trace FILE");
   const gcs_collector_ops *c = gcs_collector_find(collector);
   if (!c) return gcs_cli_unknown_collector("", collector);
+  if ((bad = gcs_cli_flags_allocator(GCS_CLI_REPLAY, &f)) != 0) return bad;
 
   gcs_trace_t t;
   if (gcs_trace_load(path, &t, err, sizeof err) != 0) {
     fprintf(stderr, "gcscope: %s\n", err);
     return 1;
   }
-  if (gcs_heap_open(c, &opts, err, sizeof err) != 0) {
+  if (gcs_heap_open(c, &f.opts, err, sizeof err) != 0) {
     gcs_trace_free(&t);
     return gcs_cli_usage("%s", err);
   }
@@ -281,7 +266,7 @@ static int cmd_replay(int argc, char **argv) {
   size_t len = 0;
   FILE *mem = open_memstream(&buf, &len);
   if (!mem) gcs_fatal("out of memory");
-  if (json) write_replay_json(mem, c, &t, &res, &td, &st);
+  if (f.json) write_replay_json(mem, c, &t, &res, &td, &st);
   else write_replay_text(mem, c, &t, &res, &td, &st);
   fclose(mem);
   fwrite(buf, 1, len, stdout);

@@ -1,19 +1,23 @@
 /*
-** run.c — `gcscope run`: its flags; the cell itself (the run, its phases, its figures and
-** files) is measure/cell.c's.
+** run.c — `gcscope run`: its flags (parsed by flags.c, the table it shares with replay) made
+** into a cell; the cell itself (the run, its phases, its figures and files) is measure/cell.c's.
 **
 **   gcscope run --collector C --workload W [--set knob=value ...]
-**               [--allocator arena|system|jemalloc] [--seed N] [--trace FILE]
-**               [--size small|default] [--sample-ms N] [--out PREFIX] [--json]
+**               [--allocator arena|system|jemalloc|mimalloc] [--seed N] [--trace FILE]
+**               [--size small|bench|default] [--sample-ms N] [--out PREFIX] [--json]
 **
-** --size small applies the workload's `small` settings (what make test runs) before any --set.
+** --size small applies the workload's `small` settings (what make test runs) before any --set;
+** --size bench its `bench` settings (what make bench runs: about a quarter of the defaults).
 **
-** --allocator jemalloc re-executes this program with jemalloc preloaded (as mimalloc-bench
-** does) and allocator=system; the child checks that jemalloc is really there.
+** --allocator jemalloc|mimalloc re-executes this program with that library preloaded (as
+** mimalloc-bench does) and allocator=system; the child checks that malloc is really the
+** library's (the table `preloads`).
 **
 ** Output goes to memory first and is written whole: stdout at the end (the JSON with --json,
-** else a summary), and with --out PREFIX the files PREFIX.json, .pauses.tsv, .rss.tsv,
-** .counters.tsv (gcs_cell_write_files). A cell that fails its self-check writes nothing.
+** else a summary), and with --out PREFIX the files PREFIX.pauses.tsv, .rss.tsv, .counters.tsv
+** and PREFIX.json, one set whose marker PREFIX.json is renamed in last (gcs_cell_write_files).
+** --out is checked before the run (gcs_cell_check_out: a file name, names that fit, a
+** directory that takes files). A cell that fails its self-check writes nothing.
 */
 #define _GNU_SOURCE
 #include "cli/cli.h"
@@ -28,101 +32,77 @@
 #include <string.h>
 #include <unistd.h>
 
-#define JEMALLOC_PATH "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
+/* The allocators --allocator runs by preloading a shared library (as mimalloc-bench does):
+** the process re-executes itself with the library in LD_PRELOAD and a marker in its
+** environment; the child runs with allocator=system and checks that malloc really is the
+** library's (the function the dynamic linker binds to `malloc` lies in the same object as a
+** symbol only that library defines). */
+typedef struct preload {
+  const char *name;        /* the --allocator value */
+  const char *path;        /* the shared library preloaded */
+  const char *package;     /* the Debian package that installs it */
+  const char *marker;      /* set in the child's environment: it is preloaded */
+  const char *symbol;      /* defined by that library alone */
+} preload;
 
-static int reexec_with_jemalloc(char **argv) {
-  if (access(JEMALLOC_PATH, R_OK) != 0) {
-    gcs_error("run: --allocator jemalloc needs %s (Debian's libjemalloc2; make deps)", JEMALLOC_PATH);
-    return 2;
+static const preload preloads[] = {
+  {"jemalloc", "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", "libjemalloc2", "GCSCOPE_JEMALLOC", "mallctl"},
+  {"mimalloc", "/usr/lib/x86_64-linux-gnu/libmimalloc.so.2", "libmimalloc2.0", "GCSCOPE_MIMALLOC", "mi_version"},
+};
+
+/* In the parent: re-executes with p preloaded (never returns on success). In the child
+** (the marker set): 0 when malloc is p's, else an error. */
+static int preload_allocator(const preload *p, char **argv) {
+  if (!getenv(p->marker)) {
+    if (access(p->path, R_OK) != 0) {
+      gcs_error("run: --allocator %s needs %s (Debian's %s; make deps)", p->name, p->path, p->package);
+      return 2;
+    }
+    setenv("LD_PRELOAD", p->path, 1);
+    setenv(p->marker, "1", 1);
+    execv("/proc/self/exe", argv);
+    gcs_error("run: cannot re-execute with %s: %s", p->name, strerror(errno));
+    return 1;
   }
-  setenv("LD_PRELOAD", JEMALLOC_PATH, 1);
-  setenv("GCSCOPE_JEMALLOC", "1", 1);
-  execv("/proc/self/exe", argv);
-  gcs_error("run: cannot re-execute with jemalloc: %s", strerror(errno));
-  return 1;
+  void *sym = dlsym(RTLD_DEFAULT, p->symbol), *fn = dlsym(RTLD_DEFAULT, "malloc");
+  Dl_info in_sym, in_malloc;
+  if (!sym || !fn || !dladdr(sym, &in_sym) || !dladdr(fn, &in_malloc) || in_sym.dli_fbase != in_malloc.dli_fbase) {
+    gcs_error("run: %s was preloaded but does not serve malloc (LD_PRELOAD ignored?)", p->name);
+    return 1;
+  }
+  return 0;
 }
 
 int gcs_cmd_run(int argc, char **argv, char **full_argv) {
-  const char *cname = NULL, *wname = NULL, *allocator = "arena", *out_prefix = NULL, *trace = NULL;
-  bool small = false;
-  bool json = false;
-  unsigned long sample_ms = 5;
-  uint64_t seed = 1;
-  gcs_options_t opts = {0};
+  gcs_cli_flags_t f;
   char err[1024];
-
-  for (int i = 0; i < argc; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "--json") == 0) {
-      json = true;
-      continue;
-    }
-    static const char *const with_value[] = {"--collector", "--workload", "--set", "--allocator", "--seed",
-                                             "--out", "--trace", "--sample-ms", "--size", NULL};
-    int k = -1;
-    for (int n = 0; with_value[n]; n++)
-      if (strcmp(a, with_value[n]) == 0) k = n;
-    if (k < 0) return gcs_cli_usage("run: unknown argument '%s'", a);
-    if (i + 1 == argc) return gcs_cli_usage("run: %s expects a value", a);
-    const char *v = argv[++i];
-    char *end;
-    switch (k) {
-    case 0: cname = v; break;
-    case 1: wname = v; break;
-    case 2:
-      if (gcs_options_add(&opts, v, err, sizeof err) != 0) return gcs_cli_usage("run: %s", err);
-      break;
-    case 3:
-      allocator = NULL;
-      for (int n = 0; gcs_cell_allocators[n]; n++)
-        if (strcmp(v, gcs_cell_allocators[n]) == 0) allocator = gcs_cell_allocators[n];
-      if (!allocator) return gcs_cli_usage("run: --allocator %s: expected arena, system or jemalloc", v);
-      break;
-    case 4:
-      errno = 0;
-      seed = strtoull(v, &end, 10);
-      if (errno || *end || end == v || *v == '-') return gcs_cli_usage("run: --seed %s: expected a non-negative integer", v);
-      break;
-    case 5: out_prefix = v; break;
-    case 6: trace = v; break;
-    case 8:
-      if (strcmp(v, "small") && strcmp(v, "default")) return gcs_cli_usage("run: --size %s: expected small or default", v);
-      small = strcmp(v, "small") == 0;
-      break;
-    default:
-      errno = 0;
-      sample_ms = strtoul(v, &end, 10);
-      if (errno || *end || end == v || *v == '-' || sample_ms > 10000)
-        return gcs_cli_usage("run: --sample-ms %s: expected an integer in 0..10000 (0: no sampling)", v);
-      break;
-    }
-  }
-  if (!cname) return gcs_cli_usage("run: --collector NAME is required");
+  int bad = gcs_cli_flags_parse(GCS_CLI_RUN, argc, argv, &f);
+  if (bad) return bad;
+  const char *cname = f.collector, *wname = f.workload, *allocator = f.allocator, *trace = f.trace;
   if (!wname) return gcs_cli_usage("run: --workload NAME is required");
-  gcs_cell_t cell = {.seed = seed, .allocator_name = allocator, .trace = trace, .sample_ms = (unsigned)sample_ms};
+  gcs_cell_t cell = {.seed = f.seed, .allocator_name = allocator, .trace = trace, .sample_ms = f.sample_ms};
   if ((cell.collector = gcs_collector_find(cname)) == NULL) return gcs_cli_unknown_collector("run", cname);
   if ((cell.workload = gcs_workload_find(wname)) == NULL) return gcs_cli_unknown_workload("run", wname);
+  if (f.out && gcs_cell_check_out(f.out, err, sizeof err) != 0) return gcs_cli_usage("run: %s", err);
   if (strcmp(cell.workload->name, "trace") == 0 && !trace) return gcs_cli_usage("run: --workload trace needs --trace FILE");
   if (trace && strcmp(cell.workload->name, "trace") != 0) return gcs_cli_usage("run: --trace is for --workload trace");
-  if (strcmp(allocator, "jemalloc") == 0) {
-    if (!getenv("GCSCOPE_JEMALLOC")) return reexec_with_jemalloc(full_argv);
-    if (dlsym(RTLD_DEFAULT, "mallctl") == NULL) {
-      gcs_error("run: jemalloc was preloaded but is not in the process (LD_PRELOAD ignored?)");
-      return 1;
-    }
+  for (size_t n = 0; n < sizeof preloads / sizeof preloads[0]; n++) {
+    if (strcmp(allocator, preloads[n].name) != 0) continue;
+    int prc = preload_allocator(&preloads[n], full_argv);
+    if (prc != 0) return prc;
   }
-  if (strcmp(allocator, "arena") != 0 && gcs_options_add(&opts, "allocator=system", err, sizeof err) != 0)
-    return gcs_cli_usage("run: %s", err);
+  if ((bad = gcs_cli_flags_allocator(GCS_CLI_RUN, &f)) != 0) return bad;
+  gcs_options_t opts = f.opts;
   opts.workload_knobs = cell.workload->knobs;
-  if (small) { /* the workload's small settings go first: a later --set overrides them */
-    gcs_options_t user = opts;
+  const char *const *sized = f.small ? cell.workload->small : f.bench ? cell.workload->bench : NULL;
+  if (f.small || f.bench) { /* the workload's size settings go first: a later --set overrides them */
     opts.n = 0;
-    for (int i = 0; cell.workload->small && cell.workload->small[i]; i++)
-      if (gcs_options_add(&opts, cell.workload->small[i], err, sizeof err) != 0) return gcs_cli_usage("run: %s", err);
-    for (int i = 0; i < user.n; i++) {
-      char kv[sizeof user.set[0].name + sizeof user.set[0].value + 2];
-      snprintf(kv, sizeof kv, "%s=%s", user.set[i].name, user.set[i].value);
-      if (gcs_options_add(&opts, kv, err, sizeof err) != 0) return gcs_cli_usage("run: %s", err);
+    for (int i = 0; sized && sized[i]; i++)
+      if (gcs_options_add(&opts, sized[i], err, sizeof err) != 0) return gcs_cli_usage("run: %s", err);
+    for (int i = 0; i < f.opts.n; i++) {
+      if (opts.n == GCS_MAX_OPTIONS)
+        return gcs_cli_usage("run: --size and the --set flags: more than %d options", GCS_MAX_OPTIONS);
+      opts.set[opts.n++] = f.opts.set[i];
     }
   }
   if (gcs_heap_open(cell.collector, &opts, err, sizeof err) != 0) return gcs_cli_usage("run: %s", err);
@@ -133,9 +113,9 @@ int gcs_cmd_run(int argc, char **argv, char **full_argv) {
     gcs_cell_free(&cell);
     return 1;
   }
-  int bad = 0;
-  if (out_prefix) bad |= gcs_cell_write_files(&cell, out_prefix);
-  if (json) fwrite(cell.json, 1, cell.json_len, stdout);
+  bad = 0;
+  if (f.out) bad |= gcs_cell_write_files(&cell, f.out);
+  if (f.json) fwrite(cell.json, 1, cell.json_len, stdout);
   else gcs_cell_write_summary(stdout, &cell);
   gcs_cell_free(&cell);
   return (fflush(stdout) != 0 || bad) ? 1 : 0;

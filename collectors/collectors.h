@@ -11,9 +11,12 @@
 extern const gcs_collector_ops gcs_collector_none;         /* "none.c" */
 extern const gcs_collector_ops gcs_collector_rc;           /* "rc.c" */
 extern const gcs_collector_ops gcs_collector_cpython;      /* "cpython.c" */
+extern const gcs_collector_ops gcs_collector_cpython_inc;  /* "cpython_inc.c" */
 extern const gcs_collector_ops gcs_collector_marksweep;    /* "marksweep.c" */
 extern const gcs_collector_ops gcs_collector_incremental;  /* "incremental.c" */
 extern const gcs_collector_ops gcs_collector_py;           /* "peers/cpython/py.c" */
+extern const gcs_collector_ops gcs_collector_boehm;        /* "peers/bdwgc/boehm.c" */
+extern const gcs_collector_ops gcs_collector_boehm_inc;    /* "peers/bdwgc/boehm.c" */
 
 /* "registry.c" */
 extern const gcs_collector_ops *const gcs_collectors[];   /* NULL-terminated */

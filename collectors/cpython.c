@@ -38,6 +38,14 @@
 ** the allocation of a container, after count[0]++ and before the new object is tracked
 ** (hook `allocating`); the object is tracked into generation 0 by `allocated`.
 **
+** Versions (knob `version`, docs/cpython.md "Versions"): 3.12's _PyObject_GC_Link only
+** schedules the collection (_Py_ScheduleGC, the eval breaker) and the interpreter runs it
+** (_Py_RunGC) at the end of the allocating CALL: here in `allocated`, once the new object is
+** tracked, with one reference taken for the value stack's. 3.13 selects the generation with
+** gc_select_generation (the same rule) and starts at threshold0 2000; 3.14.5 is 3.13's
+** collector again (the incremental one reverted), counting tracked objects (3.14.1's
+** _PyObject_GC_TRACK count, kept by the revert): only `freeing` differs.
+**
 ** Deleting garbage clears the slots of each unreachable container (its tp_clear), so
 ** reference counting frees it; the core's cascade is iterative and calls `freeing` for each
 ** object it frees, which untracks it — possibly while delete_garbage walks the very list the
@@ -67,66 +75,14 @@
 ** GC_DEBUG) and verify checks reference counts; GCS_DEBUG >= 3 verifies the whole heap
 ** around every automatic collection (the core does it around explicit ones).
 */
-#include "core/internal.h"
+#define PYGC_SPACES 0   /* 3.11's gc_next (pygc.h) */
+#include "collectors/pygc.h"
 #include "collectors/collectors.h"
 
 #include <inttypes.h>
 #include <string.h>
 
 #define NUM_GENERATIONS 3
-
-/* The collector-private prefix of a container: CPython's PyGC_Head plus ob_refcnt. */
-typedef struct gc_head {
-  uintptr_t gc_next;    /* next in its list | NEXT_MASK_UNREACHABLE; 0 = not tracked */
-  uintptr_t gc_prev;    /* prev in its list | flags; during a collection gc_refs << PREV_SHIFT */
-  intptr_t refcnt;      /* the reference count: GCS_REFCNT(o) */
-} gc_head;
-
-#define AS_GC(o) GCS_PREFIX(o, gc_head)
-#define FROM_GC(g) GCS_FROM_PREFIX(g)
-
-#define PREV_MASK_FINALIZED ((uintptr_t)1)   /* 3.11: tp_finalize called (unused here) */
-#define PREV_MASK_COLLECTING ((uintptr_t)2)  /* in the generation being collected */
-#define PREV_SHIFT 2
-#define PREV_MASK (~(uintptr_t)0 << PREV_SHIFT)
-#define NEXT_MASK_UNREACHABLE ((uintptr_t)1)
-
-#define GC_NEXT(g) ((gc_head *)(g)->gc_next)
-#define GC_PREV(g) ((gc_head *)((g)->gc_prev & PREV_MASK))
-
-static inline void gc_set_next(gc_head *g, gc_head *next) {
-  g->gc_next = (uintptr_t)next;
-}
-static inline void gc_set_prev(gc_head *g, gc_head *prev) {
-  g->gc_prev = (g->gc_prev & ~PREV_MASK) | (uintptr_t)prev;
-}
-static inline bool gc_is_collecting(const gc_head *g) {
-  return (g->gc_prev & PREV_MASK_COLLECTING) != 0;
-}
-static inline void gc_clear_collecting(gc_head *g) {
-  g->gc_prev &= ~PREV_MASK_COLLECTING;
-}
-static inline intptr_t gc_get_refs(const gc_head *g) {
-  return (intptr_t)(g->gc_prev >> PREV_SHIFT);
-}
-static inline void gc_set_refs(gc_head *g, intptr_t refs) {
-  g->gc_prev = (g->gc_prev & ~PREV_MASK) | ((uintptr_t)refs << PREV_SHIFT);
-}
-static inline void gc_reset_refs(gc_head *g, intptr_t refs) {
-  g->gc_prev = (g->gc_prev & PREV_MASK_FINALIZED) | PREV_MASK_COLLECTING |
-               ((uintptr_t)refs << PREV_SHIFT);
-}
-static inline void gc_decref(gc_head *g) {
-  GCS_ASSERT_INTERNAL(gc_get_refs(g) > 0);
-  g->gc_prev -= (uintptr_t)1 << PREV_SHIFT;
-}
-static inline bool is_tracked(gcs_obj *o) {
-  return AS_GC(o)->gc_next != 0;
-}
-/* _PyObject_IS_GC: only containers have a PyGC_Head. */
-static inline bool is_gc(const gcs_obj *o) {
-  return o->kind == GCS_CONTAINER;
-}
 
 /* ------------------------------------------------------------------------------------ */
 /* The state                                                                             */
@@ -155,6 +111,11 @@ static struct {
   bool untrack_atom_only;       /* knob: untrack containers of atoms (_PyTuple_MaybeUntrack) */
   int64_t freeze_after_allocs;  /* knob: gc.freeze() at this container allocation; 0 never */
   bool fused;                   /* knob walks=fused: 3 heap walks, not 3.11's 6 (see below) */
+  uint8_t version;              /* knob version: V3_11 .. V3_14_5 (see "Versions" above) */
+  bool gc_scheduled;            /* 3.12+: _PY_GC_SCHEDULED_BIT of the eval breaker, set by
+                                   _PyObject_GC_Link, cleared when _Py_RunGC runs */
+  gcs_obj *held;                /* 3.12+, inside run_gc: the new object the value stack holds
+                                   (tracked, count 0 outside the collection: verify allows it) */
   uint8_t tuple_kind;           /* the kind untrack_tuples tests for (PyTuple_CheckExact):
                                    GCS_CONTAINER when untrack_atom_only is on, else none */
   uint64_t allocs;              /* containers allocated so far */
@@ -163,140 +124,11 @@ static struct {
 
 #define GEN_HEAD(n) (&gcstate.generations[n].head)
 
-/* ------------------------------------------------------------------------------------ */
-/* List functions (gcmodule.c "list functions")                                          */
-/* ------------------------------------------------------------------------------------ */
-
-static inline void gc_list_init(gc_head *list) {
-  list->gc_prev = (uintptr_t)list;
-  list->gc_next = (uintptr_t)list;
-}
-
-static inline bool gc_list_is_empty(const gc_head *list) {
-  return list->gc_next == (uintptr_t)list;
-}
-
-/* Append `node` to `list`. */
-static inline void gc_list_append(gc_head *node, gc_head *list) {
-  gc_head *last = (gc_head *)list->gc_prev;
-  gc_set_prev(node, last);
-  gc_set_next(last, node);
-  gc_set_next(node, list);
-  list->gc_prev = (uintptr_t)node;
-}
-
-/* Remove `node` from the list it is in: _PyObject_GC_UNTRACK. Works on a list whose
-** members carry PREV_MASK_COLLECTING (delete_garbage's), as the neighbours keep their
-** flags. */
-static inline void gc_list_remove(gc_head *node) {
-  gc_head *prev = GC_PREV(node);
-  gc_head *next = GC_NEXT(node);
-  gc_set_next(prev, next);
-  gc_set_prev(next, prev);
-  node->gc_next = 0;
-  node->gc_prev &= PREV_MASK_FINALIZED;
-}
-
-/* Move `node` from the list it is in to the end of `list`. */
-static void gc_list_move(gc_head *node, gc_head *list) {
-  gc_head *from_prev = GC_PREV(node);
-  gc_head *from_next = GC_NEXT(node);
-  gc_set_next(from_prev, from_next);
-  gc_set_prev(from_next, from_prev);
-  gc_head *to_prev = (gc_head *)list->gc_prev;
-  gc_set_prev(node, to_prev);
-  gc_set_next(to_prev, node);
-  list->gc_prev = (uintptr_t)node;
-  gc_set_next(node, list);
-}
-
-/* Append list `from` onto list `to`; `from` becomes an empty list. */
-static void gc_list_merge(gc_head *from, gc_head *to) {
-  GCS_ASSERT_INTERNAL(from != to);
-  if (!gc_list_is_empty(from)) {
-    gc_head *to_tail = GC_PREV(to);
-    gc_head *from_head = GC_NEXT(from);
-    gc_head *from_tail = GC_PREV(from);
-    gc_set_next(to_tail, from_head);
-    gc_set_prev(from_head, to_tail);
-    gc_set_next(from_tail, to);
-    gc_set_prev(to, from_tail);
-  }
-  gc_list_init(from);
-}
-
-static inline int64_t gc_list_size(const gc_head *list) {
-  int64_t n = 0;
-  for (const gc_head *gc = GC_NEXT(list); gc != list; gc = GC_NEXT(gc)) n++;
-  return n;
-}
-
-/* Walk the list and mark all objects as non-collecting. */
-static void gc_list_clear_collecting(gc_head *collectable) {
-  for (gc_head *gc = GC_NEXT(collectable); gc != collectable; gc = GC_NEXT(gc))
-    gc_clear_collecting(gc);
-}
-
-/* validate_list's flags argument (3.11 enum flagstates). */
-enum flagstates {
-  collecting_clear_unreachable_clear,
-  collecting_clear_unreachable_set,
-  collecting_set_unreachable_clear,
-  collecting_set_unreachable_set
-};
-
-#if GCS_DEBUG >= 2
-/* The list is doubly linked (pointers may carry flags) and every member carries exactly the
-** flags `flags` names. */
-static void validate_list(gc_head *head, enum flagstates flags) {
-  uintptr_t prev_value = 0, next_value = 0;
-  switch (flags) {
-  case collecting_clear_unreachable_clear: break;
-  case collecting_set_unreachable_clear: prev_value = PREV_MASK_COLLECTING; break;
-  case collecting_clear_unreachable_set: next_value = NEXT_MASK_UNREACHABLE; break;
-  case collecting_set_unreachable_set:
-    prev_value = PREV_MASK_COLLECTING;
-    next_value = NEXT_MASK_UNREACHABLE;
-    break;
-  }
-  GCS_ASSERT((head->gc_prev & PREV_MASK_COLLECTING) == 0);
-  GCS_ASSERT((head->gc_next & NEXT_MASK_UNREACHABLE) == 0);
-  gc_head *prev = head;
-  gc_head *gc = GC_NEXT(head);
-  while (gc != head) {
-    gc_head *trueprev = GC_PREV(gc);
-    gc_head *truenext = (gc_head *)(gc->gc_next & ~NEXT_MASK_UNREACHABLE);
-    GCS_ASSERT(truenext != NULL);
-    GCS_ASSERT(trueprev == prev);
-    GCS_ASSERT((gc->gc_prev & PREV_MASK_COLLECTING) == prev_value);
-    GCS_ASSERT((gc->gc_next & NEXT_MASK_UNREACHABLE) == next_value);
-    GCS_ASSERT(FROM_GC(gc)->kind == GCS_CONTAINER);
-    prev = gc;
-    gc = truenext;
-  }
-  GCS_ASSERT(prev == GC_PREV(head));
-}
-#else
-#define validate_list(x, y) ((void)0)
-#endif
+enum { V3_11, V3_12, V3_13, V3_14_5 };   /* the knob `version`, in its choices' order */
 
 /* ------------------------------------------------------------------------------------ */
 /* Finding the unreachable                                                               */
 /* ------------------------------------------------------------------------------------ */
-
-/* Set all gc_refs = ob_refcnt. After this, gc_refs is > 0 and PREV_MASK_COLLECTING is set
-** for every object in `containers`. Returns how many there are (the pause's "examined": 3.11
-** does not count them, but counting costs a register, not a walk). walks=3.11. */
-static int64_t update_refs(gc_head *containers) {
-  int64_t n = 0;
-  for (gc_head *gc = GC_NEXT(containers); gc != containers; gc = GC_NEXT(gc)) {
-    gc_reset_refs(gc, gc->refcnt);
-    /* A count of 0 here would mean an object the cascade should already have freed. */
-    GCS_ASSERT(gc_get_refs(gc) != 0);
-    n++;
-  }
-  return n;
-}
 
 /* update_refs for walks=fused: the same, and in *mid the element where the two walks below
 ** met (the list's middle).
@@ -332,32 +164,6 @@ static int64_t update_refs_fused(gc_head *containers, gc_head **mid) {
   }
 }
 
-/* A traversal callback for subtract_refs. Only objects in the generation being collected
-** have PREV_MASK_COLLECTING; a reference to anything else is irrelevant. */
-static inline void visit_decref(gcs_obj *op) {
-  if (is_gc(op)) {
-    gc_head *gc = AS_GC(op);
-    if (gc_is_collecting(gc)) gc_decref(gc);
-  }
-}
-
-/* tp_traverse(op, visit_decref). */
-static inline void traverse_decref(gc_head *gc) {
-  gcs_obj *op = FROM_GC(gc);
-  for (uint32_t i = 0, n = op->nslots; i < n; i++) {
-    gcs_obj *c = op->slots[i];
-    if (c) visit_decref(c);
-  }
-}
-
-/* Subtract internal references from gc_refs. After this, gc_refs is >= 0 for every object
-** in containers; those with gc_refs > 0 are referenced from outside the generation being
-** collected (a root, an older generation, an untracked container), so cannot be collected.
-** walks=3.11. */
-static void subtract_refs(gc_head *containers) {
-  for (gc_head *gc = GC_NEXT(containers); gc != containers; gc = GC_NEXT(gc)) traverse_decref(gc);
-}
-
 /* subtract_refs for walks=fused. Decrements commute, so the two halves of the list, split
 ** at `mid` by update_refs_fused, are walked side by side: two chains of loads in flight
 ** instead of one. */
@@ -372,99 +178,6 @@ static void subtract_refs_fused(gc_head *containers, gc_head *mid) {
   }
   for (; a != mid; a = GC_NEXT(a)) traverse_decref(a);
   for (; b != containers; b = GC_NEXT(b)) traverse_decref(b);
-}
-
-/* A traversal callback for move_unreachable. */
-static inline void visit_reachable(gcs_obj *op, gc_head *reachable) {
-  if (!is_gc(op)) return;
-  gc_head *gc = AS_GC(op);
-  const intptr_t gc_refs = gc_get_refs(gc);
-
-  /* Ignore objects in other generations. This also skips objects "to the left" of the
-  ** current position in move_unreachable's scan of the 'young' list: they have been
-  ** traversed already and no longer have the PREV_MASK_COLLECTING flag. */
-  if (!gc_is_collecting(gc)) return;
-  GCS_ASSERT_INTERNAL(gc->gc_next != 0);
-
-  if (gc->gc_next & NEXT_MASK_UNREACHABLE) {
-    /* This had gc_refs = 0 when move_unreachable got to it, but turns out to be reachable
-    ** after all. Move it back to move_unreachable's 'young' list, and move_unreachable
-    ** will eventually get to it again. The list functions do not work with the
-    ** NEXT_MASK_UNREACHABLE flags around, so unlink it by hand. */
-    gc_head *prev = GC_PREV(gc);
-    gc_head *next = (gc_head *)(gc->gc_next & ~NEXT_MASK_UNREACHABLE);
-    GCS_ASSERT_INTERNAL(prev->gc_next & NEXT_MASK_UNREACHABLE);
-    GCS_ASSERT_INTERNAL(next->gc_next & NEXT_MASK_UNREACHABLE);
-    prev->gc_next = gc->gc_next;   /* copies NEXT_MASK_UNREACHABLE */
-    gc_set_prev(next, prev);
-    gc_list_append(gc, reachable);
-    gc_set_refs(gc, 1);
-  } else if (gc_refs == 0) {
-    /* In move_unreachable's 'young' list, but the traversal has not yet got to it. All we
-    ** need do is tell move_unreachable that it is reachable. */
-    gc_set_refs(gc, 1);
-  } else {
-    /* gc_refs > 0: in 'young', and move_unreachable will get to it. */
-    GCS_ASSERT_INTERNAL(gc_refs > 0);
-  }
-}
-
-/* Move the unreachable objects from young to unreachable. After this, no object in young
-** has PREV_MASK_COLLECTING and every object in unreachable has it; young holds exactly the
-** objects reachable (directly or not) from outside the original young.
-**
-** This restores the gc_prev pointers: young and unreachable are doubly linked lists again
-** afterwards. But gc_next in unreachable carries NEXT_MASK_UNREACHABLE, so the list
-** functions do not work on unreachable until move_legacy_finalizers removes the flag.
-**
-** Returns the number of objects left in young: what 3.11 counts afterwards with
-** gc_list_size(young) (for long_lived_total / long_lived_pending) and gc_list_size of the
-** unreachable set, a whole walk of the heap each. Every object left in young went through
-** the "reachable" branch below exactly once, so counting there gives the same numbers. */
-static int64_t move_unreachable(gc_head *young, gc_head *unreachable) {
-  gc_head *prev = young;   /* previous element of young, to restore gc_prev */
-  gc_head *gc = GC_NEXT(young);
-  int64_t reachable = 0;
-
-  /* Invariants: everything "to the left" of us in young is reachable from outside young as
-  ** it was at entry; every other object of the original young to the left of us is now in
-  ** unreachable, with NEXT_MASK_UNREACHABLE. Objects to the left of us in young have been
-  ** scanned, none here or to the right has. */
-  while (gc != young) {
-    if (gc_get_refs(gc)) {
-      /* gc is definitely reachable from outside the original young. Traverse its pointers
-      ** to find any other objects that may be directly reachable from it. The traversal may
-      ** append objects to young, so the next object is known only after it returns. */
-      gcs_obj *op = FROM_GC(gc);
-      GCS_ASSERT_INTERNAL(gc_get_refs(gc) > 0);
-      for (uint32_t i = 0, n = op->nslots; i < n; i++) {   /* tp_traverse(op, visit_reachable) */
-        gcs_obj *c = op->slots[i];
-        if (c) visit_reachable(c, young);
-      }
-      gc_set_prev(gc, prev);     /* relink gc_prev to the previous element */
-      gc_clear_collecting(gc);   /* gc is not COLLECTING after here */
-      prev = gc;
-      reachable++;
-    } else {
-      /* This *may* be unreachable. To make progress, assume it is. gc is not directly
-      ** reachable from any object traversed so far, but may be from one not yet reached;
-      ** visit_reachable will move it back into young if so, and we will see it again. */
-      prev->gc_next = gc->gc_next;   /* young is singly linked here: no gc->next->prev */
-      /* gc_list_append cannot be used: unreachable carries NEXT_MASK_UNREACHABLE, set on
-      ** every member unconditionally -- even on the list head's next, repaired below. */
-      gc_head *last = GC_PREV(unreachable);
-      last->gc_next = NEXT_MASK_UNREACHABLE | (uintptr_t)gc;
-      gc_set_prev(gc, last);
-      gc->gc_next = NEXT_MASK_UNREACHABLE | (uintptr_t)unreachable;
-      unreachable->gc_prev = (uintptr_t)gc;
-    }
-    gc = (gc_head *)prev->gc_next;
-  }
-  /* young->gc_prev must be the last element left in the list. */
-  young->gc_prev = (uintptr_t)prev;
-  /* do not let the pollution of the list head's next pointer leak */
-  unreachable->gc_next &= ~NEXT_MASK_UNREACHABLE;
-  return reachable;
 }
 
 /* _PyObject_GC_MAY_BE_TRACKED for a slot's value: an atom never is; an untracked container
@@ -530,51 +243,6 @@ static int64_t handle_weakrefs(gc_head *unreachable, gc_head *old) {
   return num_freed;
 }
 
-/* finalize_garbage (walks=3.11): every object moves to `seen` and is tested for a
-** tp_finalize not yet called (none has one here); then `seen` goes back, in the same order. */
-static void finalize_garbage(gc_head *collectable) {
-  gc_head seen;
-  gc_list_init(&seen);
-  while (!gc_list_is_empty(collectable)) {
-    gc_head *gc = GC_NEXT(collectable);
-    gc_list_move(gc, &seen);
-    /* (!_PyGCHead_FINALIZED(gc) && Py_TYPE(op)->tp_finalize != NULL: never, here) */
-  }
-  gc_list_merge(&seen, collectable);
-}
-
-/* Return true if object has a pre-PEP 442 finalization method (tp_del). None has here. */
-static inline bool has_legacy_finalizer(const gcs_obj *op) {
-  (void)op;
-  return false;
-}
-
-/* Move the objects in unreachable with tp_del slots into `finalizers` (none, here). This
-** also removes the NEXT_MASK_UNREACHABLE flag from gc_next in unreachable. */
-static void move_legacy_finalizers(gc_head *unreachable, gc_head *finalizers) {
-  gc_head *next;
-  GCS_ASSERT_INTERNAL((unreachable->gc_next & NEXT_MASK_UNREACHABLE) == 0);
-  for (gc_head *gc = GC_NEXT(unreachable); gc != unreachable; gc = next) {
-    GCS_ASSERT_INTERNAL(gc->gc_next & NEXT_MASK_UNREACHABLE);
-    gc->gc_next &= ~NEXT_MASK_UNREACHABLE;
-    next = (gc_head *)gc->gc_next;
-    if (has_legacy_finalizer(FROM_GC(gc))) {
-      gc_clear_collecting(gc);
-      gc_list_move(gc, finalizers);
-    }
-  }
-}
-
-static void clear_unreachable_mask(gc_head *unreachable) {
-  gc_head *next;
-  GCS_ASSERT_INTERNAL((unreachable->gc_next & NEXT_MASK_UNREACHABLE) == 0);
-  for (gc_head *gc = GC_NEXT(unreachable); gc != unreachable; gc = next) {
-    GCS_ASSERT_INTERNAL(gc->gc_next & NEXT_MASK_UNREACHABLE);
-    gc->gc_next &= ~NEXT_MASK_UNREACHABLE;
-    next = (gc_head *)gc->gc_next;
-  }
-  validate_list(unreachable, collecting_set_unreachable_clear);
-}
 
 /* update_refs, subtract_refs, move_unreachable: `unreachable` receives the objects of
 ** `base` that nothing outside `base` reaches. Returns the objects examined; *reachable is
@@ -621,32 +289,6 @@ static int64_t handle_resurrected_objects(gc_head *unreachable, gc_head *still_u
   /* Move the resurrected objects to the old generation for future collection. */
   gc_list_merge(resurrected, old_generation);
   return n - resurrected_n;   /* gc_list_size(still_unreachable) */
-}
-
-/* tp_clear: drop every reference the container holds; reference counting does the rest. */
-static void clear_container(gcs_obj *op) {
-  for (uint32_t i = 0; i < op->nslots; i++)
-    if (op->slots[i]) gcs_store(op, i, NULL);
-}
-
-/* Break reference cycles by clearing the containers in `collectable`. Clearing one may free
-** others in the list (the `freeing` hook unlinks them), so the head is read afresh each
-** time; an object still alive after its clear (referenced by garbage not yet cleared) moves
-** to `old`, and dies later in this loop. */
-static void delete_garbage(gc_head *collectable, gc_head *old) {
-  while (!gc_list_is_empty(collectable)) {
-    gc_head *gc = GC_NEXT(collectable);
-    gcs_obj *op = FROM_GC(gc);
-    GCS_ASSERT(gc->refcnt > 0);
-    gcs_incref(op);            /* Py_INCREF(op) */
-    clear_container(op);
-    gcs_decref(op);            /* Py_DECREF(op): frees op unless garbage still holds it */
-    if (GC_NEXT(collectable) == gc) {
-      /* object is still alive, move it, it may die later */
-      gc_clear_collecting(gc);
-      gc_list_move(gc, old);
-    }
-  }
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -779,38 +421,74 @@ static void gc_freeze(void) {
 /* Hooks                                                                                 */
 /* ------------------------------------------------------------------------------------ */
 
-/* _PyObject_GC_Link: count the new container, and maybe collect -- before it is tracked, so
-** that it takes no part in the collection its own allocation starts. */
+/* An automatic collection: gc_collect_generations with the collecting flag set. */
+static void collect_automatic(void) {
+  gcs_heap.collecting = true;
+  GCS_VERIFY("before an automatic cpython collection");
+  gc_collect_generations();
+  GCS_VERIFY("after an automatic cpython collection");
+  gcs_heap.collecting = false;
+}
+
+/* _PyObject_GC_Link: count the new container; over the threshold, 3.11 collects right here,
+** before the object is tracked, so that it takes no part in the collection its own
+** allocation starts; 3.12+ only schedules one (_Py_ScheduleGC sets the eval breaker's
+** _PY_GC_SCHEDULED_BIT) and the interpreter runs it at its next check (`allocated`). */
 static void allocating(size_t block_bytes, int kind) {
   (void)block_bytes;
   if (kind != GCS_CONTAINER) return;
   gcstate.generations[0].count++;   /* number of allocated GC objects */
   if (gcstate.generations[0].count > gcstate.generations[0].threshold && gcstate.enabled &&
       gcstate.generations[0].threshold && !gcs_heap.collecting) {
-    gcs_heap.collecting = true;
-    GCS_VERIFY("before an automatic cpython collection");
-    gc_collect_generations();
-    GCS_VERIFY("after an automatic cpython collection");
-    gcs_heap.collecting = false;
+    if (gcstate.version == V3_11)
+      collect_automatic();
+    else
+      gcstate.gc_scheduled = true;  /* _Py_ScheduleGC */
   }
 }
 
-/* _PyObject_GC_TRACK: a new container joins generation 0. The freeze_after_allocs knob
-** calls gc.freeze() right after the N-th container is tracked: the program has built its
-** long-lived state and freezes it, as a service does before forking its workers. */
+/* _Py_RunGC (3.12+), where the eval loop first checks its breaker after the allocation: the
+** end of the CALL that allocated, with the new object tracked and held by the value stack
+** (one reference, here a count taken for the collection's length). 3.12 runs
+** gc_collect_generations; 3.13 gc_collect_main(GENERATION_AUTO), whose
+** gc_select_generation makes the same choice and collects nothing when no generation
+** qualifies any more. Either way the counts decide again here, not at the schedule. */
+static GCS_NOINLINE void run_gc(gcs_obj *held) {
+  gcstate.gc_scheduled = false;
+  if (!gcstate.enabled || gcs_heap.collecting) return;
+  gcstate.held = held;
+  GCS_VERIFY("before a scheduled cpython collection");
+  GCS_REFCNT(held)++;
+  gcs_heap.collecting = true;
+  gc_collect_generations();
+  gcs_heap.collecting = false;
+  GCS_REFCNT(held)--;               /* floating again, as every new object until stored */
+  GCS_VERIFY("after a scheduled cpython collection");
+  gcstate.held = NULL;
+}
+
+/* _PyObject_GC_TRACK: a new container joins generation 0; 3.12+ then runs the collection its
+** allocation scheduled. The freeze_after_allocs knob calls gc.freeze() right after the N-th
+** container is tracked (and after that collection): the program has built its long-lived
+** state and freezes it, as a service does before forking its workers. */
 static void allocated(gcs_obj *o) {
   if (o->kind != GCS_CONTAINER) return;
   gc_list_append(AS_GC(o), GEN_HEAD(0));
+  if (GCS_UNLIKELY(gcstate.gc_scheduled)) run_gc(o);
   if (GCS_UNLIKELY(++gcstate.allocs == (uint64_t)gcstate.freeze_after_allocs)) gc_freeze();
 }
 
 /* PyObject_GC_Del: untrack (the object may be in any list, delete_garbage's included), and
-** count a deallocation while count[0] > 0. */
+** count a deallocation while count[0] > 0. 3.14.5 counts tracked objects (the count moved
+** to _PyObject_GC_TRACK in 3.14.1 and stayed after the revert), so a container that was
+** untracked (untrack_atom_only) is not un-counted there; before, every GC object was. */
 static void freeing(gcs_obj *o) {
   if (o->kind != GCS_CONTAINER) return;
   gc_head *g = AS_GC(o);
-  if (g->gc_next != 0) gc_list_remove(g);
-  if (gcstate.generations[0].count > 0) gcstate.generations[0].count--;
+  bool tracked = g->gc_next != 0;
+  if (tracked) gc_list_remove(g);
+  if ((tracked || gcstate.version < V3_14_5) && gcstate.generations[0].count > 0)
+    gcstate.generations[0].count--;
 }
 
 /* gc.collect(generation): -1 is a full collection. The core has set gcs_heap.collecting. */
@@ -821,6 +499,8 @@ static uint64_t collect(int generation) {
 
 static int init(void) {
   memset(&gcstate, 0, sizeof gcstate);
+  /* 3.13 raised threshold0 to 2000; 3.14.5 kept it (gc.get_threshold() of each). */
+  if (gcs_knob("version") >= V3_13) gcs_knob_default("threshold0", 2000);
   static const char *const threshold_knobs[NUM_GENERATIONS] = {"threshold0", "threshold1", "threshold2"};
   for (int i = 0; i < NUM_GENERATIONS; i++) {
     gc_list_init(GEN_HEAD(i));
@@ -833,6 +513,7 @@ static int init(void) {
   gcstate.tuple_kind = gcstate.untrack_atom_only ? GCS_CONTAINER : 0xffu;   /* 0xff: none */
   gcstate.fused = gcs_knob("walks") == 1;
   gcstate.freeze_after_allocs = gcs_knob("freeze_after_allocs");
+  gcstate.version = (uint8_t)gcs_knob("version");
   return 0;
 }
 
@@ -854,61 +535,6 @@ static void report(gcs_gc_report_t *r) {
 /* ------------------------------------------------------------------------------------ */
 /* Verification                                                                          */
 /* ------------------------------------------------------------------------------------ */
-
-#define AUX_LISTED 0x4000u   /* gcaux bit, only inside verify: seen in a list */
-
-/* One list: consistent links, no flags, containers only, none seen twice. Returns its
-** length, or -1 after printing what is wrong; *marked is how many elements, from the head,
-** it marked AUX_LISTED either way. */
-static int64_t verify_list(gc_head *head, const char *name, int64_t *marked) {
-  int64_t n = 0;
-  gc_head *prev = head;
-  *marked = 0;
-  if (head->gc_prev & ~PREV_MASK || head->gc_next & NEXT_MASK_UNREACHABLE) {
-    gcs_error("verify cpython: list %s: its head carries flags", name);
-    return -1;
-  }
-  for (gc_head *gc = GC_NEXT(head); gc != head; gc = GC_NEXT(gc)) {
-    gcs_obj *o = FROM_GC(gc);
-    if (gc == NULL || (gc->gc_next & NEXT_MASK_UNREACHABLE) || (gc->gc_prev & ~PREV_MASK)) {
-      gcs_error("verify cpython: list %s: element %" PRId64 " (%p) is NULL or carries flags",
-                name, n, (void *)o);
-      return -1;
-    }
-    if (GC_PREV(gc) != prev) {
-      gcs_error("verify cpython: list %s: element %" PRId64 " (%p): prev does not point back",
-                name, n, (void *)o);
-      return -1;
-    }
-    if (o->kind != GCS_CONTAINER) {
-      gcs_error("verify cpython: list %s: element %" PRId64 " (%p) is not a container (kind %u)",
-                name, n, (void *)o, o->kind);
-      return -1;
-    }
-    if (o->gcaux & AUX_LISTED) {
-      gcs_error("verify cpython: list %s: %p is in a list twice", name, (void *)o);
-      return -1;
-    }
-    if (gc->refcnt <= 0) {
-      gcs_error("verify cpython: list %s: %p has count %" PRIdPTR, name, (void *)o, gc->refcnt);
-      return -1;
-    }
-    o->gcaux |= AUX_LISTED;
-    *marked = ++n;
-    prev = gc;
-  }
-  if (GC_PREV(head) != prev) {
-    gcs_error("verify cpython: list %s: the head's prev is not the last element", name);
-    return -1;
-  }
-  return n;
-}
-
-/* Clears AUX_LISTED from the first n elements of a list (links verified that far). */
-static void unmark_list(gc_head *head, int64_t n) {
-  gc_head *gc = GC_NEXT(head);
-  for (int64_t i = 0; i < n; i++, gc = GC_NEXT(gc)) FROM_GC(gc)->gcaux &= (uint16_t)~AUX_LISTED;
-}
 
 #if GCS_DEBUG >= 2
 typedef struct {
@@ -938,7 +564,7 @@ static int verify(void) {
   int bad = 0;
   int64_t listed = 0, marked[4] = {0, 0, 0, 0};
   for (int i = 0; i < 4 && !bad; i++) {
-    int64_t n = verify_list(heads[i], names[i], &marked[i]);
+    int64_t n = verify_list("cpython", heads[i], names[i], -1, gcstate.held, &marked[i]);
     if (n < 0) bad = 1;
     else listed += n;
   }
@@ -975,10 +601,11 @@ static int verify(void) {
 /* ------------------------------------------------------------------------------------ */
 
 static const char *const walk_names[] = {"3.11", "fused", NULL};
+static const char *const version_names[] = {"3.11", "3.12", "3.13", "3.14.5", NULL};
 
 static const gcs_knob_t knobs[] = {
   {"threshold0", 700, 0, (int64_t)1 << 40, NULL,
-   "collect generation 0 when count0 (container allocations - deallocations) exceeds this; 0 = never"},
+   "collect generation 0 when count0 (container allocations - deallocations) exceeds this; 0 = never (default 2000 from version 3.13)"},
   {"threshold1", 10, 0, (int64_t)1 << 40, NULL,
    "collect generation 1 when more than this many generation-0 collections ran since its last"},
   {"threshold2", 10, 0, (int64_t)1 << 40, NULL,
@@ -992,12 +619,14 @@ static const gcs_knob_t knobs[] = {
    "gc.freeze() right after this many containers have been allocated (all of them frozen); 0 = never"},
   {"walks", 0, 0, 1, walk_names,
    "how a collection walks the heap, same results: as 3.11's gcmodule.c (6 walks of a live heap at a full collection), or fused (3)"},
+  {"version", V3_11, V3_11, V3_14_5, version_names,
+   "which CPython: 3.11 collects inside the allocation; 3.12+ schedules it for the eval breaker; 3.13+ threshold0 2000"},
   {NULL, 0, 0, 0, NULL, NULL},
 };
 
 const gcs_collector_ops gcs_collector_cpython = {
   .name = "cpython",
-  .summary = "RC + CPython 3.11's generational cycle collector (gcmodule.c: 700/10/10, 25% rule, freeze)",
+  .summary = "RC + CPython's generational cycle collector (3.11's gcmodule.c: 700/10/10, 25% rule, freeze; version=3.12|3.13|3.14.5)",
   .barrier = GCS_BARRIER_RC,
   .prefix_container = sizeof(gc_head),
   .prefix_atom = sizeof(intptr_t),
@@ -1010,4 +639,5 @@ const gcs_collector_ops gcs_collector_cpython = {
   .collect = collect,
   .verify = verify,
   .report = report,
+  .freeze = gc_freeze,
 };

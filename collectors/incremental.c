@@ -8,18 +8,35 @@
 ** table chunk unmapped) and returns the work it did; inc_step() runs single steps until the
 ** allocation debt is paid.
 **
-**   work unit   one object marked or swept, or one slot scanned (Lua: propagatemark returns
-**               1 + the slots of a table; sweeplist counts objects)
-**   debt        block bytes allocated and not yet paid for. In GCSpause it is
-**               live_bytes - threshold (negative until the heap reaches pause_pct % of the
-**               last estimate, Lua's setpause). Otherwise every allocation adds its bytes and
-**               once the debt is positive a step runs.
-**   a step      does (debt + step_bytes) / WORK2MEM * step_mul / 100 units, so it returns
-**               with a credit of step_bytes: the mutator allocates step_bytes between steps.
-**               WORK2MEM = 16 bytes, Lua's sizeof(TValue). Lua 5.4.6's incstep multiplies
-**               by stepmul without the /100 (at its default stepmul 100 it does 100 units
-**               per 16 bytes allocated, although its manual speaks of "elements per
-**               kilobyte"): that is step_mul=10000 here. Here step_mul is a percentage.
+**   work unit   one object marked or one slot scanned (Lua: propagatemark returns 1 + the
+**               slots of a table); an object examined by the sweep is SWEEPCOST = 2 units
+**               (measured: ~8 ns an object marked, 3 units; ~5 ns an object swept), so that a
+**               unit is about the same time in either phase and the pauses spread evenly.
+**   goal        the heap (block bytes) a cycle must end under: pause_pct % of the estimate
+**               (Lua's GCestimate: what survived the last marking), never below
+**               pause_min_bytes. Lua's setpause starts a cycle there; here a cycle starts as
+**               soon as the last one ends (once the heap holds pause_min_bytes), so its work
+**               is spread over all the allocation up to the goal — the MMU is that spread.
+**   rate        units a byte allocated pays, set at each cycle's start (set_rate): with E the
+**               estimate, Ln the objects the last sweep kept, M the last marking's units, b the
+**               mean size of an object allocated and p = pause_pct / 100,
+**                   rate = (M + SWEEPCOST Ln) / (0.9 (p - 1) E) + SWEEPCOST / b
+**               the work on the live heap spread over 90 % (ROOM_MARGIN_PCT) of the room the
+**               goal leaves above it, plus the sweep of each object allocated. In the steady
+**               state of a live heap and dying allocations the heap then peaks at atomic,
+**               under the goal (docs/tracing.md derives it; tests/test_incremental.c checks
+**               peak <= E p + 2 step_bytes after every allocation). The sweep takes the
+**               table newest chunk first, so it frees the (young) garbage before it meets
+**               the survivors and the heap falls through the sweep. Times step_mul %. A heap over the goal anyway (a live heap that grew) paces the
+**               rest of the cycle to end within GOAL_OVER_PCT % more (step_budget).
+**   debt        block bytes allocated and not yet paid for; every allocation adds its bytes
+**               and once the debt is positive a step runs (Lua's GCdebt).
+**   a step      does rate x (debt + step_bytes) units (at least one, at most
+**               step_max_units: the bound on a step's pause) and leaves a credit of
+**               step_bytes: the mutator allocates step_bytes between steps (Lua's incstep).
+**               Lua 5.4.6's incstep has a fixed pace instead, stepmul units per WORK2MEM
+**               (16) bytes: at its default it does 100 units per 16 bytes, and a cycle
+**               ends within a few hundred KB of allocation (steps of 0.7-1 ms).
 ** Every step is a GCS_PAUSE_STEP event. The atomic phase is never folded into a step: a step
 ** that reaches GCSenteratomic ends there, and the next step runs atomic() alone, logged as
 ** GCS_PAUSE_ATOMIC. An explicit collect(any generation) is Lua's fullinc: a marking under way is
@@ -56,9 +73,11 @@
 ** Memory per object: no prefix. Colours live in gcbits; the sweep finds objects through a
 ** side table of object pointers in 64 KiB chunks (core/objtable.h, shared with marksweep.c;
 ** see marksweep.c for why not Lua's `next` link). Both tables draw their chunks from one
-** pool, g.pool. At the start of the sweep the table is detached: objects allocated during the
-** sweep go to a fresh table, so the sweep never chases the allocator (Lua links new objects
-** at the head of allgc for the same reason), and the two are joined when it ends.
+** pool, g.pool. At the start of the sweep the table is detached, its chunk list reversed (the
+** sweep meets the newest objects first, so a table is in allocation order only chunk by
+** chunk): objects allocated during the sweep go to a fresh table, so the sweep never chases
+** the allocator (Lua links new objects at the head of allgc for the same reason), and the two
+** are joined when it ends.
 **
 ** Invariants (checked by verify):
 **   objects in the tables == g.nobjects == gcs_heap.live_objects, each a distinct live one
@@ -86,8 +105,10 @@
 #define AUX_SEEN 0x8000u   /* met once in the tables */
 #define AUX_GRAY 0x4000u   /* on the gray stack or grayagain */
 
-#define WORK2MEM 16        /* bytes of allocation a unit of work stands for (Lua's TValue) */
 #define GCSWEEPMAX 100     /* objects a single sweep step examines (Lua's value) */
+#define SWEEPCOST 2        /* units an object examined by the sweep costs (see the header) */
+#define GOAL_OVER_PCT 10   /* over the goal, the collector aims to end within this % more */
+#define ROOM_MARGIN_PCT 10 /* the pacer plans to peak this % of the room below the goal */
 #define BACK_MIN_SLOTS 8   /* containers this wide get the backward barrier */
 
 enum { GCSpropagate, GCSenteratomic, GCSatomic, GCSswpallgc, GCSswpend, GCSpause };
@@ -115,23 +136,38 @@ static struct {
                                  the gray stack is the kernel's, gcs_trace.gray */
   int64_t debt;               /* bytes; a step runs when > 0 (see the header) */
   uint64_t estimate;          /* live bytes after the last cycle (Lua's GCestimate) */
+  uint64_t goal;              /* bytes: max(estimate * pause_pct / 100, pause_min_bytes); the
+                                 cycle under way paces itself to end before the heap is here */
+  uint64_t mark_work;         /* units of marking done by the cycle under way */
+  uint64_t mark_est;          /* ... and by the last one: the estimate of this one's */
+  uint64_t survivors;         /* objects the last sweep examined and kept (live objects) */
+  uint64_t alloc_bytes;       /* block bytes allocated since the last cycle started ... */
+  uint64_t alloc_objects;     /* ... and objects */
+  double garbage_size;        /* their mean size in bytes, over the last cycle */
+  double rate;                /* units a byte allocated pays, set at the cycle's start */
+  uint64_t unswept;           /* GCSswpallgc: objects of the detached table not yet examined */
   uint64_t swept;             /* objects swept in the step under way */
+  uint64_t kept;              /* objects the sweep under way has kept */
   uint64_t freed;             /* objects freed, cumulative */
   uint64_t since;             /* objects allocated since the last cycle ended (report) */
   uint64_t cycles;            /* cycles completed */
   uint64_t collected;         /* objects they freed */
   uint64_t cycle_freed_mark;  /* `freed` when the cycle under way started its sweep */
   bool in_full;               /* inside collect(): steps are not logged separately */
-  int64_t pause_pct, pause_min_bytes, step_mul, step_bytes;  /* knobs */
+  int64_t pause_pct, pause_min_bytes, step_mul, step_bytes, step_max_units;  /* knobs */
 } g;
 
 /* --------------------------------------------------------------------------------------
 ** Mark (the kernel's mark_roots and propagate, between the cycle's states)
 ** ------------------------------------------------------------------------------------ */
+static void set_rate(void);
+
 /* Lua's restartcollection: a cycle starts by marking the roots. */
 static uint64_t restart_collection(void) {
   GCS_ASSERT_INTERNAL(gcs_trace.gray.n == 0 && g.grayagain.n == 0);
   g.state = GCSpropagate;
+  g.mark_work = 0;
+  set_rate();
   GCS_VERIFY("incremental: cycle start");
   return 1 + gcs_trace_mark_roots();
 }
@@ -164,13 +200,32 @@ static bool is_garbage(const gcs_obj *o) {
   return isdead(o);
 }
 
-/* Detaches the table for sweeping; objects allocated from now on go to a fresh one. */
+/* Reverses t's chunk list: the sweep then meets the newest objects first. */
+static void reverse_chunks(table *t) {
+  if (t->head == NULL) return;
+  chunk *prev = NULL, *c = t->head;
+  t->tail = c;
+  while (c != NULL) {
+    chunk *next = c->next;
+    c->next = prev;
+    prev = c;
+    c = next;
+  }
+  t->head = prev;
+}
+
+/* Detaches the table for sweeping, its chunks newest first (the garbage is mostly young, so
+** the sweep frees before it meets the survivors, and the heap falls while the mutator
+** allocates; the pacer counts on it); objects allocated from now on go to a fresh table. */
 static void enter_sweep(void) {
   g.sweeping = g.all;
+  reverse_chunks(&g.sweeping);
   gcs_objtable_init(&g.all);
   g.sweep_r = g.sweep_w = g.sweeping.head;
   g.sweep_ri = g.sweep_wj = 0;
   g.estimate = gcs_heap.live_bytes;
+  g.unswept = g.nobjects;
+  g.kept = 0;
   g.cycle_freed_mark = g.freed;
   g.state = GCSswpallgc;
   GCS_VERIFY("incremental: sweep start");
@@ -199,11 +254,11 @@ static void finish_sweep(void) {
 
 /* Lua's sweepstep over sweeplist: examines up to GCSWEEPMAX objects of the detached table
 ** (fewer when the step owes fewer `budget` units), freeing the dead ones and whitening the
-** rest, compacted toward its head. Returns the objects examined: a freed one costs a few
-** times a survivor in time, but charging it so makes the sweep pay for less allocation than
-** it frees, and at step_mul=100 the heap then grows without bound (docs/tracing.md). Leaves
-** GCSswpallgc for GCSswpend once the table is done. */
+** rest, compacted toward its head. Returns its work, SWEEPCOST units an object examined
+** (freed or kept alike: the pacer counts objects, as Lua's sweeplist). Leaves GCSswpallgc
+** for GCSswpend once the table is done. */
 static uint64_t sweep_step(int64_t budget) {
+  budget /= SWEEPCOST;
   uint64_t max = budget < 1 ? 1 : budget < GCSWEEPMAX ? (uint64_t)budget : GCSWEEPMAX;
   chunk *r = g.sweep_r, *w = g.sweep_w;
   uint32_t ri = g.sweep_ri, wj = g.sweep_wj;
@@ -235,23 +290,75 @@ static uint64_t sweep_step(int64_t budget) {
   g.sweep_ri = ri;
   g.sweep_w = w;
   g.sweep_wj = wj;
+  g.unswept -= count;
+  g.kept += count - freed;
   g.nobjects -= freed;
   g.freed += freed;
   g.swept += count;
   g.estimate -= live0 - gcs_heap.live_bytes;  /* Lua: GCestimate follows the frees */
   if (r == NULL) {
+    g.survivors = g.kept;
     finish_sweep();
     g.state = GCSswpend;
   }
-  return count;
+  return count * SWEEPCOST;
 }
 
-/* Lua's setpause: the next cycle starts when the heap reaches pause_pct % of the estimate. */
+/* Lua's setpause, as a goal: the cycle that starts next must end before the heap reaches
+** pause_pct % of the estimate (never below pause_min_bytes). It starts at the next step once
+** the heap holds pause_min_bytes (a cycle never waits for the heap to grow: its work is spread
+** over all the allocation up to the goal, see the header). */
 static void set_pause(void) {
-  uint64_t t = g.estimate * (uint64_t)g.pause_pct / 100;
-  if (t < (uint64_t)g.pause_min_bytes) t = (uint64_t)g.pause_min_bytes;
-  g.debt = (int64_t)gcs_heap.live_bytes - (int64_t)t;
-  if (g.debt > 0) g.debt = 0;
+  uint64_t goal = g.estimate * (uint64_t)g.pause_pct / 100;
+  g.goal = goal > (uint64_t)g.pause_min_bytes ? goal : (uint64_t)g.pause_min_bytes;
+  g.debt = (int64_t)gcs_heap.live_bytes - g.pause_min_bytes;
+  if (g.debt > -g.step_bytes) g.debt = -g.step_bytes;
+}
+
+/* The pacer, at a cycle's start: the rate of the header (units a byte allocated pays), at
+** which a steady state — the live heap as it is, the mutator allocating objects that die —
+** peaks ROOM_MARGIN_PCT % of the room below the goal, p = pause_pct / 100 times the
+** estimate E:
+**     rate = (M + SWEEPCOST Ln) / (0.9 (p - 1) E) + SWEEPCOST / b
+** M the units of marking (the last cycle's), Ln the live objects (the last sweep kept), b the
+** mean size of an object allocated (over the last cycle). Times step_mul %. Before the first
+** cycle has ended, every object is taken for live. */
+static void set_rate(void) {
+  double E = (double)(g.estimate ? g.estimate : gcs_heap.live_bytes);
+  double Ln = (double)(g.survivors ? g.survivors : g.nobjects);
+  double M = (double)(g.mark_est ? g.mark_est : 3 * g.nobjects);
+  if (g.alloc_objects) g.garbage_size = (double)g.alloc_bytes / (double)g.alloc_objects;
+  double b = g.garbage_size > 0 ? g.garbage_size : E / (Ln > 0 ? Ln : 1);
+  double room = E * (double)(g.pause_pct - 100) / 100 * (100 - ROOM_MARGIN_PCT) / 100;
+  if (room < (double)g.step_bytes) room = (double)g.step_bytes;
+  g.rate = ((M + SWEEPCOST * Ln) / room + SWEEPCOST / (b > 0 ? b : 1)) * (double)g.step_mul / 100;
+  g.alloc_bytes = g.alloc_objects = 0;
+}
+
+/* Units of work left in the cycle under way: marking (the last cycle's, less what is done; at
+** least three units a gray object) and the sweep of every object in the heap, or in the
+** sweep of every object not yet examined. */
+static uint64_t work_left(void) {
+  if (issweepphase()) return SWEEPCOST * g.unswept;
+  uint64_t mark = g.mark_est > g.mark_work ? g.mark_est - g.mark_work : 0;
+  uint64_t gray = 3 * (uint64_t)(gcs_trace.gray.n + g.grayagain.n);
+  return (mark > gray ? mark : gray) + SWEEPCOST * g.nobjects;
+}
+
+/* The units a step pays for `bytes` of allocation: at the cycle's rate while the heap is
+** under the goal. Over it (the live heap grew faster than the estimate), what is left of the
+** cycle over what is left of GOAL_OVER_PCT % more (Go's assist ratio), so that a growing heap
+** speeds the collector up gradually instead of at once; past that, step_max_units. Never more
+** than step_max_units, never less than one. */
+static int64_t step_budget(int64_t bytes) {
+  double w = g.rate * (double)bytes;
+  if (gcs_heap.live_bytes >= g.goal) {
+    int64_t runway = (int64_t)(g.goal + g.goal * GOAL_OVER_PCT / 100) - (int64_t)gcs_heap.live_bytes;
+    double catchup = runway > bytes ? (double)work_left() * (double)bytes / (double)runway : (double)g.step_max_units;
+    if (catchup > w) w = catchup;
+  }
+  if (w > (double)g.step_max_units) w = (double)g.step_max_units;
+  return w < 1 ? 1 : (int64_t)w;
 }
 
 /* --------------------------------------------------------------------------------------
@@ -263,6 +370,7 @@ static uint64_t single_step(int64_t budget) {
   switch (g.state) {
     case GCSpause:
       work = restart_collection();
+      g.mark_work += work;
       break;
     case GCSpropagate:
       if (gcs_trace.gray.n == 0) {
@@ -270,10 +378,12 @@ static uint64_t single_step(int64_t budget) {
         work = 0;
       } else {
         work = gcs_trace_propagate_mark(budget);
+        g.mark_work += work;
       }
       break;
     case GCSenteratomic:
       work = atomic();
+      g.mark_work += work;
       enter_sweep();
       break;
     case GCSswpallgc:
@@ -286,6 +396,7 @@ static uint64_t single_step(int64_t budget) {
       }
       GCS_VERIFY("incremental: sweep end");
       g.cycles++;
+      g.mark_est = g.mark_work;
       g.collected += g.freed - g.cycle_freed_mark;
       g.since = 0;
       g.state = GCSpause;
@@ -301,32 +412,28 @@ static void run_until(int state) {
   while (g.state != state) single_step(INT64_MAX);
 }
 
-/* Lua's incstep: pays the debt in units of work, ending with a credit of step_bytes. */
+/* Lua's incstep: pays in units of work for the bytes allocated since the last step (the debt
+** and the credit of step_bytes it had left), at the pacer's rate; leaves a credit of
+** step_bytes. */
 static void inc_step(void) {
-  int64_t stepmul = g.step_mul;
-  int64_t debt = g.debt / WORK2MEM * stepmul / 100;
-  int64_t stepsize = g.step_bytes / WORK2MEM * stepmul / 100;
-  if (stepsize < 1) stepsize = 1;
+  int64_t budget = step_budget(g.debt + g.step_bytes);
   gcs_pause_token_t pause = gcs_pause_begin();
   uint64_t freed0 = g.freed, marked0 = gcs_trace.marked;
   gcs_pause_kind kind = GCS_PAUSE_STEP;
   g.swept = 0;
   if (g.state == GCSenteratomic) {
     kind = GCS_PAUSE_ATOMIC;  /* atomic() alone, a pause of its own */
-    debt -= (int64_t)single_step(INT64_MAX);
+    single_step(INT64_MAX);
   } else {
     do {
-      if (g.state == GCSenteratomic) {  /* stop short of atomic: the next step runs it */
-        debt = -stepsize;
-        break;
-      }
-      debt -= (int64_t)single_step(debt + stepsize);
-    } while (debt > -stepsize && g.state != GCSpause);
+      if (g.state == GCSenteratomic) break;  /* stop short of atomic: the next step runs it */
+      budget -= (int64_t)single_step(budget);
+    } while (budget > 0 && g.state != GCSpause);
   }
   if (g.state == GCSpause)
     set_pause();
   else
-    g.debt = debt * 100 / stepmul * WORK2MEM;
+    g.debt = -g.step_bytes;
   gcs_pause_end(pause, kind, -1, g.swept + gcs_trace.marked - marked0, g.freed - freed0);
 }
 
@@ -339,6 +446,7 @@ static int init(void) {
   g.pause_min_bytes = gcs_knob("pause_min_bytes");
   g.step_mul = gcs_knob("step_mul");
   g.step_bytes = gcs_knob("step_bytes");
+  g.step_max_units = gcs_knob("step_max_units");
   g.state = GCSpause;
   gcs_trace_init("incremental", GCS_BLACK);
   gcs_objtable_pool_init(&g.pool, "incremental");
@@ -360,6 +468,8 @@ static void fini(void) {
 static void allocating(size_t block_bytes, int kind) {
   (void)kind;
   g.debt += (int64_t)block_bytes;
+  g.alloc_bytes += block_bytes;
+  g.alloc_objects++;
   if (GCS_UNLIKELY(g.debt > 0) && !gcs_heap.collecting) {
     gcs_heap.collecting = true;
     inc_step();
@@ -545,14 +655,16 @@ static int verify(void) {
 }
 
 static const gcs_knob_t knobs[] = {
-  {"pause_pct", 200, 100, 100000, NULL,
-   "start a cycle when the heap reaches this % of what survived the last one (Lua's pause)"},
+  {"pause_pct", 500, 100, 100000, NULL,
+   "the heap goal: a cycle paces itself to end before the heap reaches this % of what survived the last one (Lua's pause)"},
   {"pause_min_bytes", 1 << 16, 0, (int64_t)1 << 40, NULL,
-   "no cycle starts while the heap is smaller than this"},
+   "no cycle starts while the heap is smaller than this, and the goal is never below it"},
   {"step_mul", 100, 1, 1000000, NULL,
-   "work per allocation, in %: 100 = one unit (object or slot) per 16 bytes allocated"},
+   "work per allocation, in % of the pace that ends the cycle at the heap goal"},
   {"step_bytes", 8192, 16, (int64_t)1 << 30, NULL,
    "bytes the mutator allocates between two steps (Lua's stepsize, 2^13)"},
+  {"step_max_units", 65536, 1, (int64_t)1 << 40, NULL,
+   "most units of work (objects or slots marked, objects swept x 2) a step does: bounds a step's pause"},
   {NULL, 0, 0, 0, NULL, NULL},
 };
 

@@ -1,7 +1,7 @@
 /*
 ** registry.c — every collector by name, in the order tables and plots list them: the floor
 ** first, then pure RC, the CPython design, the tracing alternatives; then the peers (real
-** systems behind the same interface: py, CPython 3.11 itself).
+** systems behind the same interface: py, CPython 3.11 itself; boehm and boehm-inc, bdwgc).
 */
 #include "collectors/collectors.h"
 
@@ -11,9 +11,12 @@ const gcs_collector_ops *const gcs_collectors[] = {
   &gcs_collector_none,
   &gcs_collector_rc,
   &gcs_collector_cpython,
+  &gcs_collector_cpython_inc,
   &gcs_collector_marksweep,
   &gcs_collector_incremental,
   &gcs_collector_py,
+  &gcs_collector_boehm,
+  &gcs_collector_boehm_inc,
   NULL,
 };
 

@@ -52,6 +52,6 @@ gcs_obj **gcs_baseline_open(void) {
   }
   gcs_heap.collecting = was;
   gcs_heap_collect(-1);
-  gcs_pause_reset(gcs_knob("pause_log") != 0);
+  gcs_pause_reset(gcs_knob("pause_log") != 0, gcs_knob("pause_cpu") != 0);
   return root;
 }

@@ -85,6 +85,9 @@ typedef struct gcs_collector_ops {
   /* GCS_BARRIER_CALL only: a reference to v was just written over one to old (either may be
   ** NULL): count v, then release old. */
   void (*ref_slow)(gcs_obj *v, gcs_obj *old);
+  /* gc.freeze(): every object the collector tracks now is never collected or examined again
+  ** (gcs_heap_freeze). NULL: the collector has no such thing. */
+  void (*freeze)(void);
 } gcs_collector_ops;
 
 #endif /* GCS_COLLECTOR_H */

@@ -13,9 +13,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+static const char *where_file;   /* gcs_error_where's: the input's name, or NULL */
+static const uint32_t *where_line;  /* ... its current line */
+
+void gcs_error_where(const char *file, const uint32_t *line) {
+  where_file = file;
+  where_line = line;
+}
+
 static void report(const char *kind, const char *fmt, va_list ap) {
   fputs("gcscope: ", stderr);
   fputs(kind, stderr);
+  if (where_file) fprintf(stderr, "%s:%u: ", where_file, (unsigned)*where_line);
   vfprintf(stderr, fmt, ap);
   fputc('\n', stderr);
 }

@@ -99,6 +99,8 @@ static inline gcs_obj **gcs_frame_push(uint32_t n) {
   if (GCS_UNLIKELY((size_t)(gcs_heap.roots_limit - f) < n)) gcs_roots_overflow_();
   for (uint32_t i = 0; i < n; i++) f[i] = NULL;
   gcs_heap.roots_top = f + n;
+  if (GCS_LIKELY(gcs_heap.nframes < gcs_heap.frames_max))
+    gcs_heap.frames[gcs_heap.nframes++] = (gcs_frame_t){(uint32_t)(f - gcs_heap.roots_base), 0};
   return f;
 }
 
@@ -130,6 +132,8 @@ static inline void gcs_frame_pop(gcs_obj **f) {
     }
   }
   gcs_heap.roots_top = f;
+  while (gcs_heap.nframes && gcs_heap.roots_base + gcs_heap.frames[gcs_heap.nframes - 1].base >= f)
+    gcs_heap.nframes--;
 }
 
 /* Where a mutator may be stopped outside an allocation. */

@@ -80,6 +80,7 @@ static gcs_obj *new_object(uint32_t nslots, uint32_t payload, int kind) {
 #if GCS_STRESS
   gcs_safepoint_stress_();
 #endif
+  if (GCS_UNLIKELY(gcs_heap.allocation_hook != NULL)) gcs_heap.allocation_hook();
   if (ops->alloc_object) {
     o = ops->alloc_object(nslots, payload, kind);   /* the prefix is the peer's */
   } else {
@@ -144,20 +145,35 @@ void gcs_roots_overflow_(void) {
             (long long)gcs_knob("roots_max"));
 }
 
+/* The shadow stack and its frame records: n roots, n frames at most (a frame may hold no
+** root), both mapped NORESERVE so that only what is used is resident. */
 static int roots_open(size_t n) {
   size_t bytes = n * sizeof(gcs_obj *);
   void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                  -1, 0);
   if (p == MAP_FAILED) return errno;
+  void *fr = mmap(NULL, n * sizeof(gcs_frame_t), PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (fr == MAP_FAILED) {
+    int e = errno;
+    munmap(p, bytes);
+    return e;
+  }
   gcs_heap.roots_base = gcs_heap.roots_top = p;
   gcs_heap.roots_limit = gcs_heap.roots_base + n;
+  gcs_heap.frames = fr;
+  gcs_heap.nframes = 0;
+  gcs_heap.frames_max = (uint32_t)n;
   return 0;
 }
 
 static void roots_close(void) {
-  if (gcs_heap.roots_base)
-    munmap(gcs_heap.roots_base, (size_t)(gcs_heap.roots_limit - gcs_heap.roots_base) * sizeof(gcs_obj *));
+  size_t n = (size_t)(gcs_heap.roots_limit - gcs_heap.roots_base);
+  if (gcs_heap.roots_base) munmap(gcs_heap.roots_base, n * sizeof(gcs_obj *));
+  if (gcs_heap.frames) munmap(gcs_heap.frames, n * sizeof(gcs_frame_t));
   gcs_heap.roots_base = gcs_heap.roots_top = gcs_heap.roots_limit = NULL;
+  gcs_heap.frames = NULL;
+  gcs_heap.nframes = gcs_heap.frames_max = 0;
 }
 
 int gcs_heap_memory_open(char *err, size_t errlen) {
@@ -224,6 +240,12 @@ void gcs_safepoint_stress_(void) {
     gcs_heap.ops->collect(-1);
     gcs_heap.collecting = false;
   }
+}
+
+bool gcs_heap_freeze(void) {
+  if (gcs_heap.ops->freeze == NULL) return false;
+  gcs_heap.ops->freeze();
+  return true;
 }
 
 void gcs_heap_report(gcs_gc_report_t *r) {

@@ -55,6 +55,14 @@ typedef struct gcs_observer {
   void *arg;                                  /* passed to both */
 } gcs_observer_t;
 
+/* A frame of the shadow stack: what one gcs_frame_push made. A collector that scans the
+** stack frame by frame (cpython-inc, as CPython 3.14's mark_stacks) reads them; `visited` is
+** the collector's, zeroed at the push. */
+typedef struct gcs_frame {
+  uint32_t base;                     /* its first root: roots_base + base */
+  uint32_t visited;                  /* 0 when pushed; the collector's flag afterwards */
+} gcs_frame_t;
+
 typedef struct gcs_heap {
   uint32_t barrier;                  /* == ops->barrier; read by every inline fast path */
   uint32_t prefix[2];                /* [GCS_CONTAINER], [GCS_ATOM]: ops->prefix_* */
@@ -62,6 +70,10 @@ typedef struct gcs_heap {
   gcs_obj **roots_base;              /* shadow stack: base <= top <= limit */
   gcs_obj **roots_top;               /* first unused root slot */
   gcs_obj **roots_limit;             /* one past the last slot (knob roots_max) */
+  gcs_frame_t *frames;               /* the frames pushed and not popped, bottom first */
+  uint32_t nframes;                  /* how many; a push beyond frames_max joins the frame
+                                        below it (its roots are scanned with that frame's) */
+  uint32_t frames_max;               /* == roots_max */
   int allocator;                     /* GCS_ALLOC_ARENA | GCS_ALLOC_SYSTEM */
   uint64_t live_objects;             /* objects_allocated - objects_freed */
   uint64_t live_bytes;               /* bytes_allocated - bytes_freed */
@@ -70,6 +82,9 @@ typedef struct gcs_heap {
   gcs_obj *rc_pending;               /* RC cascade (rc.c): dead containers whose slots are
                                         still to be released, linked through their count word */
   bool rc_draining;                  /* a cascade is running: new dead objects only queue */
+  void (*allocation_hook)(void);     /* called at the start of every allocation by a module
+                                        above the heap (the trash backlog's sampler,
+                                        core/backlog.c); NULL normally */
   bool collecting;                   /* a collection is running: set by gcs_heap_collect, and
                                         by a collector around its automatic collections (no
                                         nested collection; cascades are part of its pause) */
@@ -92,6 +107,8 @@ uint64_t gcs_heap_collect(int generation);
 void gcs_safepoint_stress_(void);
 /* Fills r from the collector (zeros when it has no generations). */
 void gcs_heap_report(gcs_gc_report_t *r);
+/* gc.freeze() where the collector has it (ops->freeze): true if it did. */
+bool gcs_heap_freeze(void);
 
 /* "heap.c": verification. Runs the core's and the collector's checks; returns non-zero
 ** (after printing) on failure. gcs_heap_verify_at is fatal on failure. */

@@ -10,6 +10,7 @@
 
 #include "core/gcs.h"
 #include "core/arena.h"
+#include "core/backlog.h"
 #include "core/baseline.h"
 #include "core/json.h"
 #include "core/liveset.h"

@@ -1,6 +1,8 @@
 /*
 ** json.h — a small streaming JSON writer: enough for gcscope's output contract, nothing more.
 ** Keys are NULL inside arrays.
+** Strings are written as valid JSON whatever their bytes: '"', '\\' and control characters
+** escaped, well-formed UTF-8 as it is, each byte of an ill-formed sequence as U+FFFD.
 **
 ** Invariants: depth counts the open objects/arrays (at most 31); first[d] is true until the
 ** first member at depth d is written; closer[d] is the bracket that ends the value open at d.

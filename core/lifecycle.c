@@ -8,6 +8,7 @@
 ** Build macros: none of its own (gcs.h's apply).
 */
 #include "core/gcs.h"
+#include "core/backlog.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,7 +24,8 @@ int gcs_heap_open(const gcs_collector_ops *c, const gcs_options_t *opts, char *e
   if ((rc = gcs_options_resolve(c, opts, err, errlen)) != 0) return rc;
   memset(&gcs_heap, 0, sizeof gcs_heap);
   if ((rc = gcs_heap_memory_open(err, errlen)) != 0) return rc;
-  gcs_pause_reset(gcs_knob("pause_log") != 0);
+  gcs_pause_reset(gcs_knob("pause_log") != 0, gcs_knob("pause_cpu") != 0);
+  gcs_backlog_open();
   gcs_heap.ops = c;
   gcs_heap.barrier = c->barrier;
   gcs_heap.prefix[GCS_CONTAINER] = c->prefix_container;

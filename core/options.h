@@ -28,6 +28,13 @@ extern const char *const gcs_knob_off_on[];
 /* Values of the core knob `allocator`. */
 enum { GCS_ALLOC_ARENA = 0, GCS_ALLOC_SYSTEM = 1 };
 
+/* Strict decimal integers: the one number parser of every flag, knob and trace field. Digits
+** only, with one leading '-' only where the range takes negatives (min < 0); no white space, no
+** '+', no base prefix; overflow checked. 0 and the value in *out; EINVAL when s is not such a
+** number; ERANGE when it is one outside [0, max] / [min, max] (*out untouched). */
+int gcs_parse_u64(const char *s, uint64_t max, uint64_t *out);
+int gcs_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+
 /* Records "name=value" (no validation yet: that needs the collector's table). 0 or EINVAL. */
 int gcs_options_add(gcs_options_t *opts, const char *assignment, char *err, size_t errlen);
 /* Validates opts against the core's and c's knob tables and makes the values effective.
@@ -38,6 +45,10 @@ void gcs_options_clear(void);
 /* The effective value of a knob of the open heap (core or collector); aborts on an unknown
 ** name, which is a programming error, not user input. */
 int64_t gcs_knob(const char *name);
+/* A default that depends on another knob (cpython's threshold0 on its version): makes `value`
+** the effective value of knob `name` unless the user set it. Called by a collector's init;
+** the written options (gcs_heap_write_options) show it. */
+void gcs_knob_default(const char *name, int64_t value);
 /* Prints every knob of the core, of c and of a workload (either may be NULL) to f. */
 void gcs_options_describe(FILE *f, const gcs_collector_ops *c, const gcs_knob_t *workload_knobs);
 /* Writes the effective value of every knob as JSON members ("name": value, ...). */

@@ -33,7 +33,10 @@ bool gcs_pause_logging = true; /* knob pause_log: off measures what logging cost
 
 void gcs_pause_set_origin(uint32_t o) { origin = o; }
 
-void gcs_pause_reset(bool enabled) {
+static bool cpu_clock = true; /* knob pause_cpu: read the thread's CPU clock around a pause */
+
+void gcs_pause_reset(bool enabled, bool cpu) {
+  cpu_clock = cpu;
   nevents = 0;
   clock_reads = 0;
   gcs_pause_logging = enabled;
@@ -54,21 +57,25 @@ static GCS_NOINLINE void grow(void) {
 }
 
 void gcs_pause_begin_(gcs_pause_token_t *t) {
-  t->cpu_ns = gcs_thread_cpu_ns();
+  if (cpu_clock) {
+    t->cpu_ns = gcs_thread_cpu_ns();
+    clock_reads++;
+  }
   t->wall_ns = gcs_now_ns();
-  clock_reads += 2;
+  clock_reads++;
 }
 
 void gcs_pause_end_(const gcs_pause_token_t *t, gcs_pause_kind kind, int generation,
                     uint64_t visited, uint64_t freed) {
-  uint64_t end = gcs_now_ns(), cpu = gcs_thread_cpu_ns();
-  clock_reads += 2;
+  uint64_t end = gcs_now_ns(), cpu = cpu_clock ? gcs_thread_cpu_ns() : 0;
+  clock_reads += cpu_clock ? 2 : 1;
   if (nevents == capacity) grow();
   events[nevents++] = (gcs_pause_t){t->wall_ns, end, (uint32_t)kind, generation, visited, freed,
                                     origin, cpu - t->cpu_ns};
 }
 
 bool gcs_pause_descheduled(const gcs_pause_t *p) {
+  if (!cpu_clock) return false;   /* no CPU time to compare with */
   uint64_t wall = p->end_ns - p->start_ns;
   uint64_t margin = wall / GCS_DESCHED_FRACTION;
   if (margin < GCS_DESCHED_MIN_NS) margin = GCS_DESCHED_MIN_NS;

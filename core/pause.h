@@ -71,8 +71,12 @@ static inline void gcs_pause_end(gcs_pause_token_t t, gcs_pause_kind kind, int g
 /* The origin of the pauses recorded from now on: heap.c's gcs_heap_collect sets 1 around an
 ** explicit collection, then 0 again. */
 void gcs_pause_set_origin(uint32_t origin);
-/* Empties the log; `enabled` false (knob pause_log off) makes the pause API read no clock. */
-void gcs_pause_reset(bool enabled);
+/* Empties the log; `enabled` false (knob pause_log off) makes the pause API read no clock;
+** `cpu` false (knob pause_cpu off) leaves out the thread CPU clock: cpu_ns 0, no pause
+** descheduled. Its reads, a system call each here (~1.5 us), stay out of the pause's wall
+** interval, so with many short pauses they count as mutator time and lift MMU a little:
+** pause_cpu=off measures MMU without them. */
+void gcs_pause_reset(bool enabled, bool cpu);
 /* Clocks read by gcs_pause_begin/end since the reset (for the tests). */
 uint64_t gcs_pause_clock_reads(void);
 /* The log since the heap opened; *n events. Valid until the next record or reset. */

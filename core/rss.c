@@ -38,6 +38,10 @@ int gcs_smaps_read(gcs_smaps_t *s) {
     if (sscanf(line, "Rss: %llu kB", &kb) == 1) s->rss = kb * 1024;
     else if (sscanf(line, "Anonymous: %llu kB", &kb) == 1) s->anonymous = kb * 1024;
     else if (sscanf(line, "LazyFree: %llu kB", &kb) == 1) s->lazyfree = kb * 1024;
+    else if (sscanf(line, "Shared_Clean: %llu kB", &kb) == 1) s->shared_clean = kb * 1024;
+    else if (sscanf(line, "Shared_Dirty: %llu kB", &kb) == 1) s->shared_dirty = kb * 1024;
+    else if (sscanf(line, "Private_Clean: %llu kB", &kb) == 1) s->private_clean = kb * 1024;
+    else if (sscanf(line, "Private_Dirty: %llu kB", &kb) == 1) s->private_dirty = kb * 1024;
   }
   fclose(f);
   return 0;

@@ -29,6 +29,10 @@ extern "C" void gcs_bm_counter(gcs_bm_state *st, const char *name, double value)
   st->state->counters[name] = benchmark::Counter(value);
 }
 
+extern "C" void gcs_bm_label(gcs_bm_state *st, const char *label) {
+  st->state->SetLabel(label);
+}
+
 extern "C" void gcs_bm_context(const char *key, const char *value) {
   benchmark::AddCustomContext(key, value);
 }

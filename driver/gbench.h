@@ -17,6 +17,8 @@ typedef int (*gcs_bm_fn)(gcs_bm_state *st, void *arg, double *seconds, char *err
 
 void gcs_bm_register(const char *name, gcs_bm_fn fn, void *arg);
 void gcs_bm_counter(gcs_bm_state *st, const char *name, double value);
+/* The benchmark's label (Google Benchmark's "label" in its JSON and console output). */
+void gcs_bm_label(gcs_bm_state *st, const char *label);
 /* Google Benchmark's flags are taken out of argv; returns 2 if any argument is left over
 ** (printing it), else runs the selected benchmarks and returns 0. */
 int gcs_bm_main(int *argc, char **argv);

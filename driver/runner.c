@@ -3,7 +3,7 @@
 ** until the child ends or its time is up.
 **
 ** Invariant: when gcs_runner_run returns, the child has been reaped (no zombie, no orphan
-** left running by us).
+** left running by us) — after a timeout or a stop request (gcs_runner_stop) too.
 */
 #define _GNU_SOURCE
 #include "driver/runner.h"
@@ -19,6 +19,8 @@
 #include <time.h>
 
 extern char **environ;
+
+volatile sig_atomic_t gcs_runner_stop;
 
 int gcs_runner_run(const char *path, char *const argv[], const char *log_path, bool stdout_to_log,
                    unsigned timeout_s, char *err, size_t errlen) {
@@ -46,10 +48,11 @@ int gcs_runner_run(const char *path, char *const argv[], const char *log_path, b
       while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
       return -1;
     }
-    if (timeout_s && gcs_now_ns() - t0 > (uint64_t)timeout_s * 1000000000u) {
+    bool stop = gcs_runner_stop != 0;
+    if (stop || (timeout_s && gcs_now_ns() - t0 > (uint64_t)timeout_s * 1000000000u)) {
       kill(pid, SIGKILL);
       while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-      return GCS_RUNNER_TIMEOUT;
+      return stop ? GCS_RUNNER_STOPPED : GCS_RUNNER_TIMEOUT;
     }
     struct timespec ts = {0, 2000000};
     nanosleep(&ts, NULL);

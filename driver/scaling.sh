@@ -10,6 +10,8 @@
 # --sizes leaves out default, when this build has no live-heap, or with GCS_SCALING=0.
 # Budget: the sizes run smallest first and no new run starts after SCALING_BUDGET_S (20) seconds,
 # so the step stays within about a minute on 2 cores.
+# Resumable (make bench RESUME=DIR): a run whose four result files are present is kept, not run
+# again (and costs no budget); what an interrupted run left of its files is removed before it runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:?usage: driver/scaling.sh RESULTS_DIR [gcscope-bench arguments]}
@@ -44,11 +46,15 @@ skipped=""
 for n in 10000 30000 100000 300000 1000000 3000000; do
   for c in ${collectors//,/ }; do
     [ "$c" = none ] && continue   # never pauses: nothing to draw
+    prefix="$dir/scaling/$c.live-heap.$n"
+    whole=1
+    for ext in json pauses.tsv rss.tsv counters.tsv; do [ -s "$prefix.$ext" ] || whole=""; done
+    [ -z "$whole" ] || continue
     if [ $((SECONDS - start)) -ge "$budget" ]; then
       skipped="$skipped $c@$n"
       continue
     fi
-    prefix="$dir/scaling/$c.live-heap.$n"
+    rm -f "$prefix".*
     if ! build/gcscope cell --timeout-s 30 --out "$prefix" --collector "$c" --workload live-heap \
          --set objects=$n --set shape=shuffled-tree --set churn=$((3 * n)) --set collections=0 \
          > /dev/null; then

@@ -35,22 +35,32 @@
 **
 ** Invariants: the table lists every figure of the cell's JSON in the JSON's order; a figure's
 ** path is its section and key joined by a dot, except the MMU's, which name their window
-** ("mmu[window_ns=N].mmu"); paths are unique. Output is rendered in memory; files are written
-** whole (a temporary name, then a rename), so a crash never leaves half a result.
+** ("mmu[window_ns=N].mmu"); paths are unique. Output is rendered in memory; the four files are
+** written as one set (gcs_cell_write_files, measure.h): each to a temporary, fsync'd, the TSVs
+** renamed in, PREFIX.json last. A reader that finds PREFIX.json finds its run's TSVs beside it;
+** a kill between the renames leaves no PREFIX.json, and temporaries (PREFIX.EXT.tmp.PID) that
+** the next run of the same prefix removes once their process is gone.
 */
 #define _GNU_SOURCE
 #include "measure/measure.h"
 #include "collectors/collectors.h"
 #include "workloads/workloads.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <malloc.h>
 #include <math.h>
+#include <mimalloc.h> /* types only: the library is reached through dlsym */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,11 +68,21 @@
 const uint64_t gcs_mmu_windows_ns[GCS_MMU_NWINDOWS] = {GCS_MMU_WINDOWS(GCS_MMU_WINDOW_NS)};
 #undef GCS_MMU_WINDOW_NS
 
-const char *const gcs_cell_allocators[] = {"arena", "system", "jemalloc", NULL};
+const char *const gcs_cell_allocators[] = {"arena", "system", "jemalloc", "mimalloc", NULL};
 
 #define MAX_FIGURES 128
 static gcs_figure_t table[MAX_FIGURES];  /* built by build() on first use */
 static size_t ntable;                    /* entries in table */
+
+/* Formats into a fixed field that must hold the whole text: a figure's path, a mark's label,
+** a workload figure's name. Cut short, two names could become one: a programming error. */
+GCS_PRINTF(4, 5) static void put(char *dst, size_t size, const char *what, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(dst, size, fmt, ap);
+  va_end(ap);
+  if (n < 0 || (size_t)n >= size) gcs_fatal("cell.c: %s '%s...' does not fit its %zu bytes", what, dst, size);
+}
 
 static gcs_figure_t *add(const char *section, const char *key, gcs_figure_type type, size_t offset,
                          const char *unit, const char *doc) {
@@ -70,7 +90,7 @@ static gcs_figure_t *add(const char *section, const char *key, gcs_figure_type t
   gcs_figure_t *f = &table[ntable++];
   *f = (gcs_figure_t){.section = section, .key = key, .type = type, .offset = offset, .unit = unit,
                       .doc = doc};
-  snprintf(f->path, sizeof f->path, "%s%s%s", section, *section ? "." : "", key);
+  put(f->path, sizeof f->path, "figure path", "%s%s%s", section, *section ? "." : "", key);
   return f;
 }
 
@@ -104,7 +124,7 @@ static void families_after(const char *s) {
       f->window_ns = gcs_mmu_windows_ns[i];
       f->counter = f->column = counters[i];
       f->scale = counters[i] ? 1 : 0;
-      snprintf(f->path, sizeof f->path, "mmu[window_ns=%llu].mmu", (unsigned long long)f->window_ns);
+      put(f->path, sizeof f->path, "figure path", "mmu[window_ns=%llu].mmu", (unsigned long long)f->window_ns);
     }
   } else if (strcmp(s, "memory") == 0) {
 #define GCS_ARENA_FIGURE(name, doc)                                                                   \
@@ -215,11 +235,29 @@ double gcs_cell_mmu(const gcs_cell_result_t *r, uint64_t window_ns) {
 /* --------------------------------------------------------------------------------------- */
 /* The run. */
 
+/* mimalloc's mi_block_visit_fun, called once an area (block NULL) when blocks are not
+** visited: the area's blocks in use at their size class. */
+static bool mi_area_held(const mi_heap_t *heap, const mi_heap_area_t *area, void *block, size_t size, void *arg) {
+  (void)heap, (void)block, (void)size;
+  *(uint64_t *)arg += (uint64_t)area->used * area->block_size;
+  return true;
+}
+
 /* What the allocator holds for live blocks: the arena's own count (size classes and collector
-** prefixes included); under malloc, jemalloc's stats.allocated when it is preloaded, else
-** glibc's mallinfo2 (bytes in chunks in use, their headers included, and mmap'ed chunks). */
+** prefixes included); under malloc, jemalloc's stats.allocated when it is preloaded,
+** mimalloc's blocks in use (at their size class, summed over its areas) when it is, else
+** glibc's mallinfo2 (bytes in chunks in use, their headers included, and mmap'ed chunks).
+** The preloaded libraries are reached through dlsym: gcscope does not link them. */
 static uint64_t held_bytes(void) {
   if (gcs_heap.allocator == GCS_ALLOC_ARENA) return gcs_arena_stats()->bytes_in_use;
+  typedef bool visit_fn(const mi_heap_t *, bool, mi_block_visit_fun *, void *);
+  typedef mi_heap_t *heap_fn(void);
+  visit_fn *visit = (visit_fn *)(uintptr_t)dlsym(RTLD_DEFAULT, "mi_heap_visit_blocks");
+  heap_fn *heap = (heap_fn *)(uintptr_t)dlsym(RTLD_DEFAULT, "mi_heap_get_default");
+  if (visit && heap) {
+    uint64_t held = 0;
+    if (visit(heap(), false, mi_area_held, &held)) return held;
+  }
   typedef int mallctl_fn(const char *, void *, size_t *, void *, size_t);
   mallctl_fn *mallctl = (mallctl_fn *)(uintptr_t)dlsym(RTLD_DEFAULT, "mallctl");
   if (mallctl) {
@@ -242,7 +280,7 @@ static void on_mark(gcs_wl_ctx *ctx, const char *label) {
   gcs_cell_t *c = ctx->driver;
   if (c->nmarks == GCS_CELL_MAX_MARKS) return;
   gcs_cell_mark_t *m = &c->marks[c->nmarks++];
-  snprintf(m->label, sizeof m->label, "%s", label);
+  put(m->label, sizeof m->label, "the workload's mark", "%s", label);
   m->t_ns = gcs_now_ns() - c->t0;
   m->live_bytes = gcs_heap.live_bytes;
   m->live_objects = gcs_heap.live_objects;
@@ -265,7 +303,7 @@ static void on_figure(gcs_wl_ctx *ctx, const char *name, double value) {
     }
   }
   if (c->nfigures == GCS_CELL_MAX_FIGURES) return;
-  snprintf(c->figures[c->nfigures].name, sizeof c->figures[0].name, "%s", name);
+  put(c->figures[c->nfigures].name, sizeof c->figures[0].name, "the workload's figure", "%s", name);
   c->figures[c->nfigures++].value = value;
 }
 
@@ -372,7 +410,9 @@ int gcs_cell_run(gcs_cell_t *c) {
   r->rss_start = gcs_rss_bytes();
   uint64_t cpu0 = gcs_thread_cpu_ns();
   c->t0 = gcs_now_ns();
+  gcs_backlog_begin();
   int rc = c->workload->run(&ctx);
+  gcs_backlog_end();
   uint64_t t1 = gcs_now_ns();
   c->nwl_marks = c->nmarks;
   r->cpu_ns = gcs_thread_cpu_ns() - cpu0;
@@ -398,6 +438,19 @@ int gcs_cell_run(gcs_cell_t *c) {
   for (int i = 0; i < GCS_MMU_NWINDOWS; i++) r->mmu[i] = gcs_mmu(iv, niv, c->t0, t1, gcs_mmu_windows_ns[i]);
   free(iv);
   r->gc_fraction = r->wall_ns ? (double)r->pauses.total / (double)r->wall_ns : 0;
+  const gcs_backlog_t *bl = gcs_backlog_result();
+  r->backlog_every = (double)bl->every;
+  r->backlog_samples = r->backlog_max_objects = r->backlog_max_bytes = NAN;
+  r->backlog_mean_objects = r->backlog_mean_bytes = r->backlog_object_s = NAN;
+  if (bl->every) {
+    double s = bl->run_ns ? (double)bl->run_ns * 1e-9 : NAN;
+    r->backlog_samples = (double)bl->samples;
+    r->backlog_max_objects = (double)bl->max_objects;
+    r->backlog_max_bytes = (double)bl->max_bytes;
+    r->backlog_mean_objects = bl->object_s / s;
+    r->backlog_mean_bytes = bl->byte_s / s;
+    r->backlog_object_s = bl->object_s;
+  }
 
   gcs_heap_collect(-1);
   if (gcs_heap.allocator == GCS_ALLOC_ARENA && gcs_knob("release") == GCS_RELEASE_POOL) {
@@ -543,10 +596,11 @@ static void write_series(gcs_json_t *j, const gcs_cell_t *c, const gcs_figure_t 
 /* Splits a section path "a.b" into its components; returns their number. */
 static int split(const char *section, char parts[4][32]) {
   int n = 0;
-  for (const char *p = section; *p && n < 4;) {
+  for (const char *p = section; *p;) {
+    if (n == 4) gcs_fatal("cell.c: the section %s is nested deeper than 4", section);
     const char *e = strchr(p, '.');
     size_t len = e ? (size_t)(e - p) : strlen(p);
-    snprintf(parts[n++], sizeof parts[0], "%.*s", (int)len, p);
+    put(parts[n++], sizeof parts[0], "a section of a figure's path", "%.*s", (int)len, p);
     p += len + (e != NULL);
   }
   return n;
@@ -650,50 +704,200 @@ void gcs_cell_write_summary(FILE *out, const gcs_cell_t *c) {
   for (int i = 0; i < c->nfigures; i++) fprintf(out, "  %-8s %g\n", c->figures[i].name, c->figures[i].value);
 }
 
-/* Writes buf to path through a temporary file and a rename. */
-static int write_whole(const char *path, const char *buf, size_t len) {
-  char tmp[4096];
-  snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-  FILE *f = fopen(tmp, "w");
-  if (!f) {
-    gcs_error("cannot write %s: %s", tmp, strerror(errno));
+/* --------------------------------------------------------------------------------------- */
+/* The files: PREFIX.pauses.tsv, .rss.tsv, .counters.tsv and .json, one set (measure.h).      */
+
+/* In the order they are renamed in: PREFIX.json, the set's marker, last. */
+static const char *const out_ext[] = {".pauses.tsv", ".rss.tsv", ".counters.tsv", ".json"};
+#define NOUT 4
+#define JSON_OUT 3
+#define TMP_TAG ".tmp."
+#define PID_DIGITS_MAX 10 /* a pid is a positive int */
+
+/* prefix + ext + tag (+ pid when not 0), malloc'd: no fixed buffer, nothing is cut short. */
+static char *out_name(const char *prefix, const char *ext, const char *tag, long pid) {
+  char *s;
+  int n = pid ? asprintf(&s, "%s%s%s%ld", prefix, ext, tag, pid) : asprintf(&s, "%s%s%s", prefix, ext, tag);
+  if (n < 0) gcs_fatal("out of memory");
+  return s;
+}
+
+/* The directory of prefix ("." without a slash), malloc'd; *base gets its last component. */
+static char *out_dir(const char *prefix, const char **base) {
+  const char *slash = strrchr(prefix, '/');
+  *base = slash ? slash + 1 : prefix;
+  char *d = slash ? strndup(prefix, slash == prefix ? 1 : (size_t)(slash - prefix)) : strdup(".");
+  if (!d) gcs_fatal("out of memory");
+  return d;
+}
+
+/* Removes dir's temporaries of base's set left by processes that are gone (a kill between the
+** writes and the renames): BASE.EXT.tmp.PID with no process PID, or PID ours (a process
+** before us of our pid). A temporary of a live process is another run's, and stays. */
+static void remove_stale(const char *dir, const char *base) {
+  DIR *d = opendir(dir);
+  if (!d) return;
+  size_t blen = strlen(base);
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (strncmp(e->d_name, base, blen) != 0) continue;
+    for (int i = 0; i < NOUT; i++) {
+      const char *rest = e->d_name + blen;
+      size_t elen = strlen(out_ext[i]);
+      uint64_t pid;
+      if (strncmp(rest, out_ext[i], elen) != 0 || strncmp(rest + elen, TMP_TAG, strlen(TMP_TAG)) != 0 ||
+          gcs_parse_u64(rest + elen + strlen(TMP_TAG), INT32_MAX, &pid) != 0 || pid == 0)
+        continue;
+      if ((pid_t)pid == getpid() || (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
+        char *path = out_name(dir, "/", e->d_name, 0);
+        unlink(path);
+        free(path);
+      }
+      break;
+    }
+  }
+  closedir(d);
+}
+
+int gcs_cell_check_out(const char *prefix, char *err, size_t errlen) {
+  const char *base;
+  if (*prefix == '\0') {
+    snprintf(err, errlen, "--out '': expected PREFIX, a path ending in a file name (PREFIX.json, ...)");
+    return EINVAL;
+  }
+  char *dir = out_dir(prefix, &base);
+  int rc = 0;
+  size_t longest_ext = strlen(".counters.tsv") + strlen(TMP_TAG) + PID_DIGITS_MAX;
+  struct stat st;
+  int sr;
+  if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+    snprintf(err, errlen, "--out %s: expected PREFIX, a path ending in a file name (PREFIX.json, ...), "
+             "not a directory", prefix);
+    rc = EINVAL;
+  } else if (strlen(prefix) + longest_ext >= PATH_MAX) {
+    snprintf(err, errlen, "--out %.40s...: too long: %zu characters; the longest name written, "
+             "PREFIX.counters.tsv.tmp.PID, must stay below PATH_MAX (%d), so at most %zu", prefix,
+             strlen(prefix), PATH_MAX, (size_t)PATH_MAX - 1 - longest_ext);
+    rc = ENAMETOOLONG;
+  } else if (strlen(base) + longest_ext > NAME_MAX) {
+    snprintf(err, errlen, "--out %.40s...: too long: its last component has %zu characters; the "
+             "longest name written, BASE.counters.tsv.tmp.PID, must fit NAME_MAX (%d), so at most %zu",
+             prefix, strlen(base), NAME_MAX, (size_t)NAME_MAX - longest_ext);
+    rc = ENAMETOOLONG;
+  } else if ((sr = stat(dir, &st)) != 0 || !S_ISDIR(st.st_mode)) {
+    snprintf(err, errlen, "--out %s: no directory %s (%s)", prefix, dir,
+             sr != 0 ? strerror(errno) : "a file of that name, not a directory");
+    rc = ENOENT;
+  } else {
+    remove_stale(dir, base);
+    char *probe = out_name(prefix, out_ext[JSON_OUT], TMP_TAG, (long)getpid());
+    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd < 0) {
+      snprintf(err, errlen, "--out %s: cannot create files in %s: %s", prefix, dir, strerror(errno));
+      rc = errno;
+    } else {
+      close(fd);
+      unlink(probe);
+    }
+    free(probe);
+  }
+  free(dir);
+  return rc;
+}
+/* Writes len bytes of buf to a new file path, fsync'd: 0, or an errno. */
+static int write_synced(const char *path, const char *buf, size_t len) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return errno;
+  for (size_t done = 0; done < len;) {
+    ssize_t w = write(fd, buf + done, len - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) {
+      int e = errno;
+      close(fd);
+      return e;
+    }
+    done += (size_t)w;
+  }
+  if (fsync(fd) != 0) {
+    int e = errno;
+    close(fd);
+    return e;
+  }
+  return close(fd) == 0 ? 0 : errno;
+}
+
+/* The directory's entries made durable (the renames): errors ignored, as a file system
+** without directory fsync gives EINVAL and the renames stand anyway. */
+static void sync_dir(const char *dir) {
+  int fd = open(dir, O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return;
+  fsync(fd);
+  close(fd);
+}
+
+/* The set's steps, each temporary already named: 1. every temporary written and fsync'd (a
+** failure leaves the old set as it was); 2. the old marker PREFIX.json removed; 3. the TSVs
+** renamed in; 4. the directory synced, the marker renamed in last, the directory synced.
+** 0, or 1 after a message saying what is left. The caller removes the temporaries. */
+static int write_set(const char *prefix, const char *dir, const char *const data[], const size_t size[],
+                     char *const final[], char *const tmp[]) {
+  int e;
+  for (int i = 0; i < NOUT; i++) {
+    if ((e = write_synced(tmp[i], data[i], size[i])) != 0) {
+      gcs_error("cannot write %s: %s; no result written (the files of %s are as they were)", tmp[i],
+                strerror(e), prefix);
+      return 1;
+    }
+  }
+  if (unlink(final[JSON_OUT]) != 0 && errno != ENOENT) {
+    e = errno;
+    gcs_error("cannot replace %s: %s; no result written (the files of %s are as they were)",
+              final[JSON_OUT], strerror(e), prefix);
     return 1;
   }
-  size_t w = fwrite(buf, 1, len, f);
-  if (fclose(f) != 0 || w != len || rename(tmp, path) != 0) {
-    gcs_error("cannot write %s: %s", path, strerror(errno));
-    unlink(tmp);
-    return 1;
+  for (int i = 0; i < NOUT; i++) {
+    if (i == JSON_OUT) sync_dir(dir);
+    if (rename(tmp[i], final[i]) != 0) {
+      e = errno;
+      for (int k = 0; k < NOUT; k++) unlink(final[k]);
+      gcs_error("cannot write %s: %s; no result written (%s.json and the TSVs of its set removed)",
+                final[i], strerror(e), prefix);
+      return 1;
+    }
   }
+  sync_dir(dir);
   return 0;
 }
 
 int gcs_cell_write_files(const gcs_cell_t *c, const char *prefix) {
-  char path[4096], *buf = NULL;
-  size_t len = 0;
-  int bad = 0;
-  snprintf(path, sizeof path, "%s.json", prefix);
-  bad |= write_whole(path, c->json, c->json_len);
-  snprintf(path, sizeof path, "%s.pauses.tsv", prefix);
-  bad |= write_whole(path, c->pauses_tsv, c->pauses_len);
-
-  FILE *m = open_memstream(&buf, &len);
+  char *rss = NULL, *counters = NULL, *final[NOUT], *tmp[NOUT];
+  size_t rss_len = 0, counters_len = 0;
+  const char *base;
+  char *dir = out_dir(prefix, &base);
+  FILE *m = open_memstream(&rss, &rss_len);
   if (!m) gcs_fatal("out of memory");
   fprintf(m, "# t_ms\trss_bytes\n");
   for (size_t i = 0; i < c->nrss; i++)
     if (c->rss[i].t_ns >= c->t0)
       fprintf(m, "%.3f\t%llu\n", (c->rss[i].t_ns - c->t0) / 1e6, (unsigned long long)c->rss[i].rss);
   fclose(m);
-  snprintf(path, sizeof path, "%s.rss.tsv", prefix);
-  bad |= write_whole(path, buf, len);
-  free(buf);
-
-  m = open_memstream(&buf, &len);
-  if (!m) gcs_fatal("out of memory");
+  if ((m = open_memstream(&counters, &counters_len)) == NULL) gcs_fatal("out of memory");
   write_counters(m, c);
   fclose(m);
-  snprintf(path, sizeof path, "%s.counters.tsv", prefix);
-  bad |= write_whole(path, buf, len);
-  free(buf);
+  const char *const data[NOUT] = {c->pauses_tsv, rss, counters, c->json};
+  const size_t size[NOUT] = {c->pauses_len, rss_len, counters_len, c->json_len};
+  for (int i = 0; i < NOUT; i++) {
+    final[i] = out_name(prefix, out_ext[i], "", 0);
+    tmp[i] = out_name(prefix, out_ext[i], TMP_TAG, (long)getpid());
+  }
+  int bad = write_set(prefix, dir, data, size, final, tmp);
+  for (int i = 0; i < NOUT; i++) {
+    if (bad) unlink(tmp[i]);
+    free(final[i]);
+    free(tmp[i]);
+  }
+  free(rss);
+  free(counters);
+  free(dir);
   return bad;
 }

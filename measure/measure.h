@@ -87,6 +87,9 @@ typedef struct gcs_cell_result {
   gcs_stats_t stats;              /* the heap's counters after release */
   gcs_teardown_t teardown;        /* what was still live at close */
   double allocated_per_s, bytes_allocated_per_s;  /* stats over wall_ns */
+  double backlog_every;           /* knob backlog_every: 0 for a timing run */
+  double backlog_samples, backlog_max_objects, backlog_max_bytes;  /* NaN in a timing run */
+  double backlog_mean_objects, backlog_mean_bytes, backlog_object_s;  /* ... */
 } gcs_cell_result_t;
 
 typedef enum {
@@ -183,7 +186,22 @@ typedef enum {
   X("objects", "allocated_per_s", GCS_FIG_DOUBLE, allocated_per_s, "objects/s", NULL,           \
     "allocated_per_s", 1, "objects allocated per second of wall time")                          \
   X("objects", "bytes_allocated_per_s", GCS_FIG_DOUBLE, bytes_allocated_per_s, "bytes/s", NULL, \
-    NULL, 0, "block bytes allocated per second of wall time")
+    NULL, 0, "block bytes allocated per second of wall time")                                   \
+  X("backlog", "every", GCS_FIG_DOUBLE, backlog_every, "allocations", NULL, NULL, 0,            \
+    "allocations between trash-backlog samples (knob backlog_every); not 0: a backlog run, "     \
+    "whose times include the marking and are not the collector's")                             \
+  X("backlog", "samples", GCS_FIG_DOUBLE, backlog_samples, "samples", NULL, NULL, 0,            \
+    "samples taken over the run (null in a timing run)")                                        \
+  X("backlog", "max_objects", GCS_FIG_DOUBLE, backlog_max_objects, "objects", NULL,             \
+    "backlog_max", 1, "most objects seen unreachable but not yet reclaimed (core/backlog.c)")  \
+  X("backlog", "max_bytes", GCS_FIG_DOUBLE, backlog_max_bytes, "bytes", NULL, NULL, 0,          \
+    "most block bytes seen unreachable but not yet reclaimed")                                  \
+  X("backlog", "mean_objects", GCS_FIG_DOUBLE, backlog_mean_objects, "objects", NULL,           \
+    "backlog_mean", 1, "the backlog's time average over the run (sampling time left out)")     \
+  X("backlog", "mean_bytes", GCS_FIG_DOUBLE, backlog_mean_bytes, "bytes", NULL, NULL, 0,        \
+    "the same in block bytes")                                                                  \
+  X("backlog", "object_s", GCS_FIG_DOUBLE, backlog_object_s, "object-seconds", NULL, NULL, 0,   \
+    "the backlog's integral over the run's time")
 
 typedef struct gcs_figure {
   char path[64];                  /* where it is in the cell's JSON: "time.wall_ns",
@@ -214,7 +232,7 @@ typedef struct gcs_cell_mark {
   gcs_smaps_t smaps;              /* RSS, anonymous, LazyFree then */
   uint64_t held_bytes;            /* what the allocator held for live blocks then: the arena's
                                      bytes_in_use; glibc's mallinfo2 uordblks + hblkhd;
-                                     jemalloc's stats.allocated */
+                                     jemalloc's stats.allocated; mimalloc's blocks in use */
   uint64_t instrumentation_bytes; /* resident bytes of the pause log and the RSS samples */
   uint64_t arena_returned_bytes;  /* the arena's munmap + madvise bytes so far (arena only) */
 } gcs_cell_mark_t;
@@ -231,7 +249,7 @@ typedef struct gcs_cell_phase {
 typedef struct gcs_cell {
   const gcs_collector_ops *collector;  /* what runs: set by the caller */
   const struct gcs_workload *workload; /* ... */
-  const char *allocator_name;     /* ... arena | system | jemalloc */
+  const char *allocator_name;     /* ... arena | system | jemalloc | mimalloc */
   uint64_t seed;                  /* ... --seed */
   const char *trace;              /* ... --trace FILE, or NULL */
   unsigned sample_ms;             /* ... RSS sampling period, 0: none */
@@ -257,8 +275,19 @@ typedef struct gcs_cell {
 ** phase, the heap's close, and renders the JSON. Returns 0, or 1 when the workload failed its
 ** self-check (a message was printed; the figures are still filled). */
 int gcs_cell_run(gcs_cell_t *c);
-/* Writes PREFIX.json, .pauses.tsv, .rss.tsv, .counters.tsv, each whole (a temporary file,
-** then a rename). 0, or 1 after a message naming the file. */
+/* Checks --out PREFIX before a run: a file name at its end (not '', DIR/, . or ..), names that
+** fit PATH_MAX and NAME_MAX (PREFIX.counters.tsv.tmp.PID the longest), a directory that takes a
+** new file (one is created and removed); removes the temporaries of PREFIX's set that processes
+** now gone left behind. 0, or an errno and a message starting "--out PREFIX: " in err. */
+int gcs_cell_check_out(const char *prefix, char *err, size_t errlen);
+/* Writes PREFIX.pauses.tsv, .rss.tsv, .counters.tsv and PREFIX.json as one set: PREFIX.json is
+** its marker, renamed in last, so a reader that finds PREFIX.json finds the three TSVs of the
+** same run beside it. The steps: every file to PREFIX.EXT.tmp.PID, fsync'd; the old PREFIX.json
+** removed; the TSVs renamed in, the directory fsync'd; PREFIX.json renamed in, the directory
+** fsync'd. Killed between the renames, it leaves no PREFIX.json (the TSVs there, new or old,
+** belong to no complete set) and temporaries that the next gcs_cell_check_out of the same
+** prefix removes. On an error every temporary is removed, and after the old marker went, the
+** TSVs too. 0, or 1 after a message naming the file and what is left. */
 int gcs_cell_write_files(const gcs_cell_t *c, const char *prefix);
 /* The human summary of `gcscope run`. */
 void gcs_cell_write_summary(FILE *out, const gcs_cell_t *c);
@@ -268,7 +297,7 @@ void gcs_cell_free(gcs_cell_t *c);
 double gcs_cell_mmu(const gcs_cell_result_t *r, uint64_t window_ns);
 
 /* The allocators a cell runs on (--allocator), NULL-ended: the arena, malloc, and malloc
-** with jemalloc preloaded. */
+** with jemalloc, then mimalloc, preloaded. */
 extern const char *const gcs_cell_allocators[];
 
 /* Every figure of a cell's JSON, in its order; *n gets their number. Built on the first call. */

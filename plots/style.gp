@@ -19,7 +19,7 @@ DASHES = "3 1 1 1 4 2 1 1 1 1 5"     # the first (the floor, none) dotted; a few
 place(list, c, i) = i > words(list) ? 0 : (word(list, i) eq c ? i : place(list, c, i + 1))
 collcolor(c) = place(allcolls, c, 1) == 0 ? "#444444" : word(PALETTE, (place(allcolls, c, 1) - 1) % words(PALETTE) + 1)
 colldash(c) = place(allcolls, c, 1) == 0 ? 1 : int(word(DASHES, (place(allcolls, c, 1) - 1) % words(DASHES) + 1))
-ALLOCPALETTE = "#3B6FB6 #D9822B #4E9A4E"
+ALLOCPALETTE = "#3B6FB6 #D9822B #4E9A4E #A23B72"   # arena, system, jemalloc, mimalloc
 allocolor(a) = place(allallocs, a, 1) == 0 ? "#666666" : word(ALLOCPALETTE, (place(allallocs, a, 1) - 1) % words(ALLOCPALETTE) + 1)
 
 # A time axis in milliseconds on a log scale, labelled in readable units.

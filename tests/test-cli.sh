@@ -35,7 +35,7 @@ for bin in build/gcscope build/debug/gcscope build/stress/gcscope; do
   expect "$bin" 2 "unknown flag '--frob'" replay --collector rc --frob traces/small.trace
   expect "$bin" 2 'expects a value' replay --collector rc traces/small.trace --set
   expect "$bin" 2 "no knob of that name" replay --collector rc --set nope=1 traces/small.trace
-  expect "$bin" 2 "allocator=jemalloc: expected arena\|system" replay --collector rc --allocator jemalloc traces/small.trace
+  expect "$bin" 2 "replay: --allocator jemalloc: expected arena or system" replay --collector rc --allocator jemalloc traces/small.trace
   expect "$bin" 1 '^gcscope: /nonexistent.trace: cannot open: No such file or directory$' replay --collector rc /nonexistent.trace
   printf 'new a 1\nnew b 2\nset a 5 b\n' > "$tmp/bad.trace"
   expect "$bin" 1 "^gcscope: $tmp/bad.trace:3: slot 5 is out of range: 'a' has 1 slot$" replay --collector rc --json "$tmp/bad.trace"
@@ -117,7 +117,7 @@ d = json.load(sys.stdin)
 assert [c["name"] for c in d["collectors"]][:2] == ["none", "rc"], d["collectors"]
 assert all(set(c) == {"name", "summary", "kind"} and c["kind"] in ("collector", "peer") for c in d["collectors"])
 assert all(set(w) == {"name", "summary"} for w in d["workloads"])
-assert d["allocators"] == ["arena", "system", "jemalloc"], d["allocators"]
+assert d["allocators"] == ["arena", "system", "jemalloc", "mimalloc"], d["allocators"]
 assert d["pause_kinds"] == ["collect", "full", "step", "atomic", "cascade"], d["pause_kinds"]
 names = [f["name"] for f in d["figures"]]
 assert len(names) == len(set(names)), "figure names not unique"
@@ -176,11 +176,11 @@ assert sum(p["pauses"]["count"] for p in run) >= d["pauses"]["count"] - 1, (run,
 ' "$tmp/phases.incremental.json"; then ok; else bad "phases of live-heap"; fi
 
 expect "$bin" 2 "unknown workload 'nope'" run --collector rc --workload nope
-expect "$bin" 2 "unknown argument '--frob'" run --collector rc --workload trace --frob
-expect "$bin" 2 "--seed x: expected a non-negative integer" run --collector rc --workload binary-trees --seed x
+expect "$bin" 2 "run: unknown flag '--frob'" run --collector rc --workload trace --frob
+expect "$bin" 2 "--seed x: expected an integer in 0\.\." run --collector rc --workload binary-trees --seed x
 expect "$bin" 2 "no knob of that name" run --collector rc --workload binary-trees --set threshold0=9
 expect "$bin" 2 "needs --trace FILE" run --collector rc --workload trace
-expect "$bin" 2 "--size medium: expected small or default" run --collector rc --workload binary-trees --size medium
+expect "$bin" 2 "--size medium: expected small, bench or default" run --collector rc --workload binary-trees --size medium
 
 # the cpython collector's walks: the same replay under both values (timings aside)
 for w in 3.11 fused; do
@@ -205,6 +205,147 @@ assert b["objects"]["leaked"] == a["objects"]["leaked"] + cyclic, (a["objects"],
 assert b["params"]["baseline_objects"] == 3000
 ' "$tmp/b0.json" "$tmp/b1.json" $c; then ok; else bad "baseline_objects=3000 under $c"; fi
 done
+
+
+# --- run --out, number parsing, JSON strings, line ends, the flag named: one block a defect, each
+# named in its failure messages. Release build unless the block says otherwise.
+run_small=(run --collector rc --workload churn --size small)
+
+# out-prefix-too-long: a prefix whose file names (PREFIX.counters.tsv.tmp.PID the longest) would
+# not fit PATH_MAX, or whose last component would not fit NAME_MAX, is refused before the run
+# and nothing is written; a long prefix that fits works.
+mkdir -p "$tmp/long"
+long_prefix() { # long_prefix LEN: "$tmp/long/" then "./" pairs then x's, LEN characters in all
+  local p="$tmp/long/" n=$1
+  while [ $(( ${#p} + 2 )) -lt "$n" ]; do p+="./"; done
+  while [ "${#p}" -lt "$n" ]; do p+="x"; done
+  printf '%s' "$p"
+}
+p=$(long_prefix 4093)
+[ "${#p}" -eq 4093 ] && ok || bad "out-prefix-too-long: the prefix has ${#p} characters"
+expect "$bin" 2 "run: --out .*: too long" "${run_small[@]}" --out "$p"
+expect "$bin" 2 "run: --out .*: too long" "${run_small[@]}" --out "$tmp/long/$(printf 'y%.0s' $(seq 250))"
+[ -z "$(ls -A "$tmp/long")" ] && ok || bad "out-prefix-too-long: files written: $(ls -A "$tmp/long" | cut -c1-80)"
+p=$(long_prefix 4000)
+expect "$bin" 0 'rc × churn' "${run_small[@]}" --out "$p"
+b=${p##*/}
+[ "$(ls "$tmp/long" | sort | tr '\n' ' ')" = "$b.counters.tsv $b.json $b.pauses.tsv $b.rss.tsv " ] && ok ||
+  bad "out-prefix-too-long: a 4,000-character prefix wrote: $(ls "$tmp/long" | tr '\n' ' ')"
+
+# out-destination: --out '' and --out DIR/ would write hidden files; a directory that does not
+# exist, is a file, or takes no new files is found before the run (the run would take minutes:
+# requests=10^9 under timeout 60).
+slow=(run --collector none --workload churn --set requests=1000000000)
+expect "$bin" 2 "run: --out '': expected PREFIX" "${run_small[@]}" --out ''
+mkdir -p "$tmp/outdir"
+expect "$bin" 2 "run: --out $tmp/outdir/: expected PREFIX" "${run_small[@]}" --out "$tmp/outdir/"
+expect "$bin" 2 "run: --out $tmp/outdir/\.\.: expected PREFIX" "${run_small[@]}" --out "$tmp/outdir/.."
+[ -z "$(ls -A "$tmp/outdir")" ] && ok || bad "out-destination: hidden files written: $(ls -A "$tmp/outdir")"
+expect timeout 2 "run: --out $tmp/nodir/x: no directory $tmp/nodir" 60 "$bin" "${slow[@]}" --out "$tmp/nodir/x"
+touch "$tmp/afile"
+expect "$bin" 2 "cell: --out $tmp/nodir/x: no directory $tmp/nodir" cell --out "$tmp/nodir/x" --collector rc --workload churn
+expect timeout 2 "run: --out $tmp/afile/x: no directory $tmp/afile" 60 "$bin" "${slow[@]}" --out "$tmp/afile/x"
+expect timeout 2 "run: --out /proc/gcscope-x: cannot create files in /proc" 60 "$bin" "${slow[@]}" --out /proc/gcscope-x
+
+# out-set: the four files are one set, PREFIX.json renamed in last (the old one removed before
+# the first rename): a rename that fails (PREFIX.rss.tsv a directory) leaves no PREFIX.json and
+# no temporary; a later run removes the temporaries of dead processes for its prefix (only).
+expect "$bin" 0 'rc × churn' "${run_small[@]}" --out "$tmp/set"
+rm "$tmp/set.rss.tsv"; mkdir -p "$tmp/set.rss.tsv/sub"
+expect "$bin" 1 "gcscope: cannot write $tmp/set.rss.tsv: .*; no result written" "${run_small[@]}" --out "$tmp/set"
+[ ! -e "$tmp/set.json" ] && ok || bad "out-set: $tmp/set.json outlived a failed set"
+[ -z "$(ls "$tmp" | grep '^set\..*\.tmp\.')" ] && ok || bad "out-set: temporaries left: $(ls "$tmp" | grep '^set\.')"
+rm -rf "$tmp/set.rss.tsv"
+touch "$tmp/st.json.tmp.2147483647" "$tmp/st.rss.tsv.tmp.4194304" "$tmp/st.counters.tsv.tmp.$$" "$tmp/st.json.tmp.x1" \
+      "$tmp/stx.json.tmp.2147483647"
+expect "$bin" 0 'rc × churn' "${run_small[@]}" --out "$tmp/st"
+left=$(cd "$tmp" && ls st.* stx.* | sort | tr '\n' ' ')
+[ "$left" = "st.counters.tsv st.counters.tsv.tmp.$$ st.json st.json.tmp.x1 st.pauses.tsv st.rss.tsv stx.json.tmp.2147483647 " ] && ok ||
+  bad "out-set: stale temporaries: left $left"
+
+# strict-numbers: digits only, no white space, no '+', overflow checked, the flag named.
+re() { printf '%s' "$1" | sed 's/[+.]/\\&/g'; }   # a value as a literal in a regex
+for v in ' -1' ' 1' '1 ' '+5' '-1' '' '18446744073709551616' '0x10' '1e3'; do
+  expect "$bin" 2 "run: --seed $(re "$v"): expected an integer in 0\.\.18446744073709551615" "${run_small[@]}" --seed "$v"
+done
+for v in ' 5' '+5' '5 ' '-5' '99999999999999999999' '5x'; do
+  expect "$bin" 2 "run: --set threshold0=$(re "$v"): expected an integer in 0\.\." run --collector cpython --workload churn --size small --set "threshold0=$v"
+  expect "$bin" 2 "--set threshold0=$(re "$v"): expected an integer in 0\.\." replay --collector cpython --set "threshold0=$v" traces/small.trace
+done
+expect "$bin" 2 "run: --set pause_log= 1: expected off\|on" "${run_small[@]}" --set 'pause_log= 1'
+expect "$bin" 2 "run: --sample-ms  5: expected an integer in 0\.\.10000" "${run_small[@]}" --sample-ms ' 5'
+expect "$bin" 2 "cell: --timeout-s \+5: expected an integer in 1\.\.86400" cell --timeout-s +5 --out "$tmp/x" --collector rc --workload churn
+out=$($bin "${run_small[@]}" --json --seed 18446744073709551615 --set pause_log=1 2>&1)
+printf '%s' "$out" | grep -q '"seed": 18446744073709551615' && ok || bad "strict-numbers: the largest seed: $out"
+
+# json-utf8: replay --json of a trace whose path is not UTF-8 (and holds a control character)
+# is valid JSON: each byte of an invalid sequence is U+FFFD, controls are \u00XX, valid UTF-8 stays.
+for bin2 in build/gcscope build/debug/gcscope; do
+  f=$(printf '%s/bad\xff\xc3(\x01é\xe2\x82.trace' "$tmp")
+  printf 'new a 1\n' > "$f"
+  "$bin2" replay --collector rc --json "$f" > "$tmp/utf8.json" || bad "json-utf8: replay failed"
+  if /usr/bin/python3 -c '
+import json, sys
+d = json.loads(open(sys.argv[1], "rb").read())   # bytes: decoded as strict UTF-8
+want = sys.argv[2] + "/bad\ufffd\ufffd(\x01\u00e9\ufffd\ufffd.trace"
+assert d["trace"] == want, (d["trace"], want)
+' "$tmp/utf8.json" "$tmp"; then ok; else bad "json-utf8 ($bin2): $(head -c 300 "$tmp/utf8.json")"; fi
+done
+
+# cr-lines: CR, LF and CRLF each end a line; messages name the right line under each.
+printf 'new a 1\nnew b 2\nset a 5 b\n' > "$tmp/lf.trace"
+for nl in '\r' '\r\n' '\n'; do
+  printf "new a 1${nl}# c${nl}${nl}frob${nl}" > "$tmp/nl.trace"
+  expect "$bin" 1 "^gcscope: $tmp/nl.trace:4: unknown op 'frob'" replay --collector rc "$tmp/nl.trace"
+  printf "new a 1${nl}new b 2${nl}set a 5 b${nl}" > "$tmp/nl.trace"
+  expect "$bin" 1 "^gcscope: $tmp/nl.trace:3: slot 5 is out of range" replay --collector rc "$tmp/nl.trace"
+  tr '\n' '\r' < traces/small.trace | sed "s/\r/${nl}/g" > "$tmp/nl.trace"
+  if cmp -s <($bin replay --collector cpython --json traces/small.trace | grep -v '"trace"') \
+            <($bin replay --collector cpython --json "$tmp/nl.trace" | grep -v '"trace"'); then ok
+  else bad "cr-lines: traces/small.trace with line ends '$nl' replays differently"; fi
+done
+printf 'new a 1\n\rfrob\n' > "$tmp/nl.trace"   # LF then CR: two line ends, an empty line between
+expect "$bin" 1 "^gcscope: $tmp/nl.trace:3: unknown op 'frob'" replay --collector rc "$tmp/nl.trace"
+
+# flag-names: a message names the flag the user gave.
+out=$($bin replay --collector rc --allocator jemalloc traces/small.trace 2>&1)
+case $out in
+  *"replay: --allocator jemalloc: expected arena or system"*) case $out in *--set*) bad "flag-names: $out";; *) ok;; esac;;
+  *) bad "flag-names: $out";;
+esac
+expect "$bin" 2 "run: --allocator frob: expected one of arena, system, jemalloc" "${run_small[@]}" --allocator frob
+expect "$bin" 2 "replay: unknown flag '--seed'" replay --collector rc --seed 1 traces/small.trace
+expect "$bin" 2 "run: unexpected argument 'traces/small.trace'" "${run_small[@]}" traces/small.trace
+
+# replay-where: more names than the shadow stack holds, out of memory and a shadow-stack
+# overflow name FILE:LINE (the line where the first name too many appears; the line whose
+# allocation failed: 3 here, where the second GiB passes the 1.5 GiB ulimit -v; 2 if the
+# process starts larger).
+for i in $(seq 1 20); do echo "new n$i 1"; done > "$tmp/names.trace"
+for bin2 in build/gcscope build/debug/gcscope build/stress/gcscope; do
+  expect "$bin2" 1 "^gcscope: $tmp/names.trace:17: 'n17' is name 17, more than the 16 roots free on the shadow stack \(roots_max=16;" \
+    replay --collector rc --set roots_max=16 "$tmp/names.trace"
+  expect "$bin2" 1 "gcscope: $tmp/names.trace:16: 'n16' is name 16, more than the 15 roots free" \
+    run --collector rc --workload trace --trace "$tmp/names.trace" --set roots_max=16
+done
+printf 'new a 1\natom b 1073741824\natom c 1073741824\natom d 1073741824\n' > "$tmp/big.trace"
+out=$(ulimit -v 1600000; $bin replay --collector rc "$tmp/big.trace" 2>&1); status=$?
+[ $status -eq 70 ] && printf '%s' "$out" | grep -qE "^gcscope: fatal: $tmp/big.trace:[23]: out of memory" && ok ||
+  bad "replay-where: out of memory (exit $status): $out"
+# the preloaded allocators: the run re-executes itself with the library preloaded and serves its
+# objects from it (the child checks that malloc is the library's: without the preload, the
+# marker alone is refused), and what the allocator holds for the live tree is at least its bytes
+for a in jemalloc mimalloc; do
+  if build/gcscope run --collector marksweep --workload churn --size small --allocator $a --json > "$tmp/$a.json" &&
+     /usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["allocator"] == sys.argv[2] and d["params"]["allocator"] == "system", (d["allocator"], d["params"])
+built = [m for m in d["memory"]["checkpoints"] if m["label"] == "built"][0]
+assert built["held_bytes"] >= built["live_bytes"] > 0, built
+' "$tmp/$a.json" $a; then ok; else bad "run --allocator $a"; fi
+done
+expect env 1 "mimalloc was preloaded but does not serve malloc" -u LD_PRELOAD GCSCOPE_MIMALLOC=1 build/gcscope run --collector rc --workload churn --size small --allocator mimalloc
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -67,7 +67,7 @@ Test(cell, values_by_type) {
 Test(cell, pause_origin) {
   static const char *const knobs[] = {"threshold0=10", NULL};
   ts_open("cpython", knobs);
-  gcs_pause_reset(true);
+  gcs_pause_reset(true, true);
   gcs_obj **r = gcs_frame_push(64);
   for (int i = 0; i < 64; i++) gcs_root_set(&r[i], gcs_new(1, 0)); /* over threshold0: collects */
   size_t n0;

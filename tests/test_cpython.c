@@ -87,6 +87,65 @@ Test(cpython, collection_starts_at_threshold_before_the_new_object_is_tracked) {
   ts_close();
 }
 
+/* 3.12+ (_Py_ScheduleGC, gh-97922): the 701st allocation only schedules the collection; it
+** runs at the end of the allocating call with the new object tracked and held (by the value
+** stack in CPython), so it takes part, survives, and moves to generation 1 with the rest. */
+Test(cpython, version_3_12_collects_after_the_new_object_is_tracked) {
+  SKIP_IN_STRESS();
+  ts_open("cpython", (const char *[]){"version=3.12", NULL});
+  gcs_obj **r = gcs_frame_push(1);
+  gcs_root_set(&r[0], gcs_new(701, 0));
+  for (uint32_t i = 0; i < 699; i++) gcs_store(r[0], i, gcs_new(0, 0));
+  gcs_obj *o = gcs_new(0, 0); /* the 701st: collected with it, while nothing else holds it */
+  gcs_gc_report_t rep = report();
+  cr_assert_eq(rep.gen[0].collections, 1);
+  cr_assert_eq(rep.count[0], 0);
+  cr_assert_eq(last_pause()->visited, 701, "the new object took part");
+  cr_assert_eq(GCS_REFCNT(o), 0, "floating again after the collection");
+  gcs_store(r[0], 699, o);
+  cr_assert_eq(gcs_heap_collect(0), 0);
+  cr_assert_eq(last_pause()->visited, 0, "generation 0 is empty: the new object was promoted");
+  gcs_frame_pop(r);
+  cr_assert_eq(ts_close().leaked_objects, 0);
+}
+
+/* A self-loop made by the allocation that schedules a collection is promoted by it under
+** 3.12 and found by the next generation-0 collection under 3.11 (fidelity.py's hand case). */
+Test(cpython, version_decides_where_the_scheduling_allocation_lives) {
+  SKIP_IN_STRESS();
+  static const char *const versions[] = {"version=3.11", "version=3.12", "version=3.13", "version=3.14.5"};
+  for (int v = 0; v < 4; v++) {
+    ts_open("cpython", (const char *[]){versions[v], "threshold0=2", NULL});
+    gcs_obj **r = gcs_frame_push(3);
+    gcs_root_set(&r[0], gcs_new(0, 0));
+    gcs_root_set(&r[1], gcs_new(0, 0));
+    gcs_root_set(&r[2], gcs_new(1, 0)); /* count0 3 > 2 */
+    gcs_store(r[2], 0, r[2]);
+    gcs_root_set(&r[2], NULL);
+    cr_assert_eq(gcs_heap_collect(0), v == 0 ? 1u : 0u, "%s", versions[v]);
+    gcs_gc_report_t rep = report();
+    cr_assert_eq(rep.gen[0].collections, 2, "%s", versions[v]);
+    cr_assert_eq(rep.count[1], 2, "%s", versions[v]);
+    gcs_frame_pop(r);
+    ts_close();
+  }
+}
+
+/* 3.13 and 3.14.5 start at threshold0 2000 unless it is set; 3.11 and 3.12 at 700. */
+Test(cpython, version_sets_the_default_threshold0) {
+  SKIP_IN_STRESS();
+  static const struct { const char *opt; int64_t want; } cases[] = {
+    {"version=3.11", 700}, {"version=3.12", 700}, {"version=3.13", 2000}, {"version=3.14.5", 2000}};
+  for (int i = 0; i < 4; i++) {
+    ts_open("cpython", (const char *[]){cases[i].opt, NULL});
+    cr_assert_eq(gcs_knob("threshold0"), cases[i].want, "%s", cases[i].opt);
+    ts_close();
+  }
+  ts_open("cpython", (const char *[]){"version=3.13", "threshold0=700", NULL});
+  cr_assert_eq(gcs_knob("threshold0"), 700, "a threshold the user set stands");
+  ts_close();
+}
+
 Test(cpython, a_ring_is_found_unreachable_and_freed) {
   ts_open("cpython", NULL);
   gcs_obj **r = gcs_frame_push(2);

@@ -70,6 +70,24 @@ Test(pause, pause_log_on_reads_four_clocks_a_pause) {
   }
 }
 
+/* pause_cpu=off: the wall clock only, two reads a pause, no CPU time, nothing descheduled. */
+Test(pause, pause_cpu_off_reads_the_wall_clock_only) {
+  for (size_t c = 0; c < sizeof collectors / sizeof *collectors; c++) {
+    ts_open(collectors[c], (const char *const[]){"pause_cpu=off", NULL});
+    make_pauses();
+    size_t n;
+    const gcs_pause_t *log = gcs_pause_log(&n);
+    cr_assert_gt(n, 0, "%s logged no pause", collectors[c]);
+    cr_assert_eq(gcs_pause_clock_reads(), 2 * n, "%s: %llu clock reads for %zu pauses", collectors[c],
+                 (unsigned long long)gcs_pause_clock_reads(), n);
+    for (size_t i = 0; i < n; i++) {
+      cr_assert_eq(log[i].cpu_ns, 0, "%s pause %zu has cpu_ns with pause_cpu=off", collectors[c], i);
+      cr_assert(!gcs_pause_descheduled(&log[i]));
+    }
+    ts_close();
+  }
+}
+
 /* A long pause (the collection of a 2^17-node tree, and a pause spinning for 2 ms of CPU)
 ** carries its CPU time: more than 0, at most its wall time. */
 Test(pause, a_long_pause_carries_its_cpu_time) {

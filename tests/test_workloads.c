@@ -20,7 +20,8 @@
 #include <string.h>
 
 /* Workloads whose garbage includes cycles: pure RC must leak under them. */
-static const char *const cyclic[] = {"gcbench-cyclic", "rings", "churn", "lru", "trace", NULL};
+static const char *const cyclic[] = {"gcbench-cyclic", "rings", "churn", "lru", "trace", "requests", "prefork",
+                                     NULL};
 
 static bool is_cyclic(const char *name) {
   for (int i = 0; cyclic[i]; i++)
@@ -105,6 +106,15 @@ ParameterizedTest(cell *p, workloads, small, .timeout = 60) {
     else
       cr_assert_eq(td.leaked_objects, 0, "rc × %s: acyclic, yet %llu objects leaked", w->name,
                    (unsigned long long)td.leaked_objects);
+    return;
+  }
+  if (strncmp(c->name, "boehm", 5) == 0) {
+    /* bdwgc's marker scans its own frames and registers conservatively: a stale word may keep
+    ** an object (and what it holds) at teardown, never more than a sliver of the run's. */
+    uint64_t allocated = gcs_heap.stats.objects_allocated;
+    cr_assert_leq(td.leaked_objects, allocated / 100 + 8, "%s × %s: %llu of %llu objects leaked",
+                  c->name, w->name, (unsigned long long)td.leaked_objects,
+                  (unsigned long long)allocated);
     return;
   }
   cr_assert_eq(td.leaked_objects, 0, "%s × %s: %llu objects (%llu bytes) leaked", c->name,

@@ -12,6 +12,7 @@ PACKAGES=(
   libbenchmark-dev                 # Google Benchmark (the driver)
   libpython3.11-dev python3.11 python3   # pymalloc for the allocator benchmark; the CPython oracle (/usr/bin/python3)
   libjemalloc2 libjemalloc-dev     # the jemalloc cells
+  libmimalloc2.0 libmimalloc-dev   # the mimalloc cells (the header: cell.c reads its heap areas)
   libgc-dev                        # Boehm-Demers-Weiser, the tracing peer
   liblua5.4-dev lua5.4             # Lua 5.4, the incremental peer
   gnuplot-nox                      # plots

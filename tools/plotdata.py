@@ -207,7 +207,7 @@ def data(d):
                     ratios += [1 + o.lo, 1 + o.hi]
                 vals.append("nan" if not a else "%.6g" % (a / 1e6))
                 rates += [a / 1e6] if a else []
-            rows.append("%s\t%s" % (wl if size == "default" else "%s/%s" % (wl, size), "\t".join(vals)))
+            rows.append("%s\t%s" % (wl if size in R.MAIN_SIZES else "%s/%s" % (wl, size), "\t".join(vals)))
     if rows:
         head = "# workload\t" + "\t".join("%s_lbo1\t%s_lbo1_min\t%s_lbo1_max\t%s_Mobj_per_s" % (c, c, c, c) for c in colls)
         write(os.path.join(dd, "throughput.tsv"), head + "\n" + "\n".join(rows) + "\n")
@@ -225,7 +225,7 @@ def data(d):
                 p, a = res.med((wl, size, alloc, c), "peak_rss_mib"), res.med((wl, size, alloc, c), "rss_after_release_mib")
                 vals += ["nan" if not p else "%.2f" % p, "nan" if not a else "%.2f" % a]
                 mems += [v for v in (p, a) if v]
-            rows.append("%s\t%s" % (wl if size == "default" else "%s/%s" % (wl, size), "\t".join(vals)))
+            rows.append("%s\t%s" % (wl if size in R.MAIN_SIZES else "%s/%s" % (wl, size), "\t".join(vals)))
     if rows:
         head = "# workload\t" + "\t".join("%s_peak_mib\t%s_after_release_mib" % (c, c) for c in colls)
         write(os.path.join(dd, "memory.tsv"), head + "\n" + "\n".join(rows) + "\n")

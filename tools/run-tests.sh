@@ -6,7 +6,7 @@
 # Counts come from machine-readable output only: a Criterion binary's --json report (its
 # tests' statuses: PASSED passes, FAILED and ERRORED (crashed) fail; its totals count a crash
 # in both "failed" and "errored"), and a program suite's last line of the exact form
-# "NAME: N passed, N failed" (NAME: cli, fidelity, tune). Each suite's counts are printed as
+# "NAME: N passed, N failed" (NAME: cli, fidelity, tune, resume). Each suite's counts are printed as
 # it finishes ("  = NAME: N passed, N failed"), and the summary is their sum, so a reader can
 # check it. A suite that crashes, writes no report or prints no count line counts one failure
 # of its own; so does one that exits non-zero while reporting no failure.
@@ -49,6 +49,7 @@ done
 suites=("cli|tests/test-cli.sh")
 [ -f peers/cpython/fidelity.py ] && suites+=("fidelity|/usr/bin/python3 peers/cpython/fidelity.py --quick")
 [ -f tests/test-tune.sh ] && suites+=("tune|tests/test-tune.sh")
+[ -f tests/test-resume.py ] && suites+=("resume|/usr/bin/python3 tests/test-resume.py")
 [ -x fuzz/run.sh ] && suites+=("fuzz|fuzz/run.sh check")   # the short fuzz run (fuzz/run.sh)
 for suite in "${suites[@]}"; do
   name=${suite%%|*} cmd=${suite#*|}

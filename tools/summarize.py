@@ -11,7 +11,9 @@ Writes, each whole (temporary file, then rename), with a '#' header line for gnu
   <column>.tsv   one per figure: rows workload/size/allocator, a column per collector (medians)
   mmu.tsv        collector workload size allocator window_ms mmu mmu_min mmu_max phase phase_mmu
                  phase_mmu_min phase_mmu_max (whole run, then the headline phase)
-and prints the summary table: median [min–max] over the repetitions.
+and prints the summary table: median [min–max] over the repetitions. A folder whose run is
+unfinished (interrupted, DIR/state) is read as it is: the cells present are tabled, the runs
+DIR/plan.txt names without a JSON are listed as missing; that alone is no error (exit 0).
 LBO (lbo_wall, lbo_cpu) is the collector's cost over the lower bound of the same work (see
 tools/gcs/results.py): 0 = no cost measured beyond the cheapest distilled run.
 """
@@ -93,7 +95,7 @@ def summary(res):
             c = res.cells.get(r + (coll,))
             if not c:
                 continue
-            table.append([r[0] if r[1] == "default" else r[0] + "/" + r[1], r[2], coll, c.phase] +
+            table.append([r[0] if r[1] in R.MAIN_SIZES else r[0] + "/" + r[1], r[2], coll, c.phase] +
                          [c.stats[col].show(fm, sc) for _t, col, fm, sc in cols])
         table.append(None)
     width = [max(len(row[i]) for row in table if row) for i in range(len(table[0]))]
@@ -111,6 +113,16 @@ def summary(res):
            " (CPU LBO approximate: no pause CPU time in the cells; the pauses' wall time times the run's CPU share stands in)"))
 
 
+def missing(res):
+    """Names the planned runs that have no JSON, and why that may be."""
+    if not res.missing:
+        return
+    why = ("the run was interrupted: make bench RESUME=%s runs them" % res.d if res.state == "interrupted" else
+           "failed, or not run yet")
+    print("missing: %d of the %d planned runs (%s): %s" % (len(res.missing), len(res.planned), why,
+                                                          " ".join(res.missing)))
+
+
 def main(d):
     try:
         res = R.Results(d)
@@ -119,9 +131,11 @@ def main(d):
     for p, e in res.errors:
         print("summarize: %s: %s" % (p, e), file=sys.stderr)
     if not res.cells:
+        missing(res)
         sys.exit("summarize: no cells in %s/cells" % d)
     tables(res)
     summary(res)
+    missing(res)
     return 1 if res.errors else 0
 
 

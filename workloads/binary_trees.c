@@ -104,11 +104,13 @@ static int run_binary_trees(gcs_wl_ctx *ctx) {
 }
 
 static const char *const binary_trees_small[] = {"depth=6", NULL};
+static const char *const binary_trees_bench[] = {"depth=14", NULL};
 
 const gcs_workload_t gcs_workload_binary_trees = {
   .name = "binary-trees",
   .summary = "CLBG binary-trees: many short-lived complete trees beside one long-lived tree",
   .knobs = binary_trees_knobs,
   .small = binary_trees_small,
+  .bench = binary_trees_bench,
   .run = run_binary_trees,
 };

@@ -479,11 +479,13 @@ static int run_btree(gcs_wl_ctx *ctx) {
 }
 
 static const char *const btree_small[] = {"records=300", "rounds=2", NULL};
+static const char *const btree_bench[] = {"records=100000", "rounds=2", NULL};
 
 const gcs_workload_t gcs_workload_btree = {
   .name = "btree",
   .summary = "pyperformance btree: 200,000 records in a B-tree (t = 16), 20% deleted and re-added, collected",
   .knobs = btree_knobs,
   .small = btree_small,
+  .bench = btree_bench,
   .run = run_btree,
 };

@@ -151,11 +151,13 @@ static int run_churn(gcs_wl_ctx *ctx) {
 
 static const char *const churn_small[] = {"requests=120", "inflight=8", "retain_permille=100",
                                           NULL};
+static const char *const churn_bench[] = {"requests=125000", NULL};
 
 const gcs_workload_t gcs_workload_churn = {
   .name = "churn",
   .summary = "web-service shape: short-lived cyclic requests beside a growing long-lived session heap",
   .knobs = churn_knobs,
   .small = churn_small,
+  .bench = churn_bench,
   .run = run_churn,
 };

@@ -125,11 +125,13 @@ static int run_fragment(gcs_wl_ctx *ctx) {
 }
 
 static const char *const fragment_small[] = {"objects=400", "free_pct=90", "batch=7", NULL};
+static const char *const fragment_bench[] = {"objects=500000", NULL};
 
 const gcs_workload_t gcs_workload_fragment = {
   .name = "fragment",
   .summary = "memory return: small objects, free_pct of them dropped (one by one or in runs), RSS returned",
   .knobs = fragment_knobs,
   .small = fragment_small,
+  .bench = fragment_bench,
   .run = run_fragment,
 };

@@ -183,12 +183,15 @@ static int run_cyclic(gcs_wl_ctx *ctx) { return run_gcbench(ctx, 3); }
 static const char *const gcbench_small[] = {"stretch_depth=7", "long_lived_depth=6",
                                             "array_doubles=2002", "min_depth=2", "max_depth=6",
                                             NULL};
+static const char *const gcbench_bench[] = {"stretch_depth=15", "long_lived_depth=14", "array_doubles=125000",
+                                            "max_depth=14", NULL};
 
 const gcs_workload_t gcs_workload_gcbench = {
   .name = "gcbench",
   .summary = "Ellis/Kovac/Boehm GCBench: trees built top-down and bottom-up beside a long-lived tree",
   .knobs = gcbench_knobs,
   .small = gcbench_small,
+  .bench = gcbench_bench,
   .run = run_acyclic,
 };
 
@@ -197,5 +200,6 @@ const gcs_workload_t gcs_workload_gcbench_cyclic = {
   .summary = "GCBench with parent pointers: every tree is cyclic garbage",
   .knobs = gcbench_knobs,
   .small = gcbench_small,
+  .bench = gcbench_bench,
   .run = run_cyclic,
 };

@@ -143,11 +143,13 @@ static int run_live_heap(gcs_wl_ctx *ctx) {
 
 static const char *const live_heap_small[] = {"objects=300", "shape=shuffled-tree",
                                               "collections=3", "churn=300", NULL};
+static const char *const live_heap_bench[] = {"objects=250000", NULL};
 
 const gcs_workload_t gcs_workload_live_heap = {
   .name = "live-heap",
   .summary = "a live heap (chain | tree | shuffled-tree): timed full collections or churn beside it",
   .knobs = live_heap_knobs,
   .small = live_heap_small,
+  .bench = live_heap_bench,
   .run = run_live_heap,
 };

@@ -178,11 +178,13 @@ static int run_lru(gcs_wl_ctx *ctx) {
 }
 
 static const char *const lru_small[] = {"entries=50", "keys=100", "lookups=400", NULL};
+static const char *const lru_bench[] = {"entries=25000", "keys=50000", "lookups=250000", NULL};
 
 const gcs_workload_t gcs_workload_lru = {
   .name = "lru",
   .summary = "a long-lived LRU cache with steady replacement: old objects pointing to young ones",
   .knobs = lru_knobs,
   .small = lru_small,
+  .bench = lru_bench,
   .run = run_lru,
 };

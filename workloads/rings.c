@@ -113,11 +113,13 @@ static int run_rings(gcs_wl_ctx *ctx) {
 }
 
 static const char *const rings_small[] = {"rounds=3", "rings=10", "ring_nodes=21", NULL};
+static const char *const rings_bench[] = {"rounds=750", NULL};
 
 const gcs_workload_t gcs_workload_rings = {
   .name = "rings",
   .summary = "pyperformance gc_collect: rings of nodes built, dropped and collected, per round",
   .knobs = rings_knobs,
   .small = rings_small,
+  .bench = rings_bench,
   .run = run_rings,
 };

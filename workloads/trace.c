@@ -16,7 +16,6 @@
 
 #include <errno.h>
 #include <stdarg.h>
-#include <sys/types.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,27 +80,14 @@ static int tokenize(char *line, char **tok) {
   int n = 0;
   char *p = line;
   for (;;) {
-    while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') p++;
+    while (*p == ' ' || *p == '\t') p++;
     if (*p == '\0' || *p == '#') return n;
     if (n == MAX_TOKENS) return MAX_TOKENS + 1;
     tok[n++] = p;
-    while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n' && *p != '#') p++;
+    while (*p && *p != ' ' && *p != '\t' && *p != '#') p++;
     if (*p == '#') { *p = '\0'; return n; }
     if (*p) *p++ = '\0';
   }
-}
-
-/* A decimal integer in [0, max]. */
-static int parse_uint(const char *s, uint32_t max, uint32_t *out) {
-  if (*s < '0' || *s > '9') return EINVAL;
-  uint64_t v = 0;
-  for (; *s; s++) {
-    if (*s < '0' || *s > '9') return EINVAL;
-    v = v * 10 + (uint64_t)(*s - '0');
-    if (v > max) return ERANGE;
-  }
-  *out = (uint32_t)v;
-  return 0;
 }
 
 static int valid_name(const char *s) {
@@ -141,7 +127,9 @@ static int name_arg(parser *p, const char *s, uint32_t *out) {
 }
 
 static int uint_arg(parser *p, const char *s, uint32_t max, const char *what, uint32_t *out) {
-  int rc = parse_uint(s, max, out);
+  uint64_t v = 0;
+  int rc = gcs_parse_u64(s, max, &v);
+  *out = (uint32_t)v;
   if (rc == EINVAL) return fail(p, "expected %s (a non-negative integer), got '%s'", what, s);
   if (rc == ERANGE) return fail(p, "%s '%s' is out of range (at most %u)", what, s, max);
   return 0;
@@ -202,6 +190,38 @@ static int parse_line(parser *p, char *line, gcs_trace_op_t *op) {
   }
 }
 
+/* The next line of f into *buf (grown as needed), without its end: LF, CR or CRLF each end a
+** line (a file written on any system counts as its editor shows it). *len gets its length;
+** *nul is set when it holds a NUL byte. 0, EOF at the end of the file (nothing read), ENOMEM. */
+static int read_line(FILE *f, char **buf, size_t *cap, size_t *len, bool *nul) {
+  size_t n = 0;
+  int ch = EOF;
+  *nul = false;
+  while ((ch = getc_unlocked(f)) != EOF && ch != '\n' && ch != '\r') {
+    if (n + 1 >= *cap) {
+      size_t ncap = *cap ? 2 * *cap : 256;
+      char *nb = realloc(*buf, ncap);
+      if (!nb) return ENOMEM;
+      *buf = nb;
+      *cap = ncap;
+    }
+    if (ch == '\0') *nul = true;
+    (*buf)[n++] = (char)ch;
+  }
+  if (ch == '\r') {
+    int next = getc_unlocked(f);
+    if (next != '\n' && next != EOF) ungetc(next, f);
+  }
+  if (ch == EOF && n == 0) return EOF;
+  if (*cap == 0) { /* an empty first line: still a string */
+    if ((*buf = malloc(1)) == NULL) return ENOMEM;
+    *cap = 1;
+  }
+  (*buf)[n] = '\0';
+  *len = n;
+  return 0;
+}
+
 int gcs_trace_load(const char *path, gcs_trace_t *t, char *err, size_t errlen) {
   memset(t, 0, sizeof *t);
   parser p = {.t = t, .err = err, .errlen = errlen};
@@ -214,12 +234,16 @@ int gcs_trace_load(const char *path, gcs_trace_t *t, char *err, size_t errlen) {
     return e;
   }
   char *line = NULL;
-  size_t linecap = 0;
-  int rc = 0;
-  ssize_t len;
-  while ((len = getline(&line, &linecap, f)) >= 0) {
+  size_t linecap = 0, len;
+  int rc = 0, got;
+  bool nul;
+  while ((got = read_line(f, &line, &linecap, &len, &nul)) != EOF) {
     p.line++;
-    if ((size_t)len != strlen(line)) {
+    if (got == ENOMEM) {
+      rc = fail(&p, "%s", "out of memory");
+      break;
+    }
+    if (nul) {
       rc = fail(&p, "%s", "a NUL byte in the line (is this a text file?)");
       break;
     }
@@ -234,7 +258,7 @@ int gcs_trace_load(const char *path, gcs_trace_t *t, char *err, size_t errlen) {
       p.cap = ncap;
     }
     char *s = line;
-    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') s++;
+    while (*s == ' ' || *s == '\t') s++;
     if (*s == '\0' || *s == '#') continue;
     if ((rc = parse_line(&p, s, &t->ops[t->nops])) != 0) break;
     t->nops++;
@@ -350,6 +374,23 @@ static int step(replay *r, const gcs_trace_op_t *op, gcs_trace_result_t *res) {
   }
 }
 
+/* More names than the shadow stack has roots free: an error at the line where the first name
+** too many appears (names are numbered in order of first appearance). */
+static int too_many_names(replay *r) {
+  uint32_t room = (uint32_t)(gcs_heap.roots_limit - gcs_heap.roots_top);
+  for (size_t i = 0; i < r->t->nops; i++) {
+    const gcs_trace_op_t *op = &r->t->ops[i];
+    uint32_t n = op->code == GCS_OP_COLLECT ? 0 : op->a;
+    if (op->code == GCS_OP_LOAD && op->b > n) n = op->b;
+    if (op->code == GCS_OP_SET && op->c != GCS_TRACE_NONE && op->c > n) n = op->c;
+    if (n >= room)
+      return rfail(r, op, "'%s' is name %u, more than the %u roots free on the shadow stack "
+                   "(roots_max=%lld; raise it with --set roots_max=N)", r->t->names[n], n + 1, room,
+                   (long long)gcs_knob("roots_max"));
+  }
+  gcs_fatal("trace.c: %u names but none beyond the %u roots free", r->t->nnames, room);
+}
+
 int gcs_trace_run(const gcs_trace_t *t, gcs_trace_result_t *res, char *err, size_t errlen) {
   memset(res, 0, sizeof *res);
   replay r = {.t = t, .err = err, .errlen = errlen};
@@ -358,13 +399,22 @@ int gcs_trace_run(const gcs_trace_t *t, gcs_trace_result_t *res, char *err, size
     snprintf(err, errlen, "%s: out of memory", t->path);
     return ENOMEM;
   }
+  if ((size_t)(gcs_heap.roots_limit - gcs_heap.roots_top) < t->nnames) {
+    int rc = too_many_names(&r);
+    free(r.bound);
+    return rc;
+  }
   r.root = gcs_frame_push(t->nnames);
   int rc = 0;
+  uint32_t line = 0;
+  gcs_error_where(t->path, &line); /* a fatal error inside an op names its line */
   for (size_t i = 0; i < t->nops && rc == 0; i++) {
+    line = t->ops[i].line;
     rc = step(&r, &t->ops[i], res);
-    if (rc == ENOMEM) snprintf(err, errlen, "%s:%u: out of memory", t->path, t->ops[i].line);
+    if (rc == ENOMEM) rc = rfail(&r, &t->ops[i], "out of memory");
     gcs_safepoint();
   }
+  gcs_error_where(NULL, NULL);
   if (rc == 0) {
     gcs_heap_report(&res->report); /* as gc.get_count()/get_stats() with the names still bound */
     res->live_at_end = gcs_heap.live_objects;

@@ -79,11 +79,13 @@ static int run_traversal(gcs_wl_ctx *ctx) {
 }
 
 static const char *const traversal_small[] = {"levels=40", "rounds=3", NULL};
+static const char *const traversal_bench[] = {"rounds=100", NULL};
 
 const gcs_workload_t gcs_workload_traversal = {
   .name = "traversal",
   .summary = "pyperformance gc_traversal: 1,000 lists, list n holding n references to list n-1, collected while live",
   .knobs = traversal_knobs,
   .small = traversal_small,
+  .bench = traversal_bench,
   .run = run_traversal,
 };

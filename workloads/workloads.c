@@ -18,6 +18,9 @@ const gcs_workload_t *const gcs_workloads[] = {
   &gcs_workload_churn,
   &gcs_workload_lru,
   &gcs_workload_fragment,
+  &gcs_workload_requests,
+  &gcs_workload_tuples,
+  &gcs_workload_prefork,
   NULL,
 };
 

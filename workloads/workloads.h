@@ -57,6 +57,9 @@ typedef struct gcs_workload {
   const char *summary;           /* one line for `gcscope list` */
   const gcs_knob_t *knobs;       /* its size and shape knobs, ended by {NULL}; may be NULL */
   const char *const *small;      /* "knob=value" settings for the quick self-check in make test */
+  const char *const *bench;      /* ... for make bench's cells (--size bench): about a quarter of
+                                    the default run, so that the whole matrix fits its budget;
+                                    NULL: the defaults */
   int (*run)(gcs_wl_ctx *ctx);   /* 0, or non-zero after a failed self-check */
 } gcs_workload_t;
 
@@ -75,5 +78,8 @@ extern const gcs_workload_t gcs_workload_live_heap;      /* "live_heap.c" */
 extern const gcs_workload_t gcs_workload_churn;          /* "churn.c" */
 extern const gcs_workload_t gcs_workload_lru;            /* "lru.c" */
 extern const gcs_workload_t gcs_workload_fragment;       /* "fragment.c" */
+extern const gcs_workload_t gcs_workload_requests;       /* "requests.c" */
+extern const gcs_workload_t gcs_workload_tuples;         /* "tuples.c" */
+extern const gcs_workload_t gcs_workload_prefork;        /* "prefork.c" */
 
 #endif

@@ -3,7 +3,7 @@
 ** process, so every heap starts fresh; `make bench-marksweep` and `make bench-incremental`
 ** run the cases side by side.
 **
-**   tracebench tree COLLECTOR|boehm inorder|mirrored|shuffled [LOG2N]
+**   tracebench tree COLLECTOR inorder|mirrored|shuffled [LOG2N]
 **       builds a complete binary tree of 2^LOG2N - 1 nodes (default 20: 1,048,575) of one
 **       shape — a 16-byte header and two pointer slots, 32 bytes — all live, then times
 **       REPEATS full collections and prints the median ns per node (mark + sweep).
@@ -17,15 +17,12 @@
 **       shuffled: nodes allocated first, then linked in a random permutation (heap order
 **                 over shuffled addresses), so every edge the mark follows is a cache miss;
 **                 it favours neither.
-**       boehm: the same tree with GC_MALLOC (bdwgc, Debian libgc), timed around GC_gcollect().
-**              One marker thread, as ours (the process starts no thread, so bdwgc starts no
-**              parallel markers); interior pointers off, so that a 32-byte node takes 32
-**              bytes (with them bdwgc pads it by a byte, into the 48-byte class).
-**              bdwgc is conservative (no type information: it scans every word of a node
-**              and the roots for anything that looks like a pointer) and sweeps lazily:
-**              GC_gcollect() marks, then only queues blocks for sweeping at allocation time,
-**              so on this fully live heap it sweeps nothing, while our figure includes a
-**              sweep of every object. The output says so beside the figure.
+**       COLLECTOR may be a peer: boehm is bdwgc (Debian libgc) on the same gcs objects
+**       (peers/bdwgc/boehm.c: typed nodes, 48 bytes with the descriptor word bdwgc appends;
+**       the shadow stack as its roots, interior pointers off, one marker thread). It sweeps
+**       lazily: a collection marks, then only queues
+**       blocks for sweeping at allocation time, so on this fully live heap it sweeps nothing,
+**       while our collectors' figure includes a sweep of every object.
 **
 **   tracebench churn COLLECTOR [--allocs N] [--set k=v ...]
 **       a live tree of 2^20 - 1 nodes, then the mutator allocates N (5M) short-lived 2-slot
@@ -41,7 +38,6 @@
 #include "core/rng.h"
 #include "measure/measure.h"
 
-#include <gc/gc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +48,7 @@
 
 
 static GCS_NORETURN void usage(void) {
-  fprintf(stderr, "usage: tracebench tree COLLECTOR|boehm inorder|mirrored|shuffled [LOG2N]\n"
+  fprintf(stderr, "usage: tracebench tree COLLECTOR inorder|mirrored|shuffled [LOG2N]\n"
                   "       tracebench churn COLLECTOR [--allocs N] [--set knob=value ...]\n");
   exit(2);
 }
@@ -102,7 +98,7 @@ static gcs_obj *build_preorder(int depth, uint32_t first, gcs_obj **path) {
 }
 
 /* The random permutation of 0..n-1 (Fisher-Yates, seed 42) that places the shuffled tree's
-** nodes: one function, so that ours and bdwgc's trees have exactly the same shape. */
+** nodes, the same for every collector. */
 static uint32_t *shuffled_order(uint32_t n) {
   uint32_t *perm = malloc(n * sizeof *perm);
   uint64_t s = 42;
@@ -164,83 +160,6 @@ static int cmd_tree_ours(const char *name, int shape, int log2n) {
   gcs_frame_pop(keep);
   gcs_heap_close(NULL);
   return 0;
-}
-
-/* --------------------------------------------------------------------------------------
-** bdwgc
-** ------------------------------------------------------------------------------------ */
-typedef struct bnode {
-  uint32_t nslots, payload;   /* the same 16-byte header as gcs_obj */
-  uint8_t kind, gcbits;
-  uint16_t gcaux;
-  uint32_t tag;
-  struct bnode *slots[2];
-} bnode;
-
-static bnode *volatile boehm_root;   /* in .bss: a root bdwgc scans */
-
-static bnode *bnew(void) {
-  bnode *b = GC_MALLOC(sizeof(bnode));
-  if (!b) {
-    fprintf(stderr, "tracebench: GC_MALLOC failed\n");
-    exit(1);
-  }
-  b->nslots = 2;
-  return b;
-}
-
-static int cmd_tree_boehm(int shape, int log2n) {
-  uint32_t n = (1u << log2n) - 1;
-  GC_set_all_interior_pointers(0);
-  GC_INIT();
-  GC_disable();  /* nothing is collected while the tree is built (the array is malloc'd) */
-  if (shape == SHAPE_SHUFFLED) {
-    bnode **r = malloc(n * sizeof *r);
-    for (uint32_t i = 0; i < n; i++) r[i] = bnew();
-    uint32_t *perm = shuffled_order(n);
-    for (uint32_t i = 0; 2 * i + 1 < n; i++) {
-      r[perm[i]]->slots[0] = r[perm[2 * i + 1]];
-      if (2 * i + 2 < n) r[perm[i]]->slots[1] = r[perm[2 * i + 2]];
-    }
-    boehm_root = r[perm[0]];
-    memset(r, 0, n * sizeof *r);
-    free(r);
-    free(perm);
-  } else {
-    bnode *path[64];
-    int side[64] = {0}, k = 0, first = shape == SHAPE_MIRRORED;
-    boehm_root = path[0] = bnew();
-    for (;;) {
-      if (k + 1 < log2n && side[k] < 2) {
-        bnode *b = bnew();
-        path[k]->slots[side[k]++ ^ first] = b;
-        path[++k] = b;
-        side[k] = 0;
-      } else if (k == 0) {
-        break;
-      } else {
-        k--;
-      }
-    }
-    memset(path, 0, sizeof path);
-  }
-  GC_enable();
-  uint64_t t[REPEATS], c[REPEATS];
-  for (int i = 0; i < REPEATS; i++) {
-    uint64_t t0 = gcs_now_ns(), c0 = gcs_thread_cpu_ns();
-    GC_gcollect();
-    c[i] = gcs_thread_cpu_ns() - c0;
-    t[i] = gcs_now_ns() - t0;
-  }
-  qsort(t, REPEATS, sizeof t[0], gcs_median_cmp);
-  qsort(c, REPEATS, sizeof c[0], gcs_median_cmp);
-  printf("tree %-9s %-11s nodes %u  GC_gcollect:     median %.2f ms = %.2f ns/node (min %.2f); "
-         "cpu %.2f ns/node (min %.2f); heap %zu MiB; conservative, lazy sweep: "
-         "no sweep here\n",
-         shape_names[shape], "boehm", n, (double)t[REPEATS / 2] / 1e6,
-         (double)t[REPEATS / 2] / n, (double)t[0] / n, (double)c[REPEATS / 2] / n, (double)c[0] / n,
-         GC_get_heap_size() >> 20);
-  return boehm_root ? 0 : 1;
 }
 
 /* --------------------------------------------------------------------------------------
@@ -369,8 +288,7 @@ int main(int argc, char **argv) {
     if (shape == NSHAPES) usage();
     int log2n = argc > 4 ? atoi(argv[4]) : 20;
     if (log2n < 2 || log2n > 26) usage();
-    return strcmp(argv[2], "boehm") == 0 ? cmd_tree_boehm(shape, log2n)
-                                         : cmd_tree_ours(argv[2], shape, log2n);
+    return cmd_tree_ours(argv[2], shape, log2n);
   }
   if (strcmp(argv[1], "churn") == 0) {
     const char *set[GCS_MAX_OPTIONS] = {NULL};

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""cpython_oracle.py -- replay a gcscope trace on CPython itself (the system python3, 3.11).
+"""cpython_oracle.py -- replay a gcscope trace on CPython itself (the system python3, 3.11; or
+a CPython 3.12 or 3.13 interpreter running this script, for the cpython collector's `version`).
 
     /usr/bin/python3 peers/cpython/cpython_oracle.py [--threshold T0,T1,T2] [--disabled]
                                              [--freeze-after-allocs N] TRACE
@@ -286,8 +287,9 @@ def main(argv):
                          "[--freeze-after-allocs N] TRACE\n")
         return 2
     path = args[0]
-    if sys.version_info[:2] != (3, 11):
-        sys.stderr.write("cpython_oracle.py: needs CPython 3.11 (this is %s)\n" % sys.version.split()[0])
+    if sys.version_info[:2] not in ((3, 11), (3, 12), (3, 13)):
+        sys.stderr.write("cpython_oracle.py: needs CPython 3.11, 3.12 or 3.13 (this is %s)\n"
+                         % sys.version.split()[0])
         return 2
 
     gc.disable()

@@ -1,8 +1,14 @@
 #!/usr/bin/python3
-"""fidelity.py -- the `cpython` collector and the `py` peer against CPython 3.11 itself, field for field.
+"""fidelity.py -- the `cpython` collector and the `py` peer against CPython itself, field for field.
 
     peers/cpython/fidelity.py [--quick | --full] [--walks 3.11,fused] [--jobs N] [--gcscope BIN]
                               [--keep DIR] [--only STYLE] [--collector cpython|py]
+                              [--versions 3.11,3.12,3.13] [--python VERSION=PATH]...
+
+Versions: 3.11 is the system python3 (always). `cpython --set version=3.12` and `version=3.13`
+are checked against CPython 3.12 and 3.13 interpreters when the machine has them (--python
+3.12=PATH, else python3.12 / python3.13 on PATH, else pyenv's $PYENV_ROOT/versions/3.1x.*);
+a version with no interpreter is reported and skipped, never failed. `py` is 3.11 only.
 
 First a few small traces whose results were worked out by hand (checking the oracle
 itself as much as the collector). Then for each case (style, seed, ops, thresholds) it generates a trace (peers/cpython/gentrace.py),
@@ -32,8 +38,10 @@ both: `3.11` and `fused`, which must give the same decisions); the oracle runs o
 """
 import argparse
 import concurrent.futures
+import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -54,11 +62,53 @@ STYLES = ("graph", "cycles", "growth", "chain", "mixed")
 FIELDS = ("collects", "stats", "count", "live_after_full", "live_at_end")
 KNOB_NAMES = ("threshold0", "threshold1", "threshold2")
 
+# The oracle's interpreter for each version of the cpython collector (find_pythons fills in
+# the others; 3.11 is the system python3, which the Debian packages install).
+PYTHONS = {"3.11": PYTHON}
+OTHER_VERSIONS = ("3.12", "3.13")
+
+
+def python_version(path):
+    """"3.12" for a CPython 3.12 interpreter at path, else None."""
+    try:
+        p = subprocess.run([path, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return p.stdout.strip() if p.returncode == 0 else None
+
+
+def find_pythons(given):
+    """Adds to PYTHONS an interpreter for each of OTHER_VERSIONS: --python VERSION=PATH first,
+    then pythonX.Y on PATH, then pyenv's builds. Returns the notes to print."""
+    notes = []
+    for v, path in given.items():
+        got = python_version(path)
+        if got != v:
+            raise SystemExit("fidelity: --python %s=%s: that is %s" % (v, path, got or "not a python"))
+        PYTHONS[v] = path
+    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    for v in OTHER_VERSIONS:
+        if v in PYTHONS:
+            continue
+        candidates = [shutil.which("python" + v)] + sorted(
+            glob.glob(os.path.join(root, "versions", v + ".*", "bin", "python" + v)), reverse=True)
+        for c in candidates:
+            if c and python_version(c) == v:
+                PYTHONS[v] = c
+                break
+        else:
+            notes.append("fidelity: no CPython %s interpreter here: version=%s not checked "
+                         "(--python %s=PATH)" % (v, v, v))
+    return notes
+
+
 class Case:
     def __init__(self, style, seed, ops, thresholds=None, gcscope=None, freeze=0, disabled=False,
-                 collector="cpython"):
+                 collector="cpython", version="3.11"):
         self.style, self.seed, self.ops = style, seed, ops
         self.collector = collector
+        self.version = version        # the cpython collector's version knob, and the oracle's
         self.walks = "3.11"           # the cpython collector's walks knob (run_case sets it)
         self.thresholds = thresholds
         self.gcscope = gcscope
@@ -75,6 +125,8 @@ class Case:
             s += " enabled=off"
         if os.path.basename(os.path.dirname(self.gcscope)) == "debug":
             s += " build=debug"
+        if self.version != "3.11":
+            s += " version=%s" % self.version
         return s + (" walks=%s" % self.walks if self.collector == "cpython" else "")
 
 
@@ -90,6 +142,8 @@ def replay_ours(case, trace):
     cmd = [case.gcscope, "replay", "--collector", case.collector, "--json"]
     if case.collector == "cpython":
         cmd += ["--set", "walks=" + case.walks]
+        if case.version != "3.11":
+            cmd += ["--set", "version=" + case.version]
     if case.thresholds:
         for k, v in zip(KNOB_NAMES, case.thresholds):
             cmd += ["--set", "%s=%d" % (k, v)]
@@ -101,7 +155,7 @@ def replay_ours(case, trace):
 
 
 def replay_oracle(case, trace):
-    ocmd = [PYTHON, os.path.join(HERE, "cpython_oracle.py")]
+    ocmd = [PYTHONS[case.version], os.path.join(HERE, "cpython_oracle.py")]
     if case.thresholds:
         ocmd += ["--threshold", ",".join(map(str, case.thresholds))]
     if case.freeze:
@@ -296,19 +350,74 @@ collect
 ]
 
 
-def run_hand_cases(gcscope, collectors, walks):
+def _stats(*gens):
+    return [{"collections": c, "collected": f, "uncollectable": 0} for c, f in gens]
+
+
+# Where 3.12+ runs the collection an allocation scheduled: at the eval breaker's first check
+# after it, the end of the CALL that allocated -- the new object tracked and held by the
+# value stack, the name it is bound to next still holding its old object. Thresholds (2,10,10).
+VERSION_HAND_CASES = [
+    ("the new object takes part (3.12+)", """new a 0
+new b 0
+new c 1
+set c 0 c
+drop c
+collect 0
+""", (2, 10, 10), {
+        # count0 3 > 2 at c's allocation. 3.11 collects a, b before c is tracked: c stays in
+        # generation 0 and its self-loop is found by collect 0. 3.12+ collects a, b, c (c held
+        # by the stack) and moves all three to generation 1: collect 0 finds nothing.
+        "3.11": {"collects": [1], "count": [0, 2, 0], "live_after_full": [], "live_at_end": 2,
+                 "stats": _stats((2, 1), (0, 0), (0, 0))},
+        "3.12": {"collects": [0], "count": [0, 2, 0], "live_after_full": [], "live_at_end": 3,
+                 "stats": _stats((2, 0), (0, 0), (0, 0))}}),
+    ("before the binding (3.12+)", """new a 1
+set a 0 a
+new b 0
+new a 0
+collect 1
+""", (2, 10, 10), {
+        # count0 3 > 2 at the second `new a`: the collection runs before `a` is rebound, so the
+        # old a (a self-loop) is still reachable and found only by collect 1 -- in every
+        # version. (Run after the binding, generation 0 would find it: collected 1 there.)
+        "3.11": {"collects": [1], "count": [0, 0, 1], "live_after_full": [], "live_at_end": 2,
+                 "stats": _stats((1, 0), (1, 1), (0, 0))},
+        "3.12": {"collects": [1], "count": [0, 0, 1], "live_after_full": [], "live_at_end": 2,
+                 "stats": _stats((1, 0), (1, 1), (0, 0))}}),
+]
+
+
+def hand_cases(collectors, versions):
+    """(index, name, text, thresholds, want, collector, version) for every hand case to run:
+    HAND_CASES on 3.11 (every collector), VERSION_HAND_CASES on every version (3.13 as 3.12:
+    the thresholds are explicit)."""
+    out = []
+    for i, (name, text, th, want) in enumerate(HAND_CASES):
+        if "3.11" in versions:
+            out += [(i, name, text, th, want, coll, "3.11") for coll in collectors]
+    for j, (name, text, th, by_version) in enumerate(VERSION_HAND_CASES):
+        for v in versions:
+            want = by_version["3.11" if v == "3.11" else "3.12"]
+            for coll in collectors:
+                if coll == "cpython" or v == "3.11":
+                    out.append((len(HAND_CASES) + j, name, text, th, want, coll, v))
+    return out
+
+
+def run_hand_cases(gcscope, collectors, walks, versions):
     """Returns (passed, failed) after printing every mismatch."""
     passed = failed = 0
     tmpdir = tempfile.mkdtemp(prefix="fidelity-hand-")
     try:
-        cases = [(i, hc, coll) for i, hc in enumerate(HAND_CASES) for coll in collectors]
-        for i, (name, text, th, want), collector in cases:
+        for i, name, text, th, want, collector, version in hand_cases(collectors, versions):
             trace = os.path.join(tmpdir, "hand%d.trace" % i)
             with open(trace, "w") as f:
                 f.write(text)
-            case = Case("hand", i, 0, th, gcscope, collector=collector)
+            case = Case("hand", i, 0, th, gcscope, collector=collector, version=version)
+            name = name if version == "3.11" else "%s, version %s" % (name, version)
             try:
-                got_by = [("cpython", replay_oracle(case, trace))]
+                got_by = [("cpython " + version, replay_oracle(case, trace))]
                 for w in walks_of(case, walks):
                     case.walks = w
                     who = "gcscope " + collector + (" walks=" + w if collector == "cpython" else "")
@@ -355,6 +464,13 @@ def cases_quick(rel, dbg):
         c.append(Case(st, 4, 20000, None, dbg, collector="py"))
     c.append(Case("mixed", 304, 30000, None, rel, freeze=4000, collector="py"))
     c.append(Case("graph", 8, 30000, None, rel, disabled=True, collector="py"))
+    # the other versions, where their interpreters are (main drops the cases of a missing one)
+    for v in OTHER_VERSIONS:
+        for st in STYLES:
+            c.append(Case(st, 1, 30000, None, rel, version=v))
+            c.append(Case(st, 5, 20000, (50, 5, 5), rel, version=v))
+        c.append(Case("mixed", 4, 10000, None, dbg, version=v))
+        c.append(Case("mixed", 304, 30000, None, rel, freeze=4000, version=v))
     return c
 
 
@@ -374,8 +490,21 @@ def cases_full(rel, dbg):
         c.append(Case(st, 401, 100000, None, rel, disabled=True))
     for st in STYLES:
         c.append(Case(st, 201, 30000, None, dbg))
-    return c + [Case(x.style, x.seed, x.ops, x.thresholds, x.gcscope, x.freeze, x.disabled, "py")
-                for x in c]
+    py = [Case(x.style, x.seed, x.ops, x.thresholds, x.gcscope, x.freeze, x.disabled, "py")
+          for x in c]
+    for v in OTHER_VERSIONS:
+        for seed in range(1, 11):
+            for st in STYLES:
+                c.append(Case(st, seed, 400000 if seed == 10 else 100000, None, rel, version=v))
+        for seed in range(101, 105):
+            for st in STYLES:
+                c.append(Case(st, seed, 100000, (50, 5, 5) if seed % 2 else (700, 3, 20), rel,
+                              version=v))
+        for st in STYLES:
+            c.append(Case(st, 301, 100000, None, rel, freeze=3000, version=v))
+            c.append(Case(st, 201, 30000, None, dbg, version=v))
+        c.append(Case("graph", 401, 100000, None, rel, disabled=True, version=v))
+    return c + py
 
 
 def main(argv):
@@ -392,7 +521,23 @@ def main(argv):
     ap.add_argument("--no-bisect", action="store_true")
     ap.add_argument("--walks", default="3.11,fused",
                     help="values of the cpython collector's walks knob to run, comma-separated")
+    ap.add_argument("--versions", default="3.11," + ",".join(OTHER_VERSIONS),
+                    help="versions of the cpython collector to check, comma-separated")
+    ap.add_argument("--python", action="append", default=[], metavar="VERSION=PATH",
+                    help="the interpreter for a version (3.12=/path/to/python3.12)")
     a = ap.parse_args(argv)
+    given = {}
+    for x in a.python:
+        v, _, path = x.partition("=")
+        if v not in OTHER_VERSIONS or not path:
+            ap.error("--python %s: expected VERSION=PATH with VERSION one of %s" % (x, ", ".join(OTHER_VERSIONS)))
+        given[v] = path
+    for note in find_pythons(given):
+        print(note)
+    versions = [v for v in a.versions.split(",") if v in PYTHONS]
+    for v in a.versions.split(","):
+        if v not in ("3.11",) + OTHER_VERSIONS:
+            ap.error("--versions: unknown version %s" % v)
 
     if not os.path.exists(PYTHON):
         print("fidelity: %s not found (the oracle needs CPython 3.11)" % PYTHON)
@@ -412,10 +557,12 @@ def main(argv):
         cases = [c for c in cases if c.style == a.only]
     if a.collector:
         cases = [c for c in cases if c.collector == a.collector]
+    cases = [c for c in cases if c.version in versions]
     jobs = a.jobs or (2 if a.full else 1)
     t0 = time.time()
     walks = a.walks.split(",")
-    passed, failed = run_hand_cases(a.gcscope, (a.collector,) if a.collector else COLLECTORS, walks)
+    passed, failed = run_hand_cases(a.gcscope, (a.collector,) if a.collector else COLLECTORS, walks,
+                                    versions)
     total_ops = max_ops = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
         futs = [(c, ex.submit(run_case, c, a.keep, not a.no_bisect, walks)) for c in cases]
@@ -428,10 +575,12 @@ def main(argv):
             else:
                 failed += 1
                 print(msg, flush=True)
-    print("fidelity: %d hand-checked traces x %d collectors, %d generated cases (%d on py; %d styles, "
+    print("fidelity: %d hand-checked traces, %d generated cases (%d on py; %s; %d styles, "
           "seeds %d..%d), %d ops replayed, largest trace %d ops, cpython walks=%s, %.0f s"
-          % (len(HAND_CASES), 1 if a.collector else len(COLLECTORS), len(cases),
-             sum(c.collector == "py" for c in cases), len({c.style for c in cases}),
+          % (len(hand_cases((a.collector,) if a.collector else COLLECTORS, versions)), len(cases),
+             sum(c.collector == "py" for c in cases),
+             ", ".join("%d on %s" % (sum(c.version == v for c in cases), v) for v in versions),
+             len({c.style for c in cases}),
              min(c.seed for c in cases), max(c.seed for c in cases), total_ops, max_ops,
              "|".join(walks), time.time() - t0))
     print("fidelity: %d passed, %d failed" % (passed, failed))

@@ -377,6 +377,11 @@ static void ref_slow(gcs_obj *v, gcs_obj *old) {
     gcs_pause_end(py.cascade, GCS_PAUSE_CASCADE, -1, py.freed, py.freed);
 }
 
+/* gc.freeze() itself. */
+static void freeze(void) {
+  call_gc(py.gc_freeze, 0, NULL);
+}
+
 /* gc.collect(generation): -1 is a full collection. */
 static uint64_t collect(int generation) {
   long g = generation < 0 || generation >= NUM_GENERATIONS ? NUM_GENERATIONS - 1 : generation;
@@ -475,4 +480,5 @@ const gcs_collector_ops gcs_collector_py = {
   .report = report,
   .alloc_object = alloc_object,
   .ref_slow = ref_slow,
+  .freeze = freeze,
 };

@@ -22,7 +22,7 @@ def fmt_ms(ms):
 
 def tag(wl, size, alloc, main_alloc="arena"):
     t = wl
-    if size != "default":
+    if size not in R.MAIN_SIZES:
         t += "." + size
     if alloc != main_alloc:
         t += "." + alloc
@@ -30,7 +30,7 @@ def tag(wl, size, alloc, main_alloc="arena"):
 
 
 def label(wl, size, alloc=None):
-    s = wl + ("" if size == "default" else " (%s)" % size)
+    s = wl + ("" if size in R.MAIN_SIZES else " (%s)" % size)
     return s + ("" if alloc is None else ", %s allocator" % alloc)
 
 

@@ -72,7 +72,7 @@ def report(d):
               "s" if len(sizes) > 1 else "", ", ".join("`%s`" % s for s in sizes), allocs[0] if allocs else "?",
               " (and %s)" % "; ".join(extra) if extra else "",
               "/".join(map(str, reps)) or "1", "" if reps == [1] else "s"), ""]
-    L += [md_table(["", ""], [
+    rows = [
         ["date (UTC)", info.get("date_utc", "?")],
         ["commit", "`%s`" % info.get("commit", "?")],
         ["command", "`%s`" % info.get("command", "?")],
@@ -82,9 +82,20 @@ def report(d):
         ["compiler", info.get("compiler", "?")],
         ["collectors", ", ".join("`%s`" % c for c in res.collectors)],
         ["workloads", ", ".join("`%s`" % w for w in res.workloads)],
-        ["cells", "%d measured (%d runs), %d failed runs" % (len(res.cells), sum(len(c.reps) for c in res.cells.values()),
-                                                            len(failed))],
-    ], ["---", "---"]), ""]
+        ["cells", "%d measured (%d runs), %d failed runs%s" % (
+            len(res.cells), sum(len(c.reps) for c in res.cells.values()), len(failed),
+            ", %d missing" % len(res.missing) if res.missing else "")],
+    ]
+    if info.get("resumed"):   # each later sitting of an interrupted run (driver/bench.sh --resume)
+        rows.append(["resumed (UTC, load)", "; ".join(
+            "%s (%s)" % (r.get("date_utc", "?"), " ".join(r.get("loadavg_at_start") or [])) for r in info["resumed"])])
+    L += [md_table(["", ""], rows, ["---", "---"]), ""]
+    if res.state == "interrupted":
+        L += ["**Unfinished**: the run was interrupted; these tables hold the cells finished so far "
+              "(`make bench RESUME=%s` runs the rest)." % res.d, ""]
+    if res.missing:
+        L += ["**Missing runs** (planned in `plan.txt`, no JSON in `cells/`): %s." %
+              ", ".join("`%s`" % n for n in res.missing), ""]
     sc = sorted(glob.glob(os.path.join(d, "scaling", "*.json")))
     if sc:
         ns = sorted({int(os.path.basename(x).rsplit(".", 2)[-2]) for x in sc if os.path.basename(x).rsplit(".", 2)[-2].isdigit()})
@@ -199,9 +210,11 @@ def options_section(res):
         vs = {val(p[k]) for p in params.values()}
         shared.append("`%s=%s`" % (k, show_(vs)) + ("" if len(vs) == 1 else " (per cell)"))
     out = ["Every cell: " + (", ".join(shared) or "–") + "."]
-    if any(k[2] == "jemalloc" for k in params):
-        out[-1] += (" A `jemalloc` cell runs the system allocator with Debian's libjemalloc preloaded, so its "
-                    "options say `allocator=system`.")
+    preloaded = [a for a in ("jemalloc", "mimalloc") if any(k[2] == a for k in params)]
+    if preloaded:
+        out[-1] += (" A %s cell runs the system allocator with Debian's %s preloaded, so its options say "
+                    "`allocator=system`." % (" or ".join("`%s`" % a for a in preloaded),
+                                             " or ".join("lib%s" % a for a in preloaded)))
     out.append("")
     wknobs = {}
     for (wl, size, alloc, c), p in params.items():
@@ -222,7 +235,7 @@ def options_section(res):
             if (wl, size) not in wknobs:
                 continue
             p = next(pp for (w, sz, a, c), pp in params.items() if w == wl and sz == size)
-            rows.append(["`%s`" % wl + ("" if size == "default" else " (%s)" % size),
+            rows.append(["`%s`" % wl + ("" if size in R.MAIN_SIZES else " (%s)" % size),
                          ", ".join("`%s=%s`" % (k, val(p[k])) for k in sorted(wknobs[(wl, size)])) or "–"])
     out += [md_table(["workload", "knobs"], rows, ["---", "---"])]
     return out

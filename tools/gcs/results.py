@@ -8,6 +8,11 @@ What the figures are comes from C, never from here:
   - the values: each cell's JSON (DIR/cells/COLLECTOR.WORKLOAD.SIZE.ALLOCATOR.rN.json, one per
     repetition). Percentiles, the fusion of nested pauses and the MMU are the C side's
     (measure/pausestats.c): they are read, never recomputed.
+  - what was to run: DIR/plan.txt (driver/bench.sh), the benchmark names of the matrix,
+    cell/COLLECTOR/WORKLOAD/SIZE/ALLOCATOR[/repK] (K from 1; repetition K is file .r(K-1));
+    Results.missing names the planned runs without a JSON (an unfinished or failed run), and
+    DIR/state says how the run ended (running, interrupted, failed, finished; None: no file).
+    A folder read while unfinished gives the tables of the cells present, nothing else changed.
 
 Invariants: a figure value is a float or None (missing, NaN); Stat.med lies within
 [Stat.lo, Stat.hi]; every LBO is >= 0 (asserted: a run's total is never below its own distilled
@@ -29,6 +34,10 @@ import glob, json, os, statistics
 
 from gcs import gcscope as G
 from gcs.gcscope import lookup, num
+
+# The sizes a table shows unlabelled: make bench's (`bench`) and the knobs' own (`default`);
+# any other (`small`) is named beside the workload.
+MAIN_SIZES = ("bench", "default")
 
 PAUSE_ROOTS = ("pauses", "mmu")   # the figures a phase has too (its own pauses and MMU)
 # the pauses' CPU time (ns) in a cell's JSON
@@ -170,6 +179,10 @@ class Results:
             self.cells.setdefault(key, Cell(key)).reps.append((int(rep[1:]), p[:-5], j))
         for c in self.cells.values():
             c.reps.sort(key=lambda r: r[0])
+        have = {k + (rep,) for k, c in self.cells.items() for rep, _p, _j in c.reps}
+        self.planned = plan(d)   # [(name, key + (rep,))], or None without a plan
+        self.missing = [name for name, run in self.planned or [] if run not in have]
+        self.state = state(d)
         self.figures = self.cat.figures
         self.pause_figures = [f for f in self.figures if self.cat.pause_figure(f)]
         self.lbo_exact = True
@@ -197,7 +210,7 @@ class Results:
                                (size is None or k[1] == size)}, "allocators")
 
     def sizes(self, wl=None):
-        return sorted({k[1] for k in self.cells if wl is None or k[0] == wl}, key=lambda s: (s != "default", s))
+        return sorted({k[1] for k in self.cells if wl is None or k[0] == wl}, key=lambda s: (s not in MAIN_SIZES, s))
 
     def main_alloc(self, wl, size):
         a = self.allocators(wl, size)
@@ -293,6 +306,36 @@ def tsv_header(path):
     except OSError:
         return []
     return line.lstrip("#").strip().split("\t") if line.startswith("#") else []
+
+
+def plan(d):
+    """The runs DIR/plan.txt names, in order: [(benchmark name, (wl, size, alloc, coll, rep))];
+    None when the folder has no plan (older than it, or not made by driver/bench.sh)."""
+    try:
+        lines = open(os.path.join(d, "plan.txt")).read().split()
+    except OSError:
+        return None
+    out = []
+    for name in lines:
+        name = name.split("/iterations")[0]   # as Google Benchmark lists them, or without its suffix
+        parts = name.split("/")
+        if len(parts) not in (5, 6) or parts[0] != "cell":
+            continue
+        rep = parts[5][3:] if len(parts) == 6 else "1"
+        if len(parts) == 6 and not (parts[5].startswith("rep") and rep.isdigit()):
+            continue
+        _cell, coll, wl, size, alloc = parts[:5]
+        out.append((name, (wl, size, alloc, coll, int(rep) - 1)))
+    return out
+
+
+def state(d):
+    """How the folder's run ended, the first word of DIR/state (None without one)."""
+    try:
+        words = open(os.path.join(d, "state")).read().split()
+    except OSError:
+        return None
+    return words[0] if words else None
 
 
 def failures(d):

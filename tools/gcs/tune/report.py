@@ -96,8 +96,9 @@ class Report:
             info = self.space.knobinfo[self.s.workloads[0]]
             g = lambda n: full.get(n, info.get(n, {}).get("default"))
             sb = g("step_bytes")
-            lines.append(f"the Lua 5.4 equivalent:  collectgarbage(\"incremental\", {g('pause_pct')}, {g('step_mul')}, "
-                         f"{round(math.log2(sb)) if sb else 13})   -- stepsize is log2(step_bytes)")
+            lines.append(f"the nearest Lua 5.4 setting:  collectgarbage(\"incremental\", {g('pause_pct')}, 100, "
+                         f"{round(math.log2(sb)) if sb else 13})   -- the same heap bound (Lua's pause); Lua's pace "
+                         f"is fixed (stepmul), not computed from the goal; stepsize is log2(step_bytes)")
         elif self.space.collector == "marksweep":
             info = self.space.knobinfo[self.s.workloads[0]]
             lines.append(f"the Lua equivalent:  collectgarbage(\"setpause\", {full.get('pause_pct', info['pause_pct']['default'])})")
