@@ -4,6 +4,7 @@
 #   make test       every test in debug and stress modes, then the CLI checks; a summary line
 #   make bench      the main job
 #   make deps       install the Debian packages (tools/deps.sh)
+#   make fuzz       the libFuzzer targets, FUZZ_SECONDS each (fuzz/fuzz.mk, docs/fuzzing.md)
 CC      ?= cc
 CXX     ?= c++
 PYTHON  ?= /usr/bin/python3
@@ -101,7 +102,7 @@ build/allocbench-noretain: peers/pymalloc/allocbench.c build/noretain/arena.o $(
 # --- tests ------------------------------------------------------------------------------
 # Release too: the inline fast paths (the arena's among them) are compiled out of the others.
 TEST_BINS := $(foreach m,release debug stress,$(addprefix build/$(m)/tests/,$(TESTS)))
-test: build/.deps-ok build/gcscope build/gcscope-bench build/debug/gcscope build/stress/gcscope $(TEST_BINS)
+test: build/.deps-ok build/gcscope build/gcscope-bench build/debug/gcscope build/stress/gcscope $(TEST_BINS) fuzz-build
 	@tools/run-tests.sh $(TEST_BINS)
 
 # --- benchmarks ---------------------------------------------------------------------------
@@ -155,5 +156,8 @@ prefork: build/gcscope
 # built, and pyperformance's GC bodies on the system python3 (CALIBRATE: extra flags)
 calibrate: build/gcscope
 	$(PYTHON) peers/cpython/calibrate.py $(CALIBRATE)
+
+# --- the libFuzzer targets (clang): make fuzz, make fuzz-check -----------------------------
+include fuzz/fuzz.mk
 
 -include $(wildcard build/*.d build/noretain/*.d build/*/obj/*/*.d build/*/obj/*/*/*.d)

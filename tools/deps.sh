@@ -17,6 +17,7 @@ PACKAGES=(
   liblua5.4-dev lua5.4             # Lua 5.4, the incremental peer
   gnuplot-nox                      # plots
   python3-scipy                    # tune's Mann-Whitney U test (scipy.stats)
+  clang libclang-rt-14-dev         # libFuzzer and its sanitizers (make fuzz, make test's short fuzz run)
 )
 
 missing() {

@@ -50,6 +50,7 @@ suites=("cli|tests/test-cli.sh")
 [ -f peers/cpython/fidelity.py ] && suites+=("fidelity|/usr/bin/python3 peers/cpython/fidelity.py --quick")
 [ -f tests/test-tune.sh ] && suites+=("tune|tests/test-tune.sh")
 [ -f tests/test-resume.py ] && suites+=("resume|/usr/bin/python3 tests/test-resume.py")
+[ -x fuzz/run.sh ] && suites+=("fuzz|fuzz/run.sh check")   # the short fuzz run (fuzz/run.sh)
 for suite in "${suites[@]}"; do
   name=${suite%%|*} cmd=${suite#*|}
   echo "== $cmd"
