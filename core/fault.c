@@ -13,7 +13,7 @@ gcs_fault_t gcs_fault = {.first_failed = -1};
 
 const char *const gcs_fault_site_names[GCS_FAULT_NSITES] = {
   "arena", "large object", "malloc", "shadow stack", "live registry",
-  "object table", "gray list", "pause log", "trace", "py object",
+  "object table", "gray list", "pause log", "trace", "peer object",
 };
 
 void gcs_fault_arm(uint64_t at, uint64_t count) {

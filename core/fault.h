@@ -18,8 +18,10 @@
 **   "pause log"      core/pause.c: the log's mapping, or its growth
 **   "trace"          workloads/trace.c: the parser's and the replay's tables (counted only
 **                    while a heap is open: `run --workload trace`, not replay's parse)
-**   "py object"      peers/cpython/py.c: a py object (as if CPython's allocator returned NULL;
-**                    CPython's own allocations inside the interpreter are not counted)
+**   "peer object"    a peer's own allocator, for an object (py: as if CPython's allocator
+**                    returned NULL; boehm: GC_malloc*; lua: lua_newuserdatauv); the real
+**                    system's other allocations are not counted (Lua's own go through its
+**                    lua_Alloc over the arena or malloc, and are counted there)
 ** The arena's allocations from pools it already holds are not counted: they ask no page
 ** source for memory.
 **
@@ -40,7 +42,7 @@
 /* The sites, in the order of the list above. */
 typedef enum {
   GCS_FAULT_ARENA, GCS_FAULT_LARGE, GCS_FAULT_MALLOC, GCS_FAULT_ROOTS, GCS_FAULT_LIVESET,
-  GCS_FAULT_OBJTABLE, GCS_FAULT_GRAY, GCS_FAULT_PAUSELOG, GCS_FAULT_TRACE, GCS_FAULT_PY,
+  GCS_FAULT_OBJTABLE, GCS_FAULT_GRAY, GCS_FAULT_PAUSELOG, GCS_FAULT_TRACE, GCS_FAULT_PEER,
   GCS_FAULT_NSITES
 } gcs_fault_site;
 extern const char *const gcs_fault_site_names[GCS_FAULT_NSITES];   /* "arena", ... */

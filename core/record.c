@@ -424,6 +424,13 @@ int gcs_record_start(const char *path, char *err, size_t errlen) {
   return 0;
 }
 
+void gcs_record_detach(void) {
+  if (!rec.f) return;
+  gcs_heap.barrier &= ~(uint32_t)GCS_BARRIER_RECORD;
+  gcs_heap.observer = NULL;
+  rec.f = NULL;   /* the parent's FILE: neither written nor flushed here (the child _exits) */
+}
+
 int gcs_record_stop(bool keep, char *err, size_t errlen) {
   int rc = 0;
   if (!rec.f) return 0;

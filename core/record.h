@@ -35,6 +35,9 @@ int gcs_record_start(const char *path, char *err, size_t errlen);
 /* Stops recording: with keep, ends the trace (every temporary dropped) and renames it into
 ** place; without, removes the temporary. 0, or an errno with a message in err. */
 int gcs_record_stop(bool keep, char *err, size_t errlen);
+/* In a forked child (the prefork workload's workers): stop recording without touching the
+** parent's file -- its buffer, copied by fork, is never flushed from here. */
+void gcs_record_detach(void);
 
 /* The slow paths the inline API of gcs.h calls while GCS_BARRIER_RECORD is set, each before
 ** the operation changes the heap (gcs_record_load_ after the read). */

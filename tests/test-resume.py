@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """test-resume.py — `make bench` interrupted and resumed (driver/bench.sh, driver/matrix.c).
 
-A small matrix (rc and cpython × rings and gcbench-cyclic at --size small, 2 repetitions: 8
+A small matrix (rc and cpython × lru and gcbench-cyclic at --size small, 2 repetitions: 8
 runs) is measured once without a stop, and once interrupted twice with SIGINT and resumed:
   - first during a cell (a run's child is alive: its log's temporary exists, two runs whole),
     `kill -INT` to bench.sh;
@@ -297,7 +297,7 @@ def main():
         with open(wrapper, "w") as f:
             f.write("#!/bin/sh\n# a cell that lasts long enough to be interrupted\nsleep 0.2\nexec %s \"$@\"\n" % GCSCOPE)
         os.chmod(wrapper, 0o755)
-        args = ["--collectors", "rc,cpython", "--workloads", "rings,gcbench-cyclic", "--sizes", "small",
+        args = ["--collectors", "rc,cpython", "--workloads", "lru,gcbench-cyclic", "--sizes", "small",
                 "--allocators", "arena", "--repetitions", "2", "--gcscope", wrapper]
         full, res, log = os.path.join(root, "full"), os.path.join(root, "res"), os.path.join(root, "log")
         watch = Watcher(root)

@@ -248,7 +248,7 @@ static outcome run_case(const char *collector, const char *allocator, uint64_t a
 /* The sites where an injected failure is an object's: the emergency collection and retry. */
 static bool object_site(int site) {
   return site == GCS_FAULT_ARENA || site == GCS_FAULT_LARGE || site == GCS_FAULT_MALLOC ||
-         site == GCS_FAULT_PY;
+         site == GCS_FAULT_PEER;
 }
 
 /* What the message of a clean error must say, by the site that failed (with
@@ -257,7 +257,7 @@ static const char *const says[GCS_FAULT_NSITES] = {
   [GCS_FAULT_ARENA] = "out of memory: the arena allocator refused",
   [GCS_FAULT_LARGE] = "out of memory: the arena allocator refused",
   [GCS_FAULT_MALLOC] = "out of memory: the system allocator refused",
-  [GCS_FAULT_PY] = "out of memory: CPython refused a py object",
+  [GCS_FAULT_PEER] = "out of memory: ",
   [GCS_FAULT_ROOTS] = "cannot map the shadow stack",
   [GCS_FAULT_LIVESET] = "live-object registry",
   [GCS_FAULT_OBJTABLE] = "out of memory: cannot map a 65536-byte object-table chunk",
@@ -304,8 +304,12 @@ static void check_outcome(const outcome *o, const char *what, const gcs_collecto
     cr_assert(strstr(o->err, "(injected: fail_alloc_at=") != NULL, "%s: the message does not say the failure was injected:\n%s",
               what, o->err);
     if (count == 1) {
-      cr_assert(site >= 0 && strstr(o->err, says[site]) != NULL, "%s: failed at '%s', expected \"%s\" in:\n%s",
-                what, site_name(site), site >= 0 ? says[site] : "", o->err);
+      /* a peer's own system reports a page source's refusal in its own words (Lua: "not
+      ** enough memory", through its panic function) */
+      const char *want = site >= 0 ? says[site] : "";
+      if (c->alloc_object && object_site(site)) want = "memory";
+      cr_assert(site >= 0 && strstr(o->err, want) != NULL, "%s: failed at '%s', expected \"%s\" in:\n%s",
+                what, site_name(site), want, o->err);
       cr_assert(!object_site(site), "%s: one failure of an object's allocation (%s) was not survived:\n%s",
                 what, site_name(site), o->err);
     }
@@ -356,7 +360,7 @@ static void check_reach(const char *collector, const char *allocator, const outc
   const gcs_collector_ops *c = gcs_collector_find(collector);
   int want[4], n = 0;
   want[n++] = GCS_FAULT_ROOTS;
-  want[n++] = c->alloc_object ? GCS_FAULT_PY : strcmp(allocator, "arena") == 0 ? GCS_FAULT_ARENA : GCS_FAULT_MALLOC;
+  want[n++] = c->alloc_object ? GCS_FAULT_PEER : strcmp(allocator, "arena") == 0 ? GCS_FAULT_ARENA : GCS_FAULT_MALLOC;
   if (c->collect && strcmp(collector, "rc") != 0) want[n++] = GCS_FAULT_PAUSELOG;
   if (GCS_DEBUG >= 2) want[n++] = GCS_FAULT_LIVESET;
   for (int i = 0; i < n; i++)
@@ -494,14 +498,18 @@ Test(faults, refused_page_source_survived_when_a_collection_frees) {
     if (reclaims && o.status == 0 && o.r.injected == 0) continue;  /* it reclaimed the ring in time */
     check_outcome(&o, what, c, 0);
     if (reclaims) {
-      cr_assert(o.r.injected > 0 && o.r.emergency > 0, "%s: %llu injected, %llu emergency collections",
-                what, (unsigned long long)o.r.injected, (unsigned long long)o.r.emergency);
+      /* an incremental collector may need its object table before any object is refused */
+      bool table_first = o.status == 70 && strstr(o.err, "object-table chunk");
+      cr_assert(o.r.injected > 0 && (o.r.emergency > 0 || table_first),
+                "%s: %llu injected, %llu emergency collections", what, (unsigned long long)o.r.injected,
+                (unsigned long long)o.r.emergency);
       cr_assert(o.status == 0 || (o.status == 70 && strstr(o.err, "object-table chunk")),
                 "%s: exit %d:\n%s", what, o.status, o.err);
       cpython_survived |= strcmp(c->name, "cpython") == 0 && o.status == 0;
     } else {
+      if (c->alloc_object && o.status == 0 && o.r.injected == 0) continue;  /* bdwgc's own pages */
       cr_assert_eq(o.status, 70, "%s: exit %d:\n%s", what, o.status, o.err);
-      cr_assert(strstr(o.err, c->alloc_object ? "CPython refused" : "the arena allocator refused"), "%s:\n%s",
+      cr_assert(strstr(o.err, c->alloc_object ? "memory" : "the arena allocator refused"), "%s:\n%s",
                 what, o.err);
     }
   }

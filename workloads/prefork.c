@@ -27,6 +27,7 @@
 ** first fork. A child that fails its self-check exits 1 and the workload fails.
 */
 #include "workloads/workloads.h"
+#include "core/record.h"
 #include "core/rss.h"
 
 #include <errno.h>
@@ -112,6 +113,7 @@ static int run_prefork(gcs_wl_ctx *ctx) {
     GCS_WL_CHECK(pid >= 0, "fork: %s", strerror(errno));
     if (pid == 0) {
       close(fd[0]);
+      gcs_record_detach();   /* `run --record`: the trace is the parent's */
       report_t rep = worker(state, live, churn, permille, ctx->seed + k);
       ssize_t w = write(fd[1], &rep, sizeof rep);
       _exit(w == (ssize_t)sizeof rep && rep.ok ? 0 : 1);

@@ -339,18 +339,18 @@ static gcs_obj *alloc_object(uint32_t nslots, uint32_t payload, int kind) {
   bool timed = bw.cutoff_ns && gcs_pause_logging;
   uint64_t events = bw.event_pauses;
   uint64_t t0 = timed ? gcs_now_ns() : 0;
-  void *p = gc_alloc(bytes, nslots, kind);
+  void *p = gcs_fault_inject(GCS_FAULT_PEER) ? NULL : gc_alloc(bytes, nslots, kind);
   if (timed) {
     uint64_t t1 = gcs_now_ns();
     if (GCS_UNLIKELY(t1 - t0 > bw.cutoff_ns)) log_slow_alloc(t0, t1, events);
   }
   if (GCS_UNLIKELY(!p)) {   /* Lua's tryagain: one full collection, one retry */
     gcs_heap_collect(-1);
-    p = gc_alloc(bytes, nslots, kind);
+    p = gcs_fault_inject(GCS_FAULT_PEER) ? NULL : gc_alloc(bytes, nslots, kind);
     if (!p)
-      gcs_fatal("out of memory: bdwgc cannot allocate %zu bytes with %llu objects (%llu bytes) live",
+      gcs_fatal("out of memory: bdwgc cannot allocate %zu bytes with %llu objects (%llu bytes) live%s",
                 bytes, (unsigned long long)gcs_heap.live_objects,
-                (unsigned long long)gcs_heap.live_bytes);
+                (unsigned long long)gcs_heap.live_bytes, gcs_fault_note());
   }
   reg_add(p);
   bw.allocs_since_gc++;

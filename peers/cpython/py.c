@@ -340,7 +340,7 @@ static gcs_obj *alloc_object(uint32_t nslots, uint32_t payload, int kind) {
       long full = NUM_GENERATIONS - 1;
       call_gc(py.gc_collect, 1, &full);
     }
-    if (gcs_fault_inject(GCS_FAULT_PY)) continue;   /* as if CPython's allocator said no */
+    if (gcs_fault_inject(GCS_FAULT_PEER)) continue;   /* as if CPython's allocator said no */
     op = kind == GCS_CONTAINER ? (PyObject *)_PyObject_GC_NewVar(&container_type, n)
                                : (PyObject *)PyObject_NewVar(PyVarObject, &atom_type, n);
   }

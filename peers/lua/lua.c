@@ -222,8 +222,8 @@ static void *lalloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 
 static int panic(lua_State *L) {
   const char *msg = lua_tostring(L, -1);
-  gcs_fatal("lua: unprotected error: %s (%llu bytes held, %llu objects live)", msg ? msg : "?",
-            (unsigned long long)lua.inuse, (unsigned long long)gcs_heap.live_objects);
+  gcs_fatal("lua: unprotected error: %s (%llu bytes held, %llu objects live)%s", msg ? msg : "?",
+            (unsigned long long)lua.inuse, (unsigned long long)gcs_heap.live_objects, gcs_fault_note());
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -304,6 +304,12 @@ static gcs_obj *alloc_object(uint32_t nslots, uint32_t payload, int kind) {
   if (timed) {
     m = mark_now();
     t0 = gcs_now_ns();
+  }
+  if (gcs_fault_inject(GCS_FAULT_PEER)) {   /* as if Lua refused: its own tryagain, then error */
+    lua_gc(L, LUA_GCCOLLECT, 0);
+    if (gcs_fault_inject(GCS_FAULT_PEER))
+      gcs_fatal("out of memory: Lua refused a userdata of %zu bytes after a full collection, with %llu"
+                " objects live%s", size, (unsigned long long)gcs_heap.live_objects, gcs_fault_note());
   }
   gcs_obj *o = lua_newuserdatauv(L, size, nuv);
   if (kind == GCS_CONTAINER && nslots > UV_MAX) {
