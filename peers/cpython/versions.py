@@ -69,7 +69,8 @@ def run_cell(gcscope, args, tmp, tag):
                 cols = line[1:].split()
                 continue
             row = dict(zip(cols, line.split()))
-            visited.append(int(row["visited"]))
+            if row.get("origin", "collector") == "collector":   # the collector's own pauses, not
+                visited.append(int(row["visited"]))            # the release phase's collection
     return d, visited
 
 
@@ -145,12 +146,15 @@ def write_report(res, path):
                 fmt(t["peak_rss_mib"]), b["max_objects"], b["mean_objects"]))
         L.append("")
     sw = res["sweep"]
-    L.append("### Data-size sweep (`requests`, %d requests, session %d x 1..32 nodes): peak RSS MiB, one run each\n" % (SWEEP_REQUESTS, SWEEP_BASE))
-    L.append("| data size | " + " | ".join(sw["versions"]) + " |")
-    L.append("|---|" + "---|" * len(sw["versions"]))
-    for size in SWEEP:
-        L.append("| %d | " % size + " | ".join("%.1f" % sw["peak_rss_mib"][v][str(size)]
-                                                for v in sw["versions"]) + " |")
+    if not sw["peak_rss_mib"]:
+        sw = None
+    L.append("" if sw is None else "### Data-size sweep (`requests`, %d requests, session %d x 1..32 nodes): peak RSS MiB, one run each\n" % (SWEEP_REQUESTS, SWEEP_BASE))
+    if sw is not None:
+        L.append("| data size | " + " | ".join(sw["versions"]) + " |")
+        L.append("|---|" + "---|" * len(sw["versions"]))
+        for size in SWEEP:
+            L.append("| %d | " % size + " | ".join("%.1f" % sw["peak_rss_mib"][v][str(size)]
+                                                    for v in sw["versions"]) + " |")
     L.append("")
     L.append(res["findings_md"])
     tmp = path + ".tmp"
@@ -167,6 +171,7 @@ def findings(res):
         return req[v]["timing"][k]["median"]
     sw = res["sweep"]["peak_rss_mib"]
     big = str(SWEEP[-1])
+    have_sweep = bool(sw)
     rows = [
         ("PR #108038: objects visited by the longest pause, incremental vs generational "
          "(old generation 80 vs 3-4 per increment, proxy units)",
@@ -177,7 +182,7 @@ def findings(res):
         ("ideas#668: peak memory, incremental vs generational, 435 vs 270 MB at data size 32",
          "data size %s: 3.14.0 %.1f MiB, 3.14.1 %.1f MiB, 3.13 %.1f MiB (ratio 3.14.0/3.13 %.2f)"
          % (big, sw["3.14.0"][big], sw["3.14.1"][big], sw["3.13"][big],
-            sw["3.14.0"][big] / sw["3.13"][big])),
+            sw["3.14.0"][big] / sw["3.13"][big]) if have_sweep else "(no sweep in this run)"),
         ("PR #142001 / the revert: outstanding trash under 100 on 3.13, ~2,000 on 3.14.0, "
          "~10,000 after #140262",
          "requests, backlog mean (max): 3.13 %.0f (%d), 3.14.0 %.0f (%d), 3.14.1 %.0f (%d), "
@@ -201,6 +206,8 @@ def main(argv):
     ap.add_argument("--out", default=None)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="small sizes (a check, not a measurement)")
+    ap.add_argument("--workloads", help="only these (comma-separated: requests,tuples,gcbench-cyclic)")
+    ap.add_argument("--no-sweep", action="store_true", help="leave out the data-size sweep")
     a = ap.parse_args(argv)
     out = a.out or os.path.join(ROOT, "results", "cpython-versions-" + time.strftime("%Y%m%d-%H%M%S", time.gmtime()))
     os.makedirs(out, exist_ok=True)
@@ -211,6 +218,8 @@ def main(argv):
         ("tuples: gh-139951's loop", ["--workload", "tuples"] + (small or ["--set", "items=%d" % ITEMS])),
         ("gcbench-cyclic", ["--workload", "gcbench-cyclic"] + small),
     ]
+    if a.workloads:
+        workloads = [w for w in workloads if w[1][1] in a.workloads.split(",")]
     res = {"date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "reps": a.reps,
            "loadavg": " ".join(open("/proc/loadavg").read().split()[:3]), "workloads": [],
            "command": "make cpython-versions" + (" (--quick)" if a.quick else "")}
@@ -223,7 +232,7 @@ def main(argv):
                 print("versions: %s %s done (%.0f s)" % (wargs[1], v, time.time() - t0), flush=True)
             res["workloads"].append(w)
         sw = {"versions": [v for v, _ in VERSIONS], "peak_rss_mib": {}}
-        for v, vargs in VERSIONS:
+        for v, vargs in ([] if a.no_sweep else VERSIONS):
             sw["peak_rss_mib"][v] = {}
             for size in SWEEP:
                 n = SWEEP_BASE * size // (50 if a.quick else 1)
