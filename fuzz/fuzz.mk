@@ -28,6 +28,7 @@ build/fuzz/obj/%.o: %.c | build/.deps-ok
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC [fuzz] $<")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(if $(findstring peers/cpython/py.c,$<),$(PY_CFLAGS)) \
+	  $(if $(findstring peers/lua/,$<),$(LUA_CFLAGS)) \
 	  $(if $(findstring cli/main.c,$<),$(FUZZ_CLI_MAIN)) $(DEPFLAGS) -c $< -o $@
 build/fuzz/cli: build/fuzz/obj/fuzz/fuzz_cli.o $(FUZZ_CLIOBJ) $(FUZZ_LIBOBJ)
 	@$(if $(Q),echo "  LD [fuzz] $@")

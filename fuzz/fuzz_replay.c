@@ -48,8 +48,11 @@ static const char *const exact_names[] = {"cpython", "marksweep", "incremental",
 
 /* Collectors this target never opens: bdwgc's incremental mode, once on, stays on for the
 ** process, and a later boehm heap then refuses to open (boehm-inc needs a process of its own,
-** which libFuzzer's one process per run cannot give). */
-static const char *const not_here[] = {"boehm-inc", NULL};
+** which libFuzzer's one process per run cannot give). lua-inc and lua-gen: built by clang for
+** this target, lua.c's check of Lua 5.4.4's struct layouts (peers/lua/lua.c check_layout)
+** refuses to start -- gcc's builds pass it; not yet understood, so the Lua peers are fuzzed by
+** no target. */
+static const char *const not_here[] = {"boehm-inc", "lua-inc", "lua-gen", NULL};
 
 static int skipped(const gcs_collector_ops *c) {
   for (int i = 0; not_here[i]; i++)
@@ -170,6 +173,16 @@ static void model_run(model *m, const gcs_trace_t *t) {
       m->bind[op->a] = 0;
       m->bound[op->a] = 0;
       break;
+    case GCS_OP_LET:
+      if (!m->bound[op->b]) {
+        m->bad_line = op->line;
+        break;
+      }
+      m->bind[op->a] = m->bind[op->b];
+      m->bound[op->a] = 1;
+      break;
+    case GCS_OP_MARK:
+      break;
     default: /* collect: a full one is GEN absent (b 0) or 2 (b 3) */
       if (op->b == 0 || op->b == 3) m->full[m->nfull++] = reachable(m, t->nnames);
     }
@@ -224,7 +237,7 @@ static void replay(const gcs_collector_ops *c, const gcs_options_t *opts, int in
   FUZZ_CHECK(gcs_heap_open(c, opts, err, sizeof err) == 0, "%s: %s", c->name, err);
   gcs_trace_result_t res;
   out->err[0] = '\0';
-  out->rc = gcs_trace_run(t, &res, out->err, sizeof out->err);
+  out->rc = gcs_trace_run(t, NULL, &res, out->err, sizeof out->err);
   FUZZ_CHECK(gcs_heap_verify() == 0, "%s: the heap is inconsistent after the replay", c->name);
   int exact = is_exact(c) && !inexact;
   if (out->rc != 0) {
@@ -307,6 +320,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     gcs_trace_op_t *op = &t.ops[i];
     if (op->code == GCS_OP_NEW && op->b > FUZZ_MAX_SLOTS) op->b = FUZZ_MAX_SLOTS;
     if (op->code == GCS_OP_ATOM && op->b > FUZZ_MAX_BYTES) op->b = FUZZ_MAX_BYTES;
+    if (op->code == GCS_OP_NEW && op->c > FUZZ_MAX_BYTES) op->c = FUZZ_MAX_BYTES;
   }
   static model m;
   model_run(&m, &t);

@@ -12,6 +12,7 @@
 #include "fuzz/fuzz.h"
 #include "workloads/trace.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,14 @@ static void check_accepted(const gcs_trace_t *t, size_t nlines) {
     last = op->line;
     switch (op->code) {
     case GCS_OP_NEW:
-      FUZZ_CHECK(op->a < t->nnames && op->b <= GCS_TRACE_MAX_SLOTS, "new: %u %u", op->a, op->b);
+      FUZZ_CHECK(op->a < t->nnames && op->b <= GCS_TRACE_MAX_SLOTS && op->c <= GCS_TRACE_MAX_BYTES,
+                 "new: %u %u %u", op->a, op->b, op->c);
+      break;
+    case GCS_OP_LET:
+      FUZZ_CHECK(op->a < t->nnames && op->b < t->nnames, "let: %u %u", op->a, op->b);
+      break;
+    case GCS_OP_MARK:
+      FUZZ_CHECK(op->a < t->nmarks, "mark: %u of %u labels", op->a, t->nmarks);
       break;
     case GCS_OP_ATOM:
       FUZZ_CHECK(op->a < t->nnames && op->b <= GCS_TRACE_MAX_BYTES, "atom: %u %u", op->a, op->b);
@@ -85,7 +93,12 @@ static char *write_back(const gcs_trace_t *t, size_t *len) {
   for (size_t i = 0; i < t->nops; i++) {
     const gcs_trace_op_t *op = &t->ops[i];
     switch (op->code) {
-    case GCS_OP_NEW: fprintf(f, "new %s %u\n", t->names[op->a], op->b); break;
+    case GCS_OP_NEW:
+      if (op->c) fprintf(f, "new %s %u %u\n", t->names[op->a], op->b, op->c);
+      else fprintf(f, "new %s %u\n", t->names[op->a], op->b);
+      break;
+    case GCS_OP_LET: fprintf(f, "let %s %s\n", t->names[op->a], t->names[op->b]); break;
+    case GCS_OP_MARK: fprintf(f, "mark %s\n", t->marks[op->a]); break;
     case GCS_OP_ATOM: fprintf(f, "atom %s %u\n", t->names[op->a], op->b); break;
     case GCS_OP_SET:
       fprintf(f, "set %s %u %s\n", t->names[op->a], op->b, op->c == GCS_TRACE_NONE ? "-" : t->names[op->c]);
@@ -122,7 +135,10 @@ static void check_round_trip(const gcs_trace_t *t) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *path = gcs_fuzz_file(data, size);
-  size_t nlines = count_lines(data, size);
+  /* the binary form (`run --record F.gtrb`) numbers its ops where the text numbers lines */
+  bool binary = size >= sizeof GCS_TRACE_BINARY_MAGIC - 1 &&
+                memcmp(data, GCS_TRACE_BINARY_MAGIC, sizeof GCS_TRACE_BINARY_MAGIC - 1) == 0;
+  size_t nlines = binary ? size + 1 : count_lines(data, size);
   gcs_trace_t t;
   char err[1024];
   err[0] = '\0';
