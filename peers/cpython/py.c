@@ -94,6 +94,9 @@ static struct {
   struct _gc_runtime_state *gc;  /* the interpreter's gcmodule.c state */
   struct gc_generation_stats base[NUM_GENERATIONS]; /* stats at open, subtracted by report */
   int64_t freeze_after_allocs;   /* knob; 0 never */
+  uint16_t epoch;                /* this heap's number (never 0), in every object's gcaux: an
+                                    object an earlier heap left (frozen) may die in this one's
+                                    collections, and is not this heap's to account */
   uint64_t allocs;               /* containers tracked since open */
   /* the collection under way (between the "start" and "stop" callbacks) */
   gcs_pause_token_t pause;       /* its start (no clock read with pause_log off) */
@@ -113,6 +116,7 @@ static struct {
 /* A gcscope object is gone: the core forgets it, and the cascade clock counts it. */
 static void account_free(gcs_obj *o) {
   if (gcs_heap.ops != &gcs_collector_py) return;   /* freed after its heap closed */
+  if (o->gcaux != py.epoch) return;   /* an earlier heap's leak (frozen, say) freed now */
   gcs_heap_freed(o);
   if (++py.freed == GCS_CASCADE_CUTOFF) {
     py.cascade = gcs_pause_begin();
@@ -310,6 +314,7 @@ static int init(void) {
     if (rc) return rc;
   }
   py.active = false;
+  if (++py.epoch == 0) py.epoch = 1;
   long th[NUM_GENERATIONS] = {(long)gcs_knob("threshold0"), (long)gcs_knob("threshold1"),
                               (long)gcs_knob("threshold2")};
   call_gc(py.gc_set_threshold, NUM_GENERATIONS, th);
@@ -357,6 +362,7 @@ static gcs_obj *alloc_object(uint32_t nslots, uint32_t payload, int kind) {
 
 /* _PyObject_GC_TRACK, then the freeze_after_allocs knob (gc.freeze() right after the N-th). */
 static void allocated(gcs_obj *o) {
+  o->gcaux = py.epoch;   /* this heap's: account_free reports only those */
   if (o->kind != GCS_CONTAINER) return;
   PyObject_GC_Track(AS_PY(o));
   if (GCS_UNLIKELY(++py.allocs == (uint64_t)py.freeze_after_allocs)) call_gc(py.gc_freeze, 0, NULL);
