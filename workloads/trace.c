@@ -283,9 +283,13 @@ static int get_varint(parser *p, bin_reader *b, uint64_t max, const char *what, 
   return fail(p, "truncated %s (the file ends inside an op)", what);
 }
 
+/* The largest name id the binary form takes (+ 1 as written): ids index a table, which this
+** bounds to 64 MiB; a recording's ids are 2 * root position or 2 * temporary + 1. */
+#define BIN_MAX_NAME_ID ((uint32_t)1 << 24)
+
 static int get_name(parser *p, bin_reader *b, bool dash_ok, uint32_t *out) {
   uint32_t id;
-  int rc = get_varint(p, b, UINT32_MAX, "name", &id);
+  int rc = get_varint(p, b, BIN_MAX_NAME_ID, "name", &id);
   if (rc) return rc;
   if (id == 0) {
     if (dash_ok) return *out = GCS_TRACE_NONE, 0;
@@ -356,6 +360,13 @@ static int parse_binary(parser *p, const unsigned char *s, size_t len) {
       memcpy(label, b.s, len8);
       label[len8] = '\0';
       b.s += len8;
+      bool word = len8 > 0;   /* as the text form's token: no blank, control byte or '#' */
+      for (uint32_t k = 0; k < len8 && word; k++)
+        word = (unsigned char)label[k] > ' ' && label[k] != '#' && label[k] != 0x7f;
+      if (!word) {
+        rc = fail(p, "%s", "a mark's label must be a word (no blank, control byte or '#')");
+        break;
+      }
       if ((op->a = mark_intern(p->t, label)) == UINT32_MAX) rc = fail(p, "%s", "out of memory");
       break;
     }
