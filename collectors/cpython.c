@@ -180,12 +180,6 @@ static void subtract_refs_fused(gc_head *containers, gc_head *mid) {
   for (; b != containers; b = GC_NEXT(b)) traverse_decref(b);
 }
 
-/* _PyObject_GC_MAY_BE_TRACKED for a slot's value: an atom never is; an untracked container
-** (untracked by this very rule) no longer is. */
-static inline bool may_be_tracked(gcs_obj *o) {
-  return is_gc(o) && is_tracked(o);
-}
-
 /* The walk of untrack_tuples: every object of young is tested for being a tuple
 ** (PyTuple_CheckExact) and a tuple goes through _PyTuple_MaybeUntrack. Containers are tuples
 ** here when the untrack_atom_only knob is on (gcstate.tuple_kind is then GCS_CONTAINER,
@@ -203,15 +197,7 @@ static int64_t untrack_tuples(gc_head *head) {
     gcs_obj *op = FROM_GC(gc);
     next = GC_NEXT(gc);
     if (op->kind != gcstate.tuple_kind) continue;
-    bool untrack = true;
-    for (uint32_t i = 0; i < op->nslots; i++) {
-      gcs_obj *c = op->slots[i];
-      if (c && may_be_tracked(c)) {
-        untrack = false;
-        break;
-      }
-    }
-    if (untrack) {
+    if (tuple_untrackable(op)) {
       gc_list_remove(gc);
       untracked++;
     }

@@ -161,13 +161,7 @@ static void untrack_tuples(gc_head *head) {
   for (gc_head *gc = GC_NEXT(head); gc != head; gc = next) {
     next = GC_NEXT(gc);
     gcs_obj *op = FROM_GC(gc);
-    if (op->kind != gcstate.tuple_kind) continue;
-    bool untrack = true;
-    for (uint32_t i = 0; i < op->nslots && untrack; i++) {
-      gcs_obj *c = op->slots[i];
-      untrack = !(c && is_gc(c) && is_tracked(c));
-    }
-    if (untrack) gc_untrack(gc);
+    if (op->kind == gcstate.tuple_kind && tuple_untrackable(op)) gc_untrack(gc);
   }
 }
 
@@ -243,7 +237,7 @@ static int64_t traverse_add_to_container(gcs_obj *op, gc_head *container, int vi
   int64_t size = 0;
   for (uint32_t i = 0, n = op->nslots; i < n; i++) {
     gcs_obj *c = op->slots[i];
-    if (c && is_gc(c) && is_tracked(c)) {
+    if (c && may_be_tracked(c)) {
       gc_head *gc = AS_GC(c);
       if (gc_old_space(gc) != visited) {
         gc_flip_old_space(gc);

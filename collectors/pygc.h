@@ -102,6 +102,18 @@ static inline bool is_tracked(gcs_obj *o) {
 static inline bool is_gc(const gcs_obj *o) {
   return o->kind == GCS_CONTAINER;
 }
+/* _PyObject_GC_MAY_BE_TRACKED for a slot's value: an atom never is; an untracked container
+** (untracked by the rule below) no longer is. */
+static inline bool may_be_tracked(gcs_obj *o) {
+  return is_gc(o) && is_tracked(o);
+}
+/* _PyTuple_MaybeUntrack's test: a container whose slots hold only atoms, nothing or untracked
+** containers cannot be part of a cycle (untrack_tuples, in both versions' files). */
+static inline bool tuple_untrackable(const gcs_obj *op) {
+  for (uint32_t i = 0; i < op->nslots; i++)
+    if (op->slots[i] && may_be_tracked(op->slots[i])) return false;
+  return true;
+}
 
 
 /* ------------------------------------------------------------------------------------ */
