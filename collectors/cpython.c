@@ -10,6 +10,12 @@
 **
 **     container: [ gc_next | gc_prev | refcnt ][ gcs_obj ... ]        atom: [ refcnt ][ gcs_obj ]
 **
+** The knob `layout` puts back what CPython's objects have and these have not, to measure
+** what it costs (calibrate.py against the `py` peer): `py-size` adds CPython's ob_type and
+** ob_size words (16 bytes, unused, before the prefix: a container is then py.c's size);
+** `py` also walks as CPython dispatches (pygc.h: tp_traverse through the type, a visit
+** call per reference with _PyObject_IS_GC through the type, tp_clear). Same results.
+**
 ** gc_next / gc_prev (3.11's _gc_next / _gc_prev, pycore_gc.h):
 **   gc_next == 0                     the object is not tracked (in no list)
 **   gc_next & NEXT_MASK_UNREACHABLE  inside move_unreachable(): in the unreachable list
@@ -125,6 +131,13 @@ static struct {
 #define GEN_HEAD(n) (&gcstate.generations[n].head)
 
 enum { V3_11, V3_12, V3_13, V3_14_5 };   /* the knob `version`, in its choices' order */
+enum { LAYOUT_INLINE, LAYOUT_PY_SIZE, LAYOUT_PY };   /* the knob `layout` (below) */
+
+/* CPython's PyObject header words the model's objects leave out: ob_type (the model keeps a
+** kind byte in its own header) and ob_size (the model's nslots). layout=py-size and py put
+** them back, unused, before the prefix, so that objects are CPython's size (a container 40
+** bytes before its body, as py.c's: PyGC_Head, ob_refcnt, ob_type, ob_size). */
+#define PY_HEADER_WORDS_BYTES 16
 
 /* ------------------------------------------------------------------------------------ */
 /* Finding the unreachable                                                               */
@@ -167,17 +180,24 @@ static int64_t update_refs_fused(gc_head *containers, gc_head **mid) {
 /* subtract_refs for walks=fused. Decrements commute, so the two halves of the list, split
 ** at `mid` by update_refs_fused, are walked side by side: two chains of loads in flight
 ** instead of one. */
-static void subtract_refs_fused(gc_head *containers, gc_head *mid) {
+PYGC_SPECIALISED void subtract_refs_fused_as(gc_head *containers, gc_head *mid, const bool dispatch) {
   gc_head *a = GC_NEXT(containers), *b = mid;
   while (a != mid && b != containers) {
     gc_head *anext = GC_NEXT(a), *bnext = GC_NEXT(b);
-    traverse_decref(a);
-    traverse_decref(b);
+    traverse_decref(a, dispatch);
+    traverse_decref(b, dispatch);
     a = anext;
     b = bnext;
   }
-  for (; a != mid; a = GC_NEXT(a)) traverse_decref(a);
-  for (; b != containers; b = GC_NEXT(b)) traverse_decref(b);
+  for (; a != mid; a = GC_NEXT(a)) traverse_decref(a, dispatch);
+  for (; b != containers; b = GC_NEXT(b)) traverse_decref(b, dispatch);
+}
+static GCS_NOINLINE void subtract_refs_fused_dispatch(gc_head *containers, gc_head *mid) {
+  subtract_refs_fused_as(containers, mid, true);
+}
+static void subtract_refs_fused(gc_head *containers, gc_head *mid) {
+  if (pygc_dispatch) subtract_refs_fused_dispatch(containers, mid);
+  else subtract_refs_fused_as(containers, mid, false);
 }
 
 /* The walk of untrack_tuples: every object of young is tested for being a tuple
@@ -500,12 +520,19 @@ static int init(void) {
   gcstate.fused = gcs_knob("walks") == 1;
   gcstate.freeze_after_allocs = gcs_knob("freeze_after_allocs");
   gcstate.version = (uint8_t)gcs_knob("version");
+  const int64_t layout = gcs_knob("layout");
+  if (layout != LAYOUT_INLINE) {
+    gcs_heap.prefix[GCS_CONTAINER] += PY_HEADER_WORDS_BYTES;
+    gcs_heap.prefix[GCS_ATOM] += PY_HEADER_WORDS_BYTES;
+  }
+  pygc_dispatch = layout == LAYOUT_PY;
   return 0;
 }
 
 /* The objects themselves belong to the heap, which frees them; the lists go with them. */
 static void fini(void) {
   memset(&gcstate, 0, sizeof gcstate);
+  pygc_dispatch = false;
 }
 
 static void report(gcs_gc_report_t *r) {
@@ -587,6 +614,7 @@ static int verify(void) {
 /* ------------------------------------------------------------------------------------ */
 
 static const char *const walk_names[] = {"3.11", "fused", NULL};
+static const char *const layout_names[] = {"inline", "py-size", "py", NULL};
 static const char *const version_names[] = {"3.11", "3.12", "3.13", "3.14.5", NULL};
 
 static const gcs_knob_t knobs[] = {
@@ -605,6 +633,8 @@ static const gcs_knob_t knobs[] = {
    "gc.freeze() right after this many containers have been allocated (all of them frozen); 0 = never"},
   {"walks", 0, 0, 1, walk_names,
    "how a collection walks the heap, same results: as 3.11's gcmodule.c (6 walks of a live heap at a full collection), or fused (3)"},
+  {"layout", LAYOUT_INLINE, LAYOUT_INLINE, LAYOUT_PY, layout_names,
+   "the object as the walks see it, same results: inline slots (the model), py-size (CPython's 16 more header bytes, ob_type and ob_size), py (and CPython's dispatch: tp_traverse, a visit call per reference, _PyObject_IS_GC through the type, tp_clear)"},
   {"version", V3_11, V3_11, V3_14_5, version_names,
    "which CPython: 3.11 collects inside the allocation; 3.12+ schedules it for the eval breaker; 3.13+ threshold0 2000"},
   {NULL, 0, 0, 0, NULL, NULL},

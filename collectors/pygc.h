@@ -35,6 +35,8 @@
 
 /* The functions below that are not inline: a file may leave some unused (no warning). */
 #define PYGC_FUNC static __attribute__((unused))
+/* A walk written once with a constant `dispatch` argument, compiled twice (pygc_dispatch). */
+#define PYGC_SPECIALISED static inline __attribute__((always_inline))
 
 /* The collector-private prefix of a container: CPython's PyGC_Head plus ob_refcnt. */
 typedef struct gc_head {
@@ -249,18 +251,76 @@ PYGC_FUNC int64_t update_refs(gc_head *containers) {
 }
 
 
-/* A traversal callback for subtract_refs. Only objects in the generation being collected
+/* visit_decref past its _PyObject_IS_GC test: only objects in the generation being collected
 ** have PREV_MASK_COLLECTING; a reference to anything else is irrelevant. */
-static inline void visit_decref(gcs_obj *op) {
-  if (is_gc(op)) {
-    gc_head *gc = AS_GC(op);
-    if (gc_is_collecting(gc)) gc_decref(gc);
-  }
+static inline void visit_decref_gc(gcs_obj *op) {
+  gc_head *gc = AS_GC(op);
+  if (gc_is_collecting(gc)) gc_decref(gc);
 }
 
-/* tp_traverse(op, visit_decref). */
-static inline void traverse_decref(gc_head *gc) {
+/* A traversal callback for subtract_refs. */
+static inline void visit_decref(gcs_obj *op) {
+  if (is_gc(op)) visit_decref_gc(op);
+}
+
+/* --- CPython's dispatch (layout=py, collectors/cpython.c) ----------------------------------
+** CPython reaches a container's references through its type: Py_TYPE(op)->tp_traverse(op,
+** visit, arg), an indirect call per object, which calls `visit` (indirectly) per reference;
+** each visit tests _PyObject_IS_GC(op) through the referent's type (tp_flags, tp_is_gc);
+** delete_garbage calls Py_TYPE(op)->tp_clear. The model's default walks the slots inline
+** and tests the kind byte. With pygc_dispatch set, the walks below go CPython's way: a type
+** per kind (pygc_types, indexed by the kind byte where CPython loads ob_type: the same chain
+** of two dependent loads), the same functions, the same results. Only cpython.c sets it. */
+typedef int (*pygc_visitproc)(gcs_obj *op, void *arg);
+typedef struct pygc_type {
+  unsigned long tp_flags;                                           /* PYGC_TPFLAGS_HAVE_GC */
+  int (*tp_traverse)(gcs_obj *op, pygc_visitproc visit, void *arg); /* NULL: no references */
+  int (*tp_clear)(gcs_obj *op);                                     /* NULL: nothing to clear */
+  int (*tp_is_gc)(gcs_obj *op);                                     /* NULL: every instance */
+} pygc_type;
+#define PYGC_TPFLAGS_HAVE_GC (1UL << 14)   /* Py_TPFLAGS_HAVE_GC */
+
+static bool pygc_dispatch __attribute__((unused));   /* walk through pygc_types (cpython.c's layout=py) */
+
+/* A container's tp_traverse: its slots, as a list's traverses its items. */
+PYGC_FUNC int pygc_container_traverse(gcs_obj *op, pygc_visitproc visit, void *arg) {
+  for (uint32_t i = 0; i < op->nslots; i++) {
+    if (op->slots[i]) {
+      int r = visit(op->slots[i], arg);
+      if (r) return r;
+    }
+  }
+  return 0;
+}
+
+PYGC_FUNC int pygc_container_clear(gcs_obj *op);   /* clear_container, below */
+
+static const pygc_type pygc_types[2] = {
+  [GCS_CONTAINER] = {PYGC_TPFLAGS_HAVE_GC, pygc_container_traverse, pygc_container_clear, NULL},
+  [GCS_ATOM] = {0, NULL, NULL, NULL},
+};
+#define PY_TYPE(op) (&pygc_types[(op)->kind])
+
+/* _PyObject_IS_GC, through the type. */
+static inline bool pygc_is_gc_tp(gcs_obj *op) {
+  const pygc_type *t = PY_TYPE(op);
+  return (t->tp_flags & PYGC_TPFLAGS_HAVE_GC) && (t->tp_is_gc == NULL || t->tp_is_gc(op));
+}
+
+PYGC_FUNC int pygc_visit_decref(gcs_obj *op, void *parent) {
+  (void)parent;
+  if (pygc_is_gc_tp(op)) visit_decref_gc(op);
+  return 0;
+}
+
+/* tp_traverse(op, visit_decref). `dispatch` is pygc_dispatch, read once per walk by the
+** caller: a constant in each of the walk's two copies, so the model's walk has no test. */
+PYGC_SPECIALISED void traverse_decref(gc_head *gc, const bool dispatch) {
   gcs_obj *op = FROM_GC(gc);
+  if (dispatch) {
+    PY_TYPE(op)->tp_traverse(op, pygc_visit_decref, op);
+    return;
+  }
   for (uint32_t i = 0, n = op->nslots; i < n; i++) {
     gcs_obj *c = op->slots[i];
     if (c) visit_decref(c);
@@ -271,14 +331,22 @@ static inline void traverse_decref(gc_head *gc) {
 ** in containers; those with gc_refs > 0 are referenced from outside the generation being
 ** collected (a root, an older generation, an untracked container), so cannot be collected.
 ** walks=3.11. */
+PYGC_SPECIALISED void subtract_refs_as(gc_head *containers, const bool dispatch) {
+  for (gc_head *gc = GC_NEXT(containers); gc != containers; gc = GC_NEXT(gc))
+    traverse_decref(gc, dispatch);
+}
+/* The walks' copies with dispatch, kept out of line: the model's copy is inlined alone. */
+static GCS_NOINLINE __attribute__((unused)) void subtract_refs_dispatch(gc_head *containers) {
+  subtract_refs_as(containers, true);
+}
 PYGC_FUNC void subtract_refs(gc_head *containers) {
-  for (gc_head *gc = GC_NEXT(containers); gc != containers; gc = GC_NEXT(gc)) traverse_decref(gc);
+  if (pygc_dispatch) subtract_refs_dispatch(containers);
+  else subtract_refs_as(containers, false);
 }
 
 
-/* A traversal callback for move_unreachable. */
-static inline void visit_reachable(gcs_obj *op, gc_head *reachable) {
-  if (!is_gc(op)) return;
+/* visit_reachable past its _PyObject_IS_GC test. */
+static inline void visit_reachable_gc(gcs_obj *op, gc_head *reachable) {
   gc_head *gc = AS_GC(op);
   const intptr_t gc_refs = gc_get_refs(gc);
 
@@ -314,6 +382,16 @@ static inline void visit_reachable(gcs_obj *op, gc_head *reachable) {
   }
 }
 
+/* A traversal callback for move_unreachable. */
+static inline void visit_reachable(gcs_obj *op, gc_head *reachable) {
+  if (is_gc(op)) visit_reachable_gc(op, reachable);
+}
+
+PYGC_FUNC int pygc_visit_reachable(gcs_obj *op, void *reachable) {
+  if (pygc_is_gc_tp(op)) visit_reachable_gc(op, (gc_head *)reachable);
+  return 0;
+}
+
 /* Move the unreachable objects from young to unreachable. After this, no object in young
 ** has PREV_MASK_COLLECTING and every object in unreachable has it; young holds exactly the
 ** objects reachable (directly or not) from outside the original young.
@@ -325,8 +403,9 @@ static inline void visit_reachable(gcs_obj *op, gc_head *reachable) {
 ** Returns the number of objects left in young: what 3.11 counts afterwards with
 ** gc_list_size(young) (for long_lived_total / long_lived_pending) and gc_list_size of the
 ** unreachable set, a whole walk of the heap each. Every object left in young went through
-** the "reachable" branch below exactly once, so counting there gives the same numbers. */
-PYGC_FUNC int64_t move_unreachable(gc_head *young, gc_head *unreachable) {
+** the "reachable" branch below exactly once, so counting there gives the same numbers.
+** `dispatch`: traverse_decref's. */
+PYGC_SPECIALISED int64_t move_unreachable_as(gc_head *young, gc_head *unreachable, const bool dispatch) {
   gc_head *prev = young;   /* previous element of young, to restore gc_prev */
   gc_head *gc = GC_NEXT(young);
   int64_t reachable = 0;
@@ -348,9 +427,13 @@ PYGC_FUNC int64_t move_unreachable(gc_head *young, gc_head *unreachable) {
       ** append objects to young, so the next object is known only after it returns. */
       gcs_obj *op = FROM_GC(gc);
       GCS_ASSERT_INTERNAL(gc_get_refs(gc) > 0);
-      for (uint32_t i = 0, n = op->nslots; i < n; i++) {   /* tp_traverse(op, visit_reachable) */
-        gcs_obj *c = op->slots[i];
-        if (c) visit_reachable(c, young);
+      if (dispatch) {
+        PY_TYPE(op)->tp_traverse(op, pygc_visit_reachable, young);
+      } else {
+        for (uint32_t i = 0, n = op->nslots; i < n; i++) {   /* tp_traverse(op, visit_reachable) */
+          gcs_obj *c = op->slots[i];
+          if (c) visit_reachable(c, young);
+        }
       }
       gc_set_prev(gc, prev);     /* relink gc_prev to the previous element */
       gc_clear_collecting(gc);   /* gc is not COLLECTING after here */
@@ -379,6 +462,14 @@ PYGC_FUNC int64_t move_unreachable(gc_head *young, gc_head *unreachable) {
 #endif
   unreachable->gc_next &= ~NEXT_FLAGS;
   return reachable;
+}
+static GCS_NOINLINE __attribute__((unused)) int64_t move_unreachable_dispatch(gc_head *young,
+                                                                            gc_head *unreachable) {
+  return move_unreachable_as(young, unreachable, true);
+}
+PYGC_FUNC int64_t move_unreachable(gc_head *young, gc_head *unreachable) {
+  if (pygc_dispatch) return move_unreachable_dispatch(young, unreachable);
+  return move_unreachable_as(young, unreachable, false);
 }
 
 
@@ -417,22 +508,28 @@ PYGC_FUNC void clear_unreachable_mask(gc_head *unreachable) {
 
 
 /* tp_clear: drop every reference the container holds; reference counting does the rest. */
-PYGC_FUNC void clear_container(gcs_obj *op) {
+static inline void clear_container(gcs_obj *op) {
   for (uint32_t i = 0; i < op->nslots; i++)
     if (op->slots[i]) gcs_store(op, i, NULL);
+}
+
+PYGC_FUNC int pygc_container_clear(gcs_obj *op) {
+  clear_container(op);
+  return 0;
 }
 
 /* Break reference cycles by clearing the containers in `collectable`. Clearing one may free
 ** others in the list (the `freeing` hook unlinks them), so the head is read afresh each
 ** time; an object still alive after its clear (referenced by garbage not yet cleared) moves
-** to `old`, and dies later in this loop. */
-PYGC_FUNC void delete_garbage(gc_head *collectable, gc_head *old) {
+** to `old`, and dies later in this loop. `dispatch`: traverse_decref's. */
+PYGC_SPECIALISED void delete_garbage_as(gc_head *collectable, gc_head *old, const bool dispatch) {
   while (!gc_list_is_empty(collectable)) {
     gc_head *gc = GC_NEXT(collectable);
     gcs_obj *op = FROM_GC(gc);
     GCS_ASSERT(gc->refcnt > 0);
     gcs_incref(op);            /* Py_INCREF(op) */
-    clear_container(op);
+    if (dispatch) PY_TYPE(op)->tp_clear(op);
+    else clear_container(op);
     gcs_decref(op);            /* Py_DECREF(op): frees op unless garbage still holds it */
     if (GC_NEXT(collectable) == gc) {
       /* object is still alive, move it, it may die later */
@@ -440,6 +537,14 @@ PYGC_FUNC void delete_garbage(gc_head *collectable, gc_head *old) {
       gc_list_move(gc, old);
     }
   }
+}
+static GCS_NOINLINE __attribute__((unused)) void delete_garbage_dispatch(gc_head *collectable,
+                                                                        gc_head *old) {
+  delete_garbage_as(collectable, old, true);
+}
+PYGC_FUNC void delete_garbage(gc_head *collectable, gc_head *old) {
+  if (pygc_dispatch) delete_garbage_dispatch(collectable, old);
+  else delete_garbage_as(collectable, old, false);
 }
 
 /* finalize_garbage (walks=3.11): every object moves to `seen` and is tested for a

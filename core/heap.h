@@ -68,7 +68,8 @@ typedef struct gcs_frame {
 
 typedef struct gcs_heap {
   uint32_t barrier;                  /* == ops->barrier; read by every inline fast path */
-  uint32_t prefix[2];                /* [GCS_CONTAINER], [GCS_ATOM]: ops->prefix_* */
+  uint32_t prefix[2];                /* [GCS_CONTAINER], [GCS_ATOM]: ops->prefix_*, which the
+                                        collector's init may enlarge (cpython's layout knob) */
   const gcs_collector_ops *ops;      /* the open collector; NULL when closed */
   gcs_obj **roots_base;              /* shadow stack: base <= top <= limit */
   gcs_obj **roots_top;               /* first unused root slot */

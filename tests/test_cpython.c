@@ -9,6 +9,7 @@
 #include "tests/support.h"
 
 #include <criterion/criterion.h>
+#include <inttypes.h>
 
 #define SKIP_IN_STRESS() \
   do { if (GCS_STRESS) cr_skip_test("the stress build collects at every allocation"); } while (0)
@@ -191,6 +192,47 @@ Test(cpython, delete_garbage_survives_objects_freed_under_it) {
   cr_assert_eq(gcs_heap_verify(), 0);
   gcs_frame_pop(r);
   ts_close();
+}
+
+/* layout=py-size adds CPython's ob_type and ob_size (16 bytes) to every object; layout=py
+** also walks through CPython's dispatch (tp_traverse, visit calls, tp_clear). Neither may
+** change what a collection finds: the same random graph (shared structure, garbage that frees
+** garbage under delete_garbage) gives the same counts under every layout. */
+Test(cpython, layout_changes_sizes_and_dispatch_not_results) {
+  static const char *const layouts[] = {"layout=inline", "layout=py-size", "layout=py"};
+  uint64_t found[3], young[3], bytes[3];
+  for (int l = 0; l < 3; l++) {
+    const char *knobs[] = {layouts[l], NULL};
+    uint64_t seed = 11;
+    ts_open("cpython", knobs);
+    gcs_obj **r = gcs_frame_push(2);
+    const uint32_t n = 200;
+    gcs_root_set(&r[0], gcs_new(n, 0));
+    gcs_root_set(&r[1], gcs_new(n, 0));
+    for (uint32_t i = 0; i < n; i++) {
+      gcs_store(r[0], i, gcs_new(3, 0));
+      gcs_store(r[1], i, gcs_new_atom(8));
+    }
+    for (uint32_t i = 0; i < n; i++)
+      for (uint32_t k = 0; k < 3; k++) {
+        uint64_t x = ts_below(&seed, n + 1);
+        gcs_store(r[0]->slots[i], k, x == n ? r[1]->slots[i] : r[0]->slots[x]);
+      }
+    bytes[l] = gcs_heap.live_bytes;
+    young[l] = gcs_heap_collect(0);   /* everything is held: nothing found */
+    for (uint32_t i = 0; i < n; i += 2) gcs_store(r[0], i, NULL);   /* half the graph unheld */
+    found[l] = gcs_heap_collect(-1);
+    cr_assert_eq(gcs_heap_verify(), 0);
+    gcs_frame_pop(r);
+    cr_assert_eq(ts_close().leaked_objects, 0);
+  }
+  const uint64_t objects = 2 + 2 * 200;
+  cr_assert_eq(bytes[1], bytes[0] + 16 * objects, "py-size: 16 more bytes an object");
+  cr_assert_eq(bytes[2], bytes[1], "py: the same size as py-size");
+  for (int l = 1; l < 3; l++) {
+    cr_assert_eq(young[l], young[0]);
+    cr_assert_eq(found[l], found[0], "%s found %" PRIu64 ", inline %" PRIu64, layouts[l], found[l], found[0]);
+  }
 }
 
 /* An old object held only by young cyclic garbage dies with it (by reference counting),

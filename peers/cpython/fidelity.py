@@ -23,7 +23,9 @@ two disagree. The trace of a failing case is kept (--keep, default /tmp). The la
 `fidelity: N passed, M failed`; the exit status is 0 only when nothing failed.
 
 Every `cpython` case runs gcscope once per value of the collector's `walks` knob (--walks, default
-both: `3.11` and `fused`, which must give the same decisions); the oracle runs once.
+both: `3.11` and `fused`, which must give the same decisions), and once more per other value of
+its `layout` knob (--layouts, default `inline,py`: CPython's object size and dispatch, again the
+same decisions) under the first walks value; the oracle runs once.
 
   --quick  (the default; `make test`)  every style x 3 seeds x 50k ops under the release
            build, every style x 20k ops under the debug build (ASan, UBSan, heap verify
@@ -55,6 +57,7 @@ FIELDS = ("collects", "stats", "count", "live_after_full", "live_at_end")
 KNOB_NAMES = ("threshold0", "threshold1", "threshold2")
 
 COLLECTORS = ("cpython", "py")
+LAYOUTS = ["inline", "py"]   # the cpython collector's layout values checked (--layouts)
 # The debug build embeds libpython, which is never finalized: its allocations are no leak.
 os.environ.setdefault("LSAN_OPTIONS", "suppressions=%s:print_suppressions=0"
                       % os.path.join(ROOT, "tools", "lsan-libpython.supp"))
@@ -110,6 +113,7 @@ class Case:
         self.collector = collector
         self.version = version        # the cpython collector's version knob, and the oracle's
         self.walks = "3.11"           # the cpython collector's walks knob (run_case sets it)
+        self.layout = "inline"        # and its layout knob
         self.thresholds = thresholds
         self.gcscope = gcscope
         self.freeze = freeze          # freeze_after_allocs
@@ -127,7 +131,9 @@ class Case:
             s += " build=debug"
         if self.version != "3.11":
             s += " version=%s" % self.version
-        return s + (" walks=%s" % self.walks if self.collector == "cpython" else "")
+        if self.collector != "cpython":
+            return s
+        return s + " walks=%s" % self.walks + (" layout=%s" % self.layout if self.layout != "inline" else "")
 
 
 def run(cmd, what):
@@ -141,7 +147,7 @@ def run(cmd, what):
 def replay_ours(case, trace):
     cmd = [case.gcscope, "replay", "--collector", case.collector, "--json"]
     if case.collector == "cpython":
-        cmd += ["--set", "walks=" + case.walks]
+        cmd += ["--set", "walks=" + case.walks, "--set", "layout=" + case.layout]
         if case.version != "3.11":
             cmd += ["--set", "version=" + case.version]
     if case.thresholds:
@@ -229,8 +235,12 @@ def bisect(case, trace, nops, tmpdir):
 
 
 def walks_of(case, walks):
-    """The walks values a case runs under: each for `cpython`; py has no such knob."""
-    return walks if case.collector == "cpython" else [case.walks]
+    """The (walks, layout) pairs a case runs under: for `cpython`, each walks value with the
+    inline layout, then each other layout (LAYOUTS) with the first walks value; py has
+    neither knob."""
+    if case.collector != "cpython":
+        return [(case.walks, case.layout)]
+    return [(w, "inline") for w in walks] + [(walks[0], l) for l in LAYOUTS if l != "inline"]
 
 
 def run_case(case, keep, do_bisect, walks):
@@ -242,8 +252,7 @@ def run_case(case, keep, do_bisect, walks):
              str(case.seed), "--ops", str(case.ops), "-o", trace]
             + (["--no-atoms"] if case.freeze else []), "gentrace.py")
         theirs = replay_oracle(case, trace)
-        for w in walks_of(case, walks):
-            case.walks = w
+        for case.walks, case.layout in walks_of(case, walks):
             d = first_difference(replay_ours(case, trace), theirs)
             if d is not None:
                 break
@@ -418,9 +427,9 @@ def run_hand_cases(gcscope, collectors, walks, versions):
             name = name if version == "3.11" else "%s, version %s" % (name, version)
             try:
                 got_by = [("cpython " + version, replay_oracle(case, trace))]
-                for w in walks_of(case, walks):
-                    case.walks = w
-                    who = "gcscope " + collector + (" walks=" + w if collector == "cpython" else "")
+                for case.walks, case.layout in walks_of(case, walks):
+                    who = "gcscope " + collector + (
+                        " walks=%s layout=%s" % (case.walks, case.layout) if collector == "cpython" else "")
                     got_by.append((who, replay_ours(case, trace)))
             except RuntimeError as e:
                 print("FAIL hand case '%s' (%s): %s" % (name, collector, e))
@@ -521,6 +530,9 @@ def main(argv):
     ap.add_argument("--no-bisect", action="store_true")
     ap.add_argument("--walks", default="3.11,fused",
                     help="values of the cpython collector's walks knob to run, comma-separated")
+    ap.add_argument("--layouts", default=",".join(LAYOUTS),
+                    help="values of the cpython collector's layout knob to run (besides inline, with the "
+                         "first --walks value), comma-separated")
     ap.add_argument("--versions", default="3.11," + ",".join(OTHER_VERSIONS),
                     help="versions of the cpython collector to check, comma-separated")
     ap.add_argument("--python", action="append", default=[], metavar="VERSION=PATH",
@@ -561,6 +573,7 @@ def main(argv):
     jobs = a.jobs or (2 if a.full else 1)
     t0 = time.time()
     walks = a.walks.split(",")
+    LAYOUTS[:] = a.layouts.split(",")
     passed, failed = run_hand_cases(a.gcscope, (a.collector,) if a.collector else COLLECTORS, walks,
                                     versions)
     total_ops = max_ops = 0
@@ -576,13 +589,13 @@ def main(argv):
                 failed += 1
                 print(msg, flush=True)
     print("fidelity: %d hand-checked traces, %d generated cases (%d on py; %s; %d styles, "
-          "seeds %d..%d), %d ops replayed, largest trace %d ops, cpython walks=%s, %.0f s"
+          "seeds %d..%d), %d ops replayed, largest trace %d ops, cpython walks=%s layouts=%s, %.0f s"
           % (len(hand_cases((a.collector,) if a.collector else COLLECTORS, versions)), len(cases),
              sum(c.collector == "py" for c in cases),
              ", ".join("%d on %s" % (sum(c.version == v for c in cases), v) for v in versions),
              len({c.style for c in cases}),
              min(c.seed for c in cases), max(c.seed for c in cases), total_ops, max_ops,
-             "|".join(walks), time.time() - t0))
+             "|".join(walks), "|".join(LAYOUTS), time.time() - t0))
     print("fidelity: %d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
 
