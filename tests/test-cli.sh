@@ -190,6 +190,29 @@ if cmp -s "$tmp/walks.3.11.json" <(sed 's/"walks": "fused"/"walks": "3.11"/' "$t
 else bad "replay --set walks=fused differs from walks=3.11"; fi
 expect "$bin" 2 "walks=2.7: expected 3.11\|fused" replay --collector cpython --set walks=2.7 traces/small.trace
 
+# calibrate.py (make calibrate) at --size small, one process a side: every workload makes the
+# same collections per generation and finds the same objects under cpython (both walks, every
+# layout) and py, and each ladder row's factors multiply to its py / 3.11
+if /usr/bin/python3 peers/cpython/calibrate.py --size small --reps 1 --no-pyperformance \
+     --json "$tmp/cal.json" > "$tmp/cal.md" 2> "$tmp/cal.err" && /usr/bin/python3 -c '
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+assert d["py"], "py is not built"
+bad = []
+for w, by in d["workloads"].items():
+    seen = {(tuple(s.get("gens", ())), s.get("collected")) for s in by.values()}
+    if len(seen) != 1 or any("error" in s for s in by.values()):
+        bad.append("%s: %s" % (w, {n: s.get("error") or (s["gens"], s["collected"]) for n, s in by.items()}))
+    r = d["ladder"][w]
+    if "why" not in r and r["rest"] is not None:
+        prod = r["size"] * r["dispatch"] * r["fixed"] * r["free"] * r["rest"]
+        if not math.isclose(prod, r["total"], rel_tol=1e-9):
+            bad.append("%s: factors multiply to %g, py / 3.11 is %g" % (w, prod, r["total"]))
+if len(d["workloads"]) < 10 or bad:
+    sys.exit("; ".join(bad) or "too few workloads")
+' "$tmp/cal.json"; then ok
+else bad "calibrate.py --size small: $(tail -1 "$tmp/cal.err")"; fi
+
 # baseline_objects: N containers more allocated, live through the workload, none leaked (rc:
 # all of them, cycles), and the workload's own objects as without it (debug build: heap
 # verified at collections)

@@ -2,9 +2,9 @@
 """calibrate.py -- the `cpython` model's costs beside real CPython's (`make calibrate`).
 
     peers/cpython/calibrate.py [--reps N] [--size default|small] [--only W,W..] [--gcscope BIN]
-                               [--no-pyperformance] [--json FILE]
+                               [--no-pyperformance] [--no-ladder] [--json FILE]
 
-Two tables, printed as Markdown.
+Three parts, printed as Markdown.
 
 1. Every workload (`gcscope list --json`) under `cpython` with walks=3.11 and with walks=fused, and
    under `py` (real CPython 3.11 embedded) when `gcscope list` has it, each in N fresh
@@ -17,7 +17,14 @@ Two tables, printed as Markdown.
    the reference; peak RSS and memory returned. The reference is `py`; without it, it is
    `cpython walks=3.11` and the table says py is absent. The `trace` workload replays
    traces/small.trace.
-2. pyperformance's gc_collect, gc_traversal and btree bodies, reproduced here (the shapes,
+2. What the gap between `cpython walks=3.11` and `py` is made of (with py; --no-ladder skips
+   it): two more sides, `cpython walks=3.11 layout=py-size` and `layout=py` (the collector's
+   knob: CPython's object size, then also its dispatch), run with the others; two traces every
+   side replays, measuring apart the fixed cost of a collection (empty heap) and the cost of
+   freeing an object (a chain freed by one cascade); and per workload the factors by which
+   each step multiplies the run's collection time -- walks, size, dispatch, fixed, free and
+   the rest, whose product is py / 3.11 (ladder_row says how each is computed).
+3. pyperformance's gc_collect, gc_traversal and btree bodies, reproduced here (the shapes,
    not the code: see the functions below), run on the system python3 (CPython 3.11) in N
    fresh processes each -- once as they are (the interpreter's own objects examined by every
    full collection) and once with them frozen (gc.freeze() first) -- beside gcscope's rings,
@@ -306,7 +313,8 @@ def one_run(gcscope, collector, sets, workload, size, tmp):
         examined += int(r["visited"])
     m = d["memory"]
     return {"gens": [gens.get(g, 0) for g in range(max([2] + list(gens)) + 1)],
-            "collected": collected, "p50": pauses["p50_ns"], "p99": pauses["p99_ns"],
+            "collected": collected, "coll_ns": coll_ns, "examined": examined,
+            "p50": pauses["p50_ns"], "p99": pauses["p99_ns"],
             "max": pauses["max_ns"], "ns_per_examined": coll_ns / examined if examined else None,
             "peak_rss": m["peak_rss_bytes"], "returned": m["returned_bytes"],
             "collect_ns_median": d.get("figures", {}).get("collect_ns_median")}
@@ -318,10 +326,12 @@ def summarize(runs):
         return {"error": runs[0]["error"]}
     s = {"n": len(ok), "failed": len(runs) - len(ok), "gens": ok[0]["gens"], "collected": ok[0]["collected"],
          "deterministic": all(r["gens"] == ok[0]["gens"] and r["collected"] == ok[0]["collected"] for r in ok)}
-    for k in ("p50", "p99", "max", "ns_per_examined", "peak_rss", "returned", "collect_ns_median"):
+    for k in ("p50", "p99", "max", "ns_per_examined", "peak_rss", "returned", "collect_ns_median",
+              "coll_ns", "examined"):
         v = [r[k] for r in ok if r[k] is not None]
         s[k] = statistics.median(v) if v else None
         s[k + "_range"] = (min(v), max(v)) if v else None
+    s["coll_ns_runs"] = [r["coll_ns"] for r in runs if "error" not in r]   # rep by rep
     return s
 
 
@@ -341,13 +351,172 @@ def mib(v):
     return "-" if v is None else "%.1f" % (v / 2**20)
 
 
+EMPTY_TRACE = ("# calibrate.py: collections of an empty heap, each examining nothing: what a\n"
+               "# collection costs before it examines its first object\n"
+               + "collect 0\n" * 2000 + "collect 2\n" * 500)
+FREE_LINKS = 100000
+
+
+def free_trace():
+    """A chain of FREE_LINKS 2-slot containers, each holding an 8-byte atom in slot 1, then
+    dropped: one reference-count cascade frees it all (2 * FREE_LINKS - 1 objects), outside
+    any collection -- what freeing a garbage object costs, as delete_garbage's tp_clear
+    sets it off."""
+    out = ["# calibrate.py: a chain freed by one reference-count cascade\n", "new head 2\n",
+           "let cur head\n"]
+    link = "new n 2\natom a 8\nset n 1 a\nset cur 0 n\nlet cur n\n"
+    out.append(link * (FREE_LINKS - 1))
+    out.append("drop a\ndrop n\ndrop cur\ndrop head\n")
+    return "".join(out)
+
+
+def pick_empty(rows):
+    """Per generation (0, 2): the median pause of the collections that examined nothing."""
+    by_gen = {0: [], 2: []}
+    for r in rows:
+        g = int(r["generation"])
+        if r["kind"] in COLLECTION_KINDS and int(r["visited"]) == 0 and g in by_gen:
+            by_gen[g].append(int(r["duration_ns"]))
+    return {g: statistics.median(v) for g, v in by_gen.items() if v}
+
+
+def pick_free(rows):
+    """ns per object of the longest cascade (timed from its GCS_CASCADE_CUTOFF-th free, 64)."""
+    c = [r for r in rows if r["kind"] == "cascade" and int(r["freed"]) > 1000]
+    if not c:
+        return {}
+    r = max(c, key=lambda r: int(r["freed"]))
+    return {"free": int(r["duration_ns"]) / (int(r["freed"]) - 63)}
+
+
+def trace_costs(gcscope, sides, reps, tmp, text, pick):
+    """Each side replays the trace `text` (`gcscope run --workload trace`) in `reps` fresh
+    processes, interleaved; pick(pause rows) gives each process's figures; returns, per side
+    and figure, the median and the range of the processes' values."""
+    trace = os.path.join(tmp, "costs.trace")
+    with open(trace, "w") as f:
+        f.write(text)
+    vals = {name: {} for name, _, _ in sides}
+    prefix = os.path.join(tmp, "costs")
+    for _ in range(reps):
+        for name, coll, sets in sides:
+            cmd = [gcscope, "run", "--collector", coll, "--workload", "trace", "--trace", trace,
+                   "--out", prefix]
+            for x in sets:
+                cmd += ["--set", x]
+            p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               timeout=TIMEOUT_S)
+            if p.returncode != 0:
+                raise SystemExit("calibrate: a cost trace failed under %s: %s" % (
+                    name, (p.stderr.strip().splitlines() or ["exit %d" % p.returncode])[-1]))
+            got = pick(read_pauses(prefix + ".pauses.tsv"))
+            if not got:
+                raise SystemExit("calibrate: the cost trace logged no pause to measure under %s" % name)
+            for k, v in got.items():
+                vals[name].setdefault(k, []).append(v)
+    return {name: {k: {"median": statistics.median(v), "range": (min(v), max(v))} for k, v in d.items()}
+            for name, d in vals.items()}
+
+
+def fixed_ns(s, costs):
+    """A side's collections' fixed cost: generations 0 and 1 at the young figure, 2 at the
+    full one."""
+    return sum(s["gens"][:2]) * costs[0]["median"] + sum(s["gens"][2:]) * costs[2]["median"]
+
+
+def ladder_row(by, costs):
+    """From `cpython walks=3.11` to `py`, one change at a time: the factors by which the
+    collection time of the workload's run grows (None where a side failed or differs)."""
+    names = ("cpython walks=fused", "cpython walks=3.11", "cpython layout=py-size",
+             "cpython layout=py", "py")
+    ss = [by.get(n) for n in names]
+    if any(s is None or "error" in s for s in ss):
+        return {"why": "a side failed"}
+    fused, base, size, disp, py = ss
+    if any(s["gens"] != py["gens"] or s["collected"] != py["collected"] for s in ss) or not base["coll_ns"]:
+        return {"why": "no collection" if not sum(py["gens"]) else "a side differs"}
+    r = {"walks": base["coll_ns"] / fused["coll_ns"] if fused["coll_ns"] else None,
+         "size": size["coll_ns"] / base["coll_ns"],
+         "dispatch": disp["coll_ns"] / size["coll_ns"] if size["coll_ns"] else None,
+         "total": py["coll_ns"] / base["coll_ns"], "fixed": None, "free": None, "rest": None}
+    pairs = [p / b for p, b in zip(py["coll_ns_runs"], base["coll_ns_runs"]) if b]   # run by run
+    r["total_range"] = (min(pairs), max(pairs)) if len(pairs) == len(py["coll_ns_runs"]) else None
+    # What is left, T_py / T_disp, is fixed x free x rest: take off each side's fixed cost
+    # per collection and its cost of freeing what the collections found (measured apart);
+    # rest is the ratio of what remains, the examining of objects.
+    c_py, c_disp = costs["py"], costs["cpython layout=py"]
+    free_py = py["collected"] * c_py["free"]["median"]
+    free_disp = disp["collected"] * c_disp["free"]["median"]
+    a_py = py["coll_ns"] - fixed_ns(py, c_py) - free_py
+    a_disp = disp["coll_ns"] - fixed_ns(disp, c_disp) - free_disp
+    if a_py > 0 and a_disp > 0 and disp["coll_ns"]:
+        r["rest"] = a_py / a_disp
+        r["free"] = (a_py + free_py) / (a_disp + free_disp) / r["rest"]
+        r["fixed"] = (py["coll_ns"] / disp["coll_ns"]) / (r["rest"] * r["free"])
+    return r
+
+
+def factor(v):
+    return "-" if v is None else "%.2f" % v
+
+
+def print_ladder(results, costs):
+    def cell(d):
+        return "%s (%s-%s)" % (ns(d["median"]), ns(d["range"][0]), ns(d["range"][1]))
+    print()
+    print("## What the gap is made of: from the model to CPython, one change at a time")
+    print()
+    print("Costs measured apart, on traces every side replays: a collection of an empty heap "
+          "(`collect 0` x 2000, `collect 2` x 500; the fixed cost of a collection), and a chain of "
+          "%d two-slot containers, each holding an atom, freed by one reference-count cascade "
+          "(what freeing one garbage object costs, per object freed); median (range) of the "
+          "processes' figures:" % FREE_LINKS)
+    print()
+    print("| side | empty young collection | empty full collection | freeing, per object |")
+    print("|---|---|---|---|")
+    for name, d in costs.items():
+        print("| %s | %s | %s | %s |" % (name, cell(d[0]), cell(d[2]), cell(d["free"])))
+    print()
+    print("Collection time per examined object (all the run's collections), and the factor each "
+          "step multiplies the run's collection time by. **walks**: 3.11's six walks against the "
+          "fused three (the model's own reorganisation). From `cpython walks=3.11` (CPython's "
+          "walks) to `py`, one change at a time: **size** `layout=py-size` (CPython's 16 more "
+          "header bytes an object); **dispatch** `layout=py` (tp_traverse, a visit call per "
+          "reference, _PyObject_IS_GC through the type, tp_clear); then what is left between "
+          "`layout=py` and `py`, split with the costs above: **fixed** the fixed cost per "
+          "collection (py's includes its gc.callbacks window: two calls, two info dicts), "
+          "**free** freeing the objects found (py's: tp_dealloc, the trashcan, "
+          "PyObject_GC_Del into pymalloc), **rest** what remains, per object examined. "
+          "size x dispatch x fixed x free x rest = py / 3.11 (median, and the range of the "
+          "ratio run by run: each py process against the 3.11 one run beside it).")
+    print()
+    print("| workload | examined | collected | fused | 3.11 | py-size | py layout | py | walks | size "
+          "| dispatch | fixed | free | rest | py / 3.11 |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    names = ("cpython walks=fused", "cpython walks=3.11", "cpython layout=py-size",
+             "cpython layout=py", "py")
+    for w, by in results.items():
+        r = ladder_row(by, costs)
+        if "why" in r:
+            print("| %s | (%s) |%s" % (w, r["why"], "  |" * 13))
+            continue
+        per = ["-" if by[n]["ns_per_examined"] is None else "%.1f" % by[n]["ns_per_examined"] for n in names]
+        print("| %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            w, by["py"]["examined"], by["py"]["collected"], *per, factor(r["walks"]),
+            factor(r["size"]), factor(r["dispatch"]), factor(r["fixed"]), factor(r["free"]),
+            factor(r["rest"]),
+            factor(r["total"]) + ("" if r["total_range"] is None else " (%.2f-%.2f)" % r["total_range"])))
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--reps", type=int, default=3, help="fresh processes per side (at least 3 for a spread)")
     ap.add_argument("--size", choices=("default", "small"), default="default")
     ap.add_argument("--only", help="workloads, comma-separated (default: every one)")
     ap.add_argument("--gcscope", default=os.path.join(ROOT, "build", "gcscope"))
-    ap.add_argument("--no-pyperformance", action="store_true", help="skip the second table")
+    ap.add_argument("--no-pyperformance", action="store_true", help="skip the pyperformance table")
+    ap.add_argument("--no-ladder", action="store_true",
+                    help="skip the layout sides and the table of what the gap is made of")
     ap.add_argument("--json", help="also write every figure here")
     ap.add_argument("--child", nargs=2, metavar=("BODY", "FROZEN"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -369,6 +538,11 @@ def main(argv):
     if have_py:
         sides.append(("py", "py", []))
     ref = "py" if have_py else "cpython walks=3.11"
+    table_sides = list(sides)
+    ladder = have_py and not a.no_ladder
+    if ladder:   # the model with CPython's object size, then also its dispatch (docs/cpython.md)
+        sides += [("cpython layout=py-size", "cpython", ["walks=3.11", "layout=py-size"]),
+                  ("cpython layout=py", "cpython", ["walks=3.11", "layout=py"])]
     t0 = time.time()
     load0 = os.getloadavg()[0]
     results = {}
@@ -380,11 +554,18 @@ def main(argv):
                     runs[name].append(one_run(a.gcscope, coll, sets, w, None if a.size == "default" else a.size, tmp))
             results[w] = {name: summarize(r) for name, r in runs.items()}
             print("calibrate: %s done (%.0f s)" % (w, time.time() - t0), file=sys.stderr, flush=True)
+        costs = {}
+        if ladder:
+            costs = trace_costs(a.gcscope, sides, a.reps, tmp, EMPTY_TRACE, pick_empty)
+            for name, d in trace_costs(a.gcscope, sides, a.reps, tmp, free_trace(), pick_free).items():
+                costs[name].update(d)
+    load1 = os.getloadavg()[0]
 
     print("## Calibration: `cpython` (both walk modes) against %s" % ("`py`" if have_py else "itself"))
     print()
-    print("`peers/cpython/calibrate.py --reps %d --size %s`; load average %.1f at the start; medians of "
-          "%d fresh processes per side, ratios to %s.%s" % (a.reps, a.size, load0, a.reps, ref,
+    print("`peers/cpython/calibrate.py --reps %d --size %s`; load average %.1f at the start, %.1f after "
+          "the workloads; medians of "
+          "%d fresh processes per side, ratios to %s.%s" % (a.reps, a.size, load0, load1, a.reps, ref,
                                "" if have_py else " **py is absent** (`gcscope list` has no `py` collector): "
                                "the ratios compare the two walk modes only."))
     print()
@@ -393,7 +574,7 @@ def main(argv):
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for w, by in results.items():
         r0 = by[ref]
-        for name, _, _ in sides:
+        for name, _, _ in table_sides:
             s = by[name]
             if "error" in s:
                 print("| %s | %s | FAIL: %s | | | | | | | | | |" % (w, name, s["error"].replace("|", "/")))
@@ -410,6 +591,9 @@ def main(argv):
                 "-" if s["ns_per_examined"] is None else "%.1f" % s["ns_per_examined"], rr,
                 mib(s["peak_rss"]), mib(s["returned"])))
 
+    if ladder:
+        print_ladder(results, costs)
+
     pyper = {}
     if not a.no_pyperformance:
         print()
@@ -421,8 +605,8 @@ def main(argv):
               "over the runs above." % (a.reps, a.size))
         print()
         print("| body | system python3 | examined | python3, frozen | examined | gcscope workload |"
-              + "".join(" %s |" % s[0] for s in sides))
-        print("|---|---|---|---|---|---|" + "---|" * len(sides))
+              + "".join(" %s |" % s[0] for s in table_sides))
+        print("|---|---|---|---|---|---|" + "---|" * len(table_sides))
         me = os.path.abspath(__file__)
         for body, (_, _, wl) in BODIES.items():
             row = {}
@@ -439,7 +623,7 @@ def main(argv):
                              "examined": vals[0]["examined"], "python": vals[0]["python"]}
             pyper[body] = row
             cells = []
-            for name, _, _ in sides:
+            for name, _, _ in table_sides:
                 s = results.get(wl, {}).get(name)
                 if not s or "error" in s or s.get("collect_ns_median") is None:
                     cells.append("-")
@@ -457,7 +641,9 @@ def main(argv):
     print("calibrate: %.0f s" % (time.time() - t0))
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"reference": ref, "py": have_py, "workloads": results, "pyperformance": pyper}, f, indent=1)
+            json.dump({"reference": ref, "py": have_py, "workloads": results, "pyperformance": pyper,
+                       "costs": costs, "ladder": {w: ladder_row(by, costs) for w, by in results.items()}
+                       if ladder else {}}, f, indent=1)
     return 0
 
 
