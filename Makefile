@@ -154,8 +154,11 @@ prefork: build/gcscope
 	$(PYTHON) peers/cpython/prefork.py $(PREFORK_ARGS)
 # the model beside real CPython: every workload under cpython (both walk modes) and py when
 # built, and pyperformance's GC bodies on the system python3 (CALIBRATE: extra flags)
-calibrate: build/gcscope
+calibrate: build/gcscope build/pyshared
 	$(PYTHON) peers/cpython/calibrate.py $(CALIBRATE)
+# python3 on libpython3.11.so (py's build of CPython), for calibrate.py's pyperformance bodies
+build/pyshared: peers/cpython/pyshared.c | build/.deps-ok
+	$(CC) $(BASE) $(MODE_release) $(PY_CFLAGS) -o $@ $< $(PY_LIBS)
 
 # --- the libFuzzer targets (clang): make fuzz, make fuzz-check -----------------------------
 include fuzz/fuzz.mk

@@ -28,7 +28,9 @@ Three parts, printed as Markdown.
    not the code: see the functions below), run on the system python3 (CPython 3.11) in N
    fresh processes each -- once as they are (the interpreter's own objects examined by every
    full collection) and once with them frozen (gc.freeze() first) -- beside gcscope's rings,
-   traversal and btree (their collect_ns_median figure) under each side above.
+   traversal and btree (their collect_ns_median figure) under each side above; and, frozen,
+   on build/pyshared (peers/cpython/pyshared.c): python3 on libpython3.11.so, the build of
+   CPython the py peer embeds, which is not the one Debian's python3 runs.
 
 A side's run that fails is reported in the table (FAIL and the log's last line), not fatal.
 Standard library only. Figures are wall clock: on a shared machine, read the spread.
@@ -317,6 +319,7 @@ def one_run(gcscope, collector, sets, workload, size, tmp):
             "p50": pauses["p50_ns"], "p99": pauses["p99_ns"],
             "max": pauses["max_ns"], "ns_per_examined": coll_ns / examined if examined else None,
             "peak_rss": m["peak_rss_bytes"], "returned": m["returned_bytes"],
+            "grown_rss": m["peak_rss_bytes"] - m["start_rss_bytes"],
             "collect_ns_median": d.get("figures", {}).get("collect_ns_median")}
 
 
@@ -327,7 +330,7 @@ def summarize(runs):
     s = {"n": len(ok), "failed": len(runs) - len(ok), "gens": ok[0]["gens"], "collected": ok[0]["collected"],
          "deterministic": all(r["gens"] == ok[0]["gens"] and r["collected"] == ok[0]["collected"] for r in ok)}
     for k in ("p50", "p99", "max", "ns_per_examined", "peak_rss", "returned", "collect_ns_median",
-              "coll_ns", "examined"):
+              "coll_ns", "examined", "grown_rss"):
         v = [r[k] for r in ok if r[k] is not None]
         s[k] = statistics.median(v) if v else None
         s[k + "_range"] = (min(v), max(v)) if v else None
@@ -507,6 +510,28 @@ def print_ladder(results, costs):
             factor(r["rest"]),
             factor(r["total"]) + ("" if r["total_range"] is None else " (%.2f-%.2f)" % r["total_range"])))
 
+    print()
+    print("The median pause (p50 of the steady phase), and py's fixed cost per collection added to "
+          "the `layout=py` model's (py's empty young collection less the model's: the "
+          "gc.callbacks window); the growth of the process's RSS from its start to its peak "
+          "(py's start holds the interpreter, ~10 MiB: the growth is the workload's), with "
+          "CPython's object size and without:")
+    print()
+    print("| workload | p50 3.11 | p50 py-size | p50 py layout | + py's fixed | p50 py | "
+          "(py layout + fixed) / py | RSS growth MiB 3.11 | py-size | py | py / py-size |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for w, by in results.items():
+        ss = [by.get(n) for n in names[1:]]
+        if any(x is None or "error" in x for x in ss):
+            continue
+        base, size, disp, py = ss
+        extra = costs["py"][0]["median"] - costs["cpython layout=py"][0]["median"]
+        both = disp["p50"] + extra if disp["p50"] else None
+        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            w, ns(base["p50"]), ns(size["p50"]), ns(disp["p50"]), ns(both), ns(py["p50"]),
+            ratio(both, py["p50"]), mib(base["grown_rss"]), mib(size["grown_rss"]),
+            mib(py["grown_rss"]), ratio(py["grown_rss"], size["grown_rss"])))
+
 
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -518,6 +543,8 @@ def main(argv):
     ap.add_argument("--no-ladder", action="store_true",
                     help="skip the layout sides and the table of what the gap is made of")
     ap.add_argument("--json", help="also write every figure here")
+    ap.add_argument("--pyshared", default=os.path.join(ROOT, "build", "pyshared"),
+                    help="python3 on libpython3.11.so (make build/pyshared)")
     ap.add_argument("--child", nargs=2, metavar=("BODY", "FROZEN"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child:
@@ -595,25 +622,33 @@ def main(argv):
         print_ladder(results, costs)
 
     pyper = {}
+    have_shared = os.access(a.pyshared, os.X_OK)
     if not a.no_pyperformance:
         print()
         print("## pyperformance's GC bodies on the system python3 beside gcscope's workloads")
         print()
         print("Timed gc.collect(), median over each process's loops, then median (min-max) over %d "
               "processes; `frozen`: gc.freeze() first, so the interpreter's own objects are not "
-              "examined. gcscope: the workload's collect_ns_median (--size %s), median (min-max) "
-              "over the runs above." % (a.reps, a.size))
+              "examined. `libpython3.11.so, frozen`: the same on %s, python3 linked with the "
+              "shared library the `py` peer embeds (Debian's python3 carries its own, statically "
+              "linked build of the interpreter)%s. gcscope: the workload's collect_ns_median "
+              "(--size %s), median (min-max) over the runs above." % (
+                  a.reps, a.pyshared, "" if have_shared else " -- **not built** (make build/pyshared)",
+                  a.size))
         print()
-        print("| body | system python3 | examined | python3, frozen | examined | gcscope workload |"
-              + "".join(" %s |" % s[0] for s in table_sides))
-        print("|---|---|---|---|---|---|" + "---|" * len(table_sides))
+        print("| body | system python3 | examined | python3, frozen | examined | libpython3.11.so, frozen "
+              "| libpython / python3 | gcscope workload |" + "".join(" %s |" % s[0] for s in table_sides))
+        print("|---|---|---|---|---|---|---|---|" + "---|" * len(table_sides))
         me = os.path.abspath(__file__)
+        modes = [("as-is", PYTHON, "as-is"), ("frozen", PYTHON, "frozen")]
+        if have_shared:
+            modes.append(("shared", a.pyshared, "frozen"))
         for body, (_, _, wl) in BODIES.items():
             row = {}
-            for mode in ("as-is", "frozen"):
+            for mode, interpreter, how in modes:
                 vals = []
                 for _ in range(a.reps):
-                    p = subprocess.run([PYTHON, me, "--child", body, mode], stdout=subprocess.PIPE,
+                    p = subprocess.run([interpreter, me, "--child", body, how], stdout=subprocess.PIPE,
                                        stderr=subprocess.PIPE, text=True, timeout=TIMEOUT_S)
                     if p.returncode != 0:
                         raise SystemExit("calibrate: %s %s failed: %s" % (body, mode, p.stderr.strip()[-500:]))
@@ -633,10 +668,12 @@ def main(argv):
 
             def fmt(m):
                 return "%s (%s-%s)" % (ns(m["median_ns"]), ns(m["range"][0]), ns(m["range"][1]))
-            print("| %s | %s | %d | %s | %d | %s |%s" % (
+            sh = row.get("shared")
+            print("| %s | %s | %d | %s | %d | %s | %s | %s |%s" % (
                 body, fmt(row["as-is"]), row["as-is"]["examined"], fmt(row["frozen"]),
-                row["frozen"]["examined"], wl if wl in results else wl + " (not run)",
-                "".join(" %s |" % c for c in cells)))
+                row["frozen"]["examined"], fmt(sh) if sh else "-",
+                ratio(sh["median_ns"], row["frozen"]["median_ns"]) if sh else "-",
+                wl if wl in results else wl + " (not run)", "".join(" %s |" % c for c in cells)))
     print()
     print("calibrate: %.0f s" % (time.time() - t0))
     if a.json:
