@@ -12,7 +12,9 @@ Three parts, printed as Markdown.
    collections per generation and objects collected (from the pause log: one line per
    collection, with its generation, objects examined and found unreachable) and whether they
    equal the reference side's; pause p50/p99/max (the "steady" phase's when the run reports
-   phases, else the whole run's) and ns per examined object (collection time / objects
+   phases, else the whole run's), how many of its pauses were descheduled (wall time above
+   CPU time by more than max(50 us, 10%): a max pause that was is the machine's, not the
+   collector's) and ns per examined object (collection time / objects
    examined, summed over the run's collections), medians over the processes, as ratios to
    the reference; peak RSS and memory returned. The reference is `py`; without it, it is
    `cpython walks=3.11` and the table says py is absent. The `trace` workload replays
@@ -316,7 +318,7 @@ def one_run(gcscope, collector, sets, workload, size, tmp):
     m = d["memory"]
     return {"gens": [gens.get(g, 0) for g in range(max([2] + list(gens)) + 1)],
             "collected": collected, "coll_ns": coll_ns, "examined": examined,
-            "p50": pauses["p50_ns"], "p99": pauses["p99_ns"],
+            "p50": pauses["p50_ns"], "p99": pauses["p99_ns"], "descheduled": pauses.get("descheduled"),
             "max": pauses["max_ns"], "ns_per_examined": coll_ns / examined if examined else None,
             "peak_rss": m["peak_rss_bytes"], "returned": m["returned_bytes"],
             "grown_rss": m["peak_rss_bytes"] - m["start_rss_bytes"],
@@ -330,7 +332,7 @@ def summarize(runs):
     s = {"n": len(ok), "failed": len(runs) - len(ok), "gens": ok[0]["gens"], "collected": ok[0]["collected"],
          "deterministic": all(r["gens"] == ok[0]["gens"] and r["collected"] == ok[0]["collected"] for r in ok)}
     for k in ("p50", "p99", "max", "ns_per_examined", "peak_rss", "returned", "collect_ns_median",
-              "coll_ns", "examined", "grown_rss"):
+              "coll_ns", "examined", "grown_rss", "descheduled"):
         v = [r[k] for r in ok if r[k] is not None]
         s[k] = statistics.median(v) if v else None
         s[k + "_range"] = (min(v), max(v)) if v else None
@@ -597,14 +599,15 @@ def main(argv):
                                "the ratios compare the two walk modes only."))
     print()
     print("| workload | side | collections g0/g1/g2 | collected | same as %s | p50 | p99 | max | "
-          "ns/examined | p50 / p99 / max / ns-per-examined vs %s | peak RSS MiB | returned MiB |" % (ref, ref))
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "descheduled | ns/examined | p50 / p99 / max / ns-per-examined vs %s | peak RSS MiB | "
+          "returned MiB |" % (ref, ref))
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for w, by in results.items():
         r0 = by[ref]
         for name, _, _ in table_sides:
             s = by[name]
             if "error" in s:
-                print("| %s | %s | FAIL: %s | | | | | | | | | |" % (w, name, s["error"].replace("|", "/")))
+                print("| %s | %s | FAIL: %s | | | | | | | | | | |" % (w, name, s["error"].replace("|", "/")))
                 continue
             same = "-" if name == ref or "error" in r0 else (
                 "yes" if s["gens"] == r0["gens"] and s["collected"] == r0["collected"] else "**no**")
@@ -612,9 +615,10 @@ def main(argv):
                 same += " (varies between runs)"
             rr = "-" if "error" in r0 or name == ref else " / ".join(
                 ratio(s[k], r0[k]) for k in ("p50", "p99", "max", "ns_per_examined"))
-            print("| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            print("| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 w, name, "/".join(map(str, s["gens"])), s["collected"], same, ns(s["p50"]),
                 ns(s["p99"]), ns(s["max"]),
+                "-" if s["descheduled"] is None else "%g" % s["descheduled"],
                 "-" if s["ns_per_examined"] is None else "%.1f" % s["ns_per_examined"], rr,
                 mib(s["peak_rss"]), mib(s["returned"])))
 
