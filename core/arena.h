@@ -68,19 +68,19 @@ typedef struct gcs_arena_config {
   int64_t purge_delay_ms;      /* `pool` policy: how long a pool stays empty before madvise */
 } gcs_arena_config_t;
 
-#define GCS_ARENA_STATS(X)                                                         \
-  X(bytes_mapped, "bytes of arenas currently mapped (large objects are malloc's)") \
-  X(bytes_mapped_peak, "peak of bytes_mapped")                                    \
-  X(bytes_in_use, "bytes handed out: small blocks at their size class, large objects as "   \
-    "requested")                                                                    \
-  X(bytes_returned_munmap, "bytes returned to the OS by munmap, cumulative")      \
-  X(bytes_returned_madvise, "bytes returned to the OS by madvise, cumulative")    \
-  X(bytes_purged, "bytes of empty pools currently madvise'd away")                \
-  X(arenas_allocated, "arenas mapped, cumulative")                                \
-  X(arenas_freed, "arenas unmapped, cumulative")                                  \
-  X(pools_purged, "pools madvise'd, cumulative")                                  \
-  X(large_allocated, "large (> 512 B) objects allocated from malloc, cumulative")   \
-  X(large_bytes_in_use, "bytes of the large objects handed out, as requested (part of "     \
+#define GCS_ARENA_STATS(X)                                                                \
+  X(bytes_mapped, "bytes of arenas currently mapped (large objects are malloc's)")        \
+  X(bytes_mapped_peak, "peak of bytes_mapped")                                            \
+  X(bytes_in_use, "bytes handed out: small blocks at their size class, large objects as " \
+    "requested")                                                                          \
+  X(bytes_returned_munmap, "bytes returned to the OS by munmap, cumulative")              \
+  X(bytes_returned_madvise, "bytes returned to the OS by madvise, cumulative")            \
+  X(bytes_purged, "bytes of empty pools currently madvise'd away")                        \
+  X(arenas_allocated, "arenas mapped, cumulative")                                        \
+  X(arenas_freed, "arenas unmapped, cumulative")                                          \
+  X(pools_purged, "pools madvise'd, cumulative")                                          \
+  X(large_allocated, "large (> 512 B) objects allocated from malloc, cumulative")         \
+  X(large_bytes_in_use, "bytes of the large objects handed out, as requested (part of "   \
     "bytes_in_use)")
 
 typedef struct gcs_arena_stats {
@@ -90,7 +90,8 @@ typedef struct gcs_arena_stats {
 } gcs_arena_stats_t;
 
 /* Starts the allocator (all state is global; one allocator per process). 0 or an errno:
-** EINVAL for a bad config, EBUSY when memory is still mapped (call gcs_arena_fini first).
+** EINVAL for a bad config, EBUSY when an arena is still mapped or (tracked builds) a large
+** object still live (call gcs_arena_fini first).
 ** NULL cfg: release `arena`, the default delay. Resets the stats. */
 int gcs_arena_init(const gcs_arena_config_t *cfg);
 /* Unmaps every arena, whatever is still allocated in it, and (tracked builds) frees every
@@ -116,8 +117,8 @@ int gcs_arena_check(void);
 ** They are pymalloc's own fast path: pop or push a pool's free list, carve a virgin block,
 ** take a pool that fills off its ring or put a full pool that gets a block back on it
 ** (O(1) list operations on usedpools). A new pool, a pool going empty (arena bookkeeping),
-** large objects (malloc and free) are the _slow functions'. Debug builds (GCS_DEBUG >= 2, ASan) always call the _slow functions, which
-** fill and poison. The structures below belong to core/arena.c; nothing else writes them.
+** large objects (malloc and free) are the _slow functions'. Debug builds (GCS_DEBUG >= 2,
+** ASan) always call the _slow functions, which fill and poison. The structures below belong to core/arena.c; nothing else writes them.
 ** ------------------------------------------------------------------------------------ */
 
 /* pymalloc's struct pool_header: at the start of every 16 KiB pool. */
