@@ -14,11 +14,16 @@
 **   usable_arenas arenas with at least one free pool, sorted by nfreepools ascending (most
 **                 full first), so allocation drains the nearly empty ones; nfp2lasta[n] is the
 **                 last arena of the list with nfreepools == n, which makes re-sorting O(1)
-**   large         > 512 bytes: one mmap each, page-rounded, with a 32-byte header at the start
-**                 of the mapping that links it into `large_live` (so fini can unmap it)
+**   large         > 512 bytes: the C library's malloc and free, as pymalloc's fallback
+**                 (_PyObject_Malloc: pymalloc_alloc returns NULL above SMALL_REQUEST_THRESHOLD,
+**                 then PyMem_RawMalloc, i.e. malloc; _PyObject_Free: pymalloc_free fails
+**                 address_in_range, then PyMem_RawFree, i.e. free). glibc serves them from its
+**                 heap below its mmap threshold (128 KiB, raised up to 32 MiB each time a larger
+**                 mmap'ed chunk is freed) and maps the rest itself; either is glibc's, not ours
 **
 ** Differences from pymalloc, all deliberate:
-**   - free is sized (gcs_arena_free(p, nbytes)): no radix tree, no address_in_range;
+**   - free is sized (gcs_arena_free(p, nbytes)): no radix tree, no address_in_range (the
+**     size alone says whether a block is a pool's or malloc's);
 **   - usedpools[] is an array of sentinel pool headers, not pymalloc's array of pointer pairs
 **     posing as headers (PTA): same lists, no type punning, 1.5 KiB instead of 512 bytes;
 **   - a pool on freepools keeps the time it went empty in the word that holds prevpool while
@@ -37,8 +42,10 @@
 **          madvise(MADV_DONTNEED)'d. Expired pools are purged on the slow paths (a new pool,
 **          a pool going empty, a large object) and by gcs_arena_collect(false); every empty
 **          pool by gcs_arena_collect(true). A purged pool is reused before a virgin one.
-**   none   nothing is ever returned: empty arenas stay, freed large mappings are kept on a
-**          list and reused for a request of the same mapped size.
+**   none   the arena returns nothing: empty arenas stay mapped.
+** The policy is the arena's: large objects are malloc's under every policy, and glibc's own
+** rules decide when their memory leaves (a chunk it mmap'ed is unmapped by free; the top of
+** its heap is trimmed once more than M_TRIM_THRESHOLD is free there), as in CPython.
 **
 ** Default purge delay: GCS_ARENA_PURGE_DELAY_MS_DEFAULT (50 ms), not mimalloc's 10 ms.
 **   - Our stamps come from CLOCK_MONOTONIC_COARSE, which ticks every 4 ms on this kernel
@@ -58,11 +65,24 @@
 ** Counters (gcs_arena_stats_t, the X-macro in arena.h): bytes_returned_munmap and
 ** bytes_returned_madvise are disjoint: munmap of an arena counts only the bytes not already
 ** counted when its pools were purged, so their sum never counts a byte twice per release.
-** gcs_arena_fini's unmapping is counted too.
+** gcs_arena_fini's unmapping is counted too. Both count the arenas only: what glibc gives back
+** of the large objects' memory it does on its own, and the arena does not see it.
+**
+** Tracked large objects (GCS_ARENA_TRACK_LARGE, arena.h: on in the debug builds and under
+** ASan, off in release): each large object is malloc'ed with a 32-byte header in front that
+** links it into `large_live` and keeps its size, as CPython's debug hooks put their own words
+** around a block (_PyMem_DebugRawAlloc). A free then checks the size it is given, fini frees
+** what is still live (so LeakSanitizer sees no leak, and a process that opens heaps one after
+** another does not keep them), and gcs_arena_check sums them. Release builds call malloc and
+** free with nothing added, as pymalloc does, and so keep no list: fini leaves the large
+** objects still live to the C library (their bytes stay in large_bytes_in_use and
+** bytes_in_use, the leak), as CPython leaves its live objects at exit and as the heap leaves
+** them under allocator=system.
 **
 ** Invariants (gcs_arena_check verifies them all):
-**   bytes_in_use  == sum over pools of ref.count * block size + sum of large usable sizes
-**   bytes_mapped  == arenas mapped * ARENA_SIZE + sum of large mapping sizes (live + kept)
+**   bytes_in_use  == sum over pools of ref.count * block size + large_bytes_in_use
+**   large_bytes_in_use == sum of the live large objects' requested sizes (tracked: of large_live)
+**   bytes_mapped  == arenas mapped * ARENA_SIZE
 **   bytes_purged  == pools in purged bitmaps * POOL_SIZE
 **   pool on usedpools[c]:  szidx == c, 0 < ref.count < capacity(c), freeblock != NULL;
 **                          ref.count == 0 only for a retained pool alone on its ring
@@ -74,6 +94,7 @@
 **
 ** Build macros:
 **   GCS_ARENA_RETAIN 1 (default) keeps a lone empty pool on its ring; 0 is pymalloc exactly.
+**   GCS_ARENA_TRACK_LARGE  1 (debug builds, ASan) or 0 (release): tracked large objects, above.
 **   GCS_DEBUG >= 2   internal asserts (GCS_ASSERT_INTERNAL); fresh blocks are filled with 0xCD,
 **                    freed blocks with 0xDD past the free list link, and a block taken from a
 **                    free list must still hold its 0xDD (a write after free, reported through
@@ -87,11 +108,11 @@
 #include "core/fault.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
-#include <unistd.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -143,14 +164,17 @@ struct arena_object {
   int64_t oldest_empty_ms;         /* stamp of freepools' tail; meaningful when freepools */
 };
 
-/* A large object's mapping starts with this; the block follows it, 16-byte aligned. */
+/* Tracked builds (GCS_ARENA_TRACK_LARGE): a large object's malloc'ed block starts with this;
+** the object follows it, 16-byte aligned (malloc's alignment, 32 bytes in). */
 typedef struct large_header {
-  struct large_header *next;       /* large_live (or large_kept) list */
-  struct large_header *prev;       /* ... doubly linked; NULL at the head */
-  size_t mapsize;                  /* bytes mapped, page multiple, header included */
-  size_t nbytes;                   /* as requested (checked by a debug free) */
+  struct large_header *next;       /* large_live, doubly linked */
+  struct large_header *prev;       /* ... NULL at the head */
+  size_t nbytes;                   /* as requested (checked by free) */
+  uint64_t magic;                  /* LARGE_MAGIC while live, DEADBYTEs once freed */
 } large_header;
 #define LARGE_OVERHEAD ((size_t)sizeof(large_header))
+#define LARGE_MAGIC UINT64_C(0x6763736c61726765)   /* "gcslarge" */
+_Static_assert(sizeof(large_header) % GCS_ARENA_ALIGNMENT == 0, "the object after the header stays aligned");
 
 #define SENTINEL(i) {.nextpool = &usedpools[i], .prevpool = &usedpools[i], .szidx = (i)}
 #define SENTINEL4(i) SENTINEL(i), SENTINEL(i + 1), SENTINEL(i + 2), SENTINEL(i + 3)
@@ -166,10 +190,8 @@ static uint32_t maxarenas;                        /* size of allarenas */
 static struct arena_object *unused_arena_objects; /* singly linked through nextarena */
 static struct arena_object *usable_arenas;        /* sorted by nfreepools ascending */
 static struct arena_object *nfp2lasta[MAX_POOLS_IN_ARENA + 1]; /* see the file header */
-static large_header *large_live;                  /* large objects handed out */
-static large_header *large_kept;                  /* `none`: freed mappings kept for reuse */
+static large_header *large_live;                  /* tracked builds: large objects handed out */
 static int64_t purge_due_ms = NO_STAMP;           /* no arena's oldest stamp + delay is earlier */
-static size_t pagesize;                           /* 0 until first needed */
 gcs_arena_stats_t gcs_arena_counters;
 static gcs_arena_config_t config = {GCS_RELEASE_ARENA, GCS_ARENA_PURGE_DELAY_MS_DEFAULT};
 
@@ -199,14 +221,6 @@ static inline uintptr_t first_pool(const struct arena_object *ao) {
 static void note_mapped(size_t n) {
   gcs_arena_counters.bytes_mapped += n;
   if (gcs_arena_counters.bytes_mapped > gcs_arena_counters.bytes_mapped_peak) gcs_arena_counters.bytes_mapped_peak = gcs_arena_counters.bytes_mapped;
-}
-
-static size_t page_size(void) {
-  if (GCS_UNLIKELY(pagesize == 0)) {
-    long ps = sysconf(_SC_PAGESIZE);
-    pagesize = ps > 0 ? (size_t)ps : 4096;
-  }
-  return pagesize;
 }
 
 /* Unmaps [p, p+n), first clearing any ASan poison so a later mapping at the same address
@@ -566,90 +580,73 @@ static void insert_to_freepool(poolp pool) {
 }
 
 /* --------------------------------------------------------------------------------------
-** Large objects
+** Large objects (pymalloc: the PyMem_RawMalloc / PyMem_RawFree fallback of _PyObject_Malloc
+** and _PyObject_Free)
 ** ------------------------------------------------------------------------------------ */
 
-static void large_link(large_header **list, large_header *h) {
-  h->prev = NULL;
-  h->next = *list;
-  if (*list) (*list)->prev = h;
-  *list = h;
-}
-
-static void large_unlink(large_header **list, large_header *h) {
-  if (h->prev)
-    h->prev->next = h->next;
-  else
-    *list = h->next;
-  if (h->next) h->next->prev = h->prev;
-}
-
+/* A block above GCS_ARENA_SMALL_MAX from malloc, or NULL (errno ENOMEM). Counted as a
+** page-source allocation for fault injection: a NULL here is CPython's MemoryError. */
 static void *alloc_large(size_t nbytes) {
-  size_t ps = page_size();
-  if (nbytes > SIZE_MAX - LARGE_OVERHEAD - ps) {
+  if (gcs_fault_inject(GCS_FAULT_LARGE)) {
     errno = ENOMEM;
     return NULL;
   }
-  size_t mapsize = (nbytes + LARGE_OVERHEAD + ps - 1) & ~(ps - 1);
-  large_header *h = NULL;
-  if (config.release == GCS_RELEASE_NONE) {
-    for (large_header *k = large_kept; k != NULL; k = k->next) {
-      if (k->mapsize == mapsize) {
-        UNPOISON(k, mapsize);
-        large_unlink(&large_kept, k);
-        h = k;
-        break;
-      }
-    }
+#if GCS_ARENA_TRACK_LARGE
+  if (nbytes > SIZE_MAX - LARGE_OVERHEAD) {
+    errno = ENOMEM;
+    return NULL;
   }
-  if (h == NULL) {
-    if (gcs_fault_inject(GCS_FAULT_LARGE)) {
-      errno = ENOMEM;
-      return NULL;
-    }
-    void *m = mmap(NULL, mapsize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED) return NULL;
-    h = m;
-    h->mapsize = mapsize;
-    note_mapped(mapsize);
-  }
+  large_header *h = malloc(LARGE_OVERHEAD + nbytes);
+  if (h == NULL) return NULL;
   h->nbytes = nbytes;
-  large_link(&large_live, h);
+  h->magic = LARGE_MAGIC;
+  h->prev = NULL;
+  h->next = large_live;
+  if (large_live) large_live->prev = h;
+  large_live = h;
+  void *p = h + 1;
+#else
+  void *p = malloc(nbytes);
+  if (p == NULL) return NULL;
+#endif
   gcs_arena_counters.large_allocated++;
-  gcs_arena_counters.bytes_in_use += mapsize - LARGE_OVERHEAD;
-  void *p = (char *)h + LARGE_OVERHEAD;
+  gcs_arena_counters.large_bytes_in_use += nbytes;
+  gcs_arena_counters.bytes_in_use += nbytes;
 #if GCS_DEBUG >= 2
   memset(p, CLEANBYTE, nbytes);
 #endif
   return p;
 }
 
+#if GCS_ARENA_TRACK_LARGE
+/* Unlinks a tracked large object from large_live and frees it. */
+static void release_large(large_header *h) {
+  if (h->prev)
+    h->prev->next = h->next;
+  else
+    large_live = h->next;
+  if (h->next) h->next->prev = h->prev;
+  memset(h, DEADBYTE, sizeof *h);
+  free(h);
+}
+#endif
+
 static void free_large(void *p, size_t nbytes) {
-  large_header *h = (large_header *)((char *)p - LARGE_OVERHEAD);
+#if GCS_ARENA_TRACK_LARGE
+  large_header *h = (large_header *)p - 1;
+  if (h->magic != LARGE_MAGIC || h->nbytes != nbytes)
+    gcs_corrupt("arena: gcs_arena_free(%p, %zu): not a live large object of that size", p, nbytes);
+#endif
+  gcs_arena_counters.large_bytes_in_use -= nbytes;
+  gcs_arena_counters.bytes_in_use -= nbytes;
 #if GCS_DEBUG >= 2
-  if (((uintptr_t)h & (page_size() - 1)) != 0 || h->nbytes != nbytes)
-    gcs_corrupt("arena: gcs_arena_free(%p, %zu): not a large object of that size", p, nbytes);
+  memset(p, DEADBYTE, nbytes);
+#endif
+#if GCS_ARENA_TRACK_LARGE
+  release_large(h);
 #else
-  (void)nbytes;
+  free(p);
 #endif
-  large_unlink(&large_live, h);
-  gcs_arena_counters.bytes_in_use -= h->mapsize - LARGE_OVERHEAD;
-  if (config.release == GCS_RELEASE_NONE) {
-#if GCS_DEBUG >= 2
-    memset(p, DEADBYTE, h->mapsize - LARGE_OVERHEAD);
-#endif
-    large_link(&large_kept, h);
-    POISON(p, h->mapsize - LARGE_OVERHEAD);
-    return;
-  }
-  size_t mapsize = h->mapsize;
-  int err = unmap(h, mapsize);
-  if (err) {
-    gcs_error("arena: munmap(%p, %zu): %s; leaked", (void *)h, mapsize, strerror(err));
-    return;
-  }
-  gcs_arena_counters.bytes_mapped -= mapsize;
-  gcs_arena_counters.bytes_returned_munmap += mapsize;
 }
 
 /* --------------------------------------------------------------------------------------
@@ -661,11 +658,11 @@ int gcs_arena_init(const gcs_arena_config_t *cfg) {
   if (cfg != NULL) c = *cfg;
   if (c.release < GCS_RELEASE_ARENA || c.release > GCS_RELEASE_NONE || c.purge_delay_ms < 0)
     return EINVAL;
-  if (gcs_arena_counters.bytes_mapped != 0) return EBUSY;   /* gcs_arena_fini first */
+  if (gcs_arena_counters.bytes_mapped != 0 || (GCS_ARENA_TRACK_LARGE && large_live != NULL))
+    return EBUSY;   /* gcs_arena_fini first */
   config = c;
   memset(&gcs_arena_counters, 0, sizeof gcs_arena_counters);
   purge_due_ms = NO_STAMP;
-  page_size();
   return 0;
 }
 
@@ -680,27 +677,19 @@ void gcs_arena_fini(void) {
     gcs_arena_counters.bytes_returned_munmap += ARENA_SIZE - purged_bytes;
     gcs_arena_counters.arenas_freed++;
   }
-  large_header *lists[2] = {large_live, large_kept};
-  for (int l = 0; l < 2; l++) {
-    for (large_header *h = lists[l], *next; h != NULL; h = next) {
-      UNPOISON(h, LARGE_OVERHEAD);
-      next = h->next;
-      size_t mapsize = h->mapsize;
-      if (unmap(h, mapsize) != 0) continue;
-      gcs_arena_counters.bytes_mapped -= mapsize;
-      gcs_arena_counters.bytes_returned_munmap += mapsize;
-    }
-  }
+#if GCS_ARENA_TRACK_LARGE
+  while (large_live != NULL) release_large(large_live);
+#endif
   free(allarenas);
   allarenas = NULL;
   maxarenas = 0;
   unused_arena_objects = usable_arenas = NULL;
   memset(nfp2lasta, 0, sizeof nfp2lasta);
-  large_live = large_kept = NULL;
   purge_due_ms = NO_STAMP;
   for (uint32_t c = 0; c < NB_SMALL_SIZE_CLASSES; c++)
     usedpools[c].nextpool = usedpools[c].prevpool = &usedpools[c];
-  /* bytes_in_use is left as it was: what was still allocated at fini (a leak). */
+  /* bytes_in_use and large_bytes_in_use are left as they were: what was still allocated at
+  ** fini (a leak). */
 }
 
 /* The slow paths are shaped so that their common cases — the last free block of a pool's
@@ -997,24 +986,25 @@ int gcs_arena_check(void) {
     if (nfp2lasta[n] != NULL && (nfp2lasta[n]->address == 0 || nfp2lasta[n]->nfreepools != n))
       FAIL("nfp2lasta[%u] points to an arena with %u free pools", n, nfp2lasta[n]->nfreepools);
 
-  /* Large objects. */
-  large_header *lists[2] = {large_live, large_kept};
-  for (int l = 0; l < 2; l++) {
-    uint64_t n = 0;
-    for (large_header *h = lists[l], *hp = NULL; h != NULL; hp = h, h = h->next) {
-      UNPOISON(h, LARGE_OVERHEAD);
-      if (h->prev != hp || h->mapsize % page_size() != 0 || h->nbytes > h->mapsize) {
-        FAIL("large object %p: bad header", (void *)h);
-        break;
-      }
-      mapped += h->mapsize;
-      if (l == 0) in_use += h->mapsize - LARGE_OVERHEAD;
-      if (++n > gcs_arena_counters.large_allocated) {
-        FAIL("large list does not end");
-        break;
-      }
+  /* Large objects: counted, and in tracked builds walked. */
+#if GCS_ARENA_TRACK_LARGE
+  uint64_t large = 0, nlarge = 0;
+  for (large_header *h = large_live, *hp = NULL; h != NULL; hp = h, h = h->next) {
+    if (h->prev != hp || h->magic != LARGE_MAGIC || h->nbytes <= GCS_ARENA_SMALL_MAX) {
+      FAIL("large object %p: bad header", (void *)(h + 1));
+      break;
+    }
+    large += h->nbytes;
+    if (++nlarge > gcs_arena_counters.large_allocated) {
+      FAIL("large list does not end");
+      break;
     }
   }
+  if (large != gcs_arena_counters.large_bytes_in_use)
+    FAIL("large_bytes_in_use %llu, large objects live %llu", (unsigned long long)gcs_arena_counters.large_bytes_in_use,
+         (unsigned long long)large);
+#endif
+  in_use += gcs_arena_counters.large_bytes_in_use;
 
   if (in_use != gcs_arena_counters.bytes_in_use)
     FAIL("bytes_in_use %llu, blocks handed out %llu", (unsigned long long)gcs_arena_counters.bytes_in_use,

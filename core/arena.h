@@ -6,8 +6,9 @@
 **   arenas        1 MiB from mmap; kept in `usable_arenas` sorted most-full-first (fewest free
 **                 pools first), so allocation drains the nearly empty ones; an arena whose
 **                 pools are all free is munmap'ed, unless it is the last usable one (3.9+).
-**   large         > 512 bytes: straight from mmap, rounded to pages, munmap'ed on free
-**                 (under `none` kept and reused for the same mapped size).
+**   large         > 512 bytes: the C library's malloc and free, as pymalloc falls back to
+**                 PyMem_RawMalloc / PyMem_RawFree above SMALL_REQUEST_THRESHOLD; counted
+**                 as requested. Debug builds add a header to each (GCS_ARENA_TRACK_LARGE).
 **
 ** Single-threaded, like pymalloc under the GIL: one allocator per process, no locking.
 **
@@ -22,14 +23,16 @@
 ** kept depends on the arenas' pool counts (63 or 64, i.e. on where mmap put them).
 **
 ** Release policy (knob `release`): `arena` as pymalloc; `pool` also madvise(MADV_DONTNEED)s an
-** empty pool once it has stayed empty for `purge_delay_ms`; `none` never returns memory.
+** empty pool once it has stayed empty for `purge_delay_ms`; `none` never returns an arena.
+** Large objects are malloc's under every policy: glibc decides when their memory leaves.
 **
 ** Free is sized: the caller passes the size it allocated, so no address lookup is needed
 ** (pymalloc's radix tree answers "is this mine?", which our caller always knows).
 **
 ** Invariants (checked by gcs_arena_check):
-**   bytes_in_use  == sum of the block sizes handed out and not freed (rounded to the class)
-**   bytes_mapped  == arenas * 1 MiB + sum of large mappings
+**   bytes_in_use  == sum of the small blocks handed out and not freed (rounded to the class)
+**                    + large_bytes_in_use (the large objects' requested sizes)
+**   bytes_mapped  == arenas * 1 MiB (large objects are malloc's memory, not the arena's)
 **   returned      bytes_returned_munmap and bytes_returned_madvise are disjoint: an arena's
 **                 munmap counts only what its purged pools had not already returned
 **   every pool on usedpools[c] has 0 < ref.count < capacity(c), except that a pool alone on
@@ -38,7 +41,9 @@
 **
 ** Build macros: GCS_DEBUG >= 2 fills fresh blocks with 0xCD and freed ones with 0xDD, and
 ** poisons freed blocks for ASan; GCS_DEBUG >= 2 or __SANITIZE_ADDRESS__ also turns the inline
-** fast paths off (GCS_ARENA_INLINE 0), so every call reaches the checking code.
+** fast paths off (GCS_ARENA_INLINE 0), so every call reaches the checking code, and tracks the
+** large objects (GCS_ARENA_TRACK_LARGE 1: a header each, so a free checks its size and
+** gcs_arena_fini frees what is still live; release builds leave those to the C library).
 */
 #ifndef GCS_ARENA_H
 #define GCS_ARENA_H
@@ -63,17 +68,20 @@ typedef struct gcs_arena_config {
   int64_t purge_delay_ms;      /* `pool` policy: how long a pool stays empty before madvise */
 } gcs_arena_config_t;
 
-#define GCS_ARENA_STATS(X)                                                         \
-  X(bytes_mapped, "bytes currently mapped (arenas + large objects)")              \
-  X(bytes_mapped_peak, "peak of bytes_mapped")                                    \
-  X(bytes_in_use, "bytes in blocks handed out (rounded to their size class)")     \
-  X(bytes_returned_munmap, "bytes returned to the OS by munmap, cumulative")      \
-  X(bytes_returned_madvise, "bytes returned to the OS by madvise, cumulative")    \
-  X(bytes_purged, "bytes of empty pools currently madvise'd away")                \
-  X(arenas_allocated, "arenas mapped, cumulative")                                \
-  X(arenas_freed, "arenas unmapped, cumulative")                                  \
-  X(pools_purged, "pools madvise'd, cumulative")                                  \
-  X(large_allocated, "large (> 512 B) objects allocated, cumulative")
+#define GCS_ARENA_STATS(X)                                                                \
+  X(bytes_mapped, "bytes of arenas currently mapped (large objects are malloc's)")        \
+  X(bytes_mapped_peak, "peak of bytes_mapped")                                            \
+  X(bytes_in_use, "bytes handed out: small blocks at their size class, large objects as " \
+    "requested")                                                                          \
+  X(bytes_returned_munmap, "bytes returned to the OS by munmap, cumulative")              \
+  X(bytes_returned_madvise, "bytes returned to the OS by madvise, cumulative")            \
+  X(bytes_purged, "bytes of empty pools currently madvise'd away")                        \
+  X(arenas_allocated, "arenas mapped, cumulative")                                        \
+  X(arenas_freed, "arenas unmapped, cumulative")                                          \
+  X(pools_purged, "pools madvise'd, cumulative")                                          \
+  X(large_allocated, "large (> 512 B) objects allocated from malloc, cumulative")         \
+  X(large_bytes_in_use, "bytes of the large objects handed out, as requested (part of "   \
+    "bytes_in_use)")
 
 typedef struct gcs_arena_stats {
 #define GCS_ARENA_STAT_FIELD(name, doc) uint64_t name;
@@ -82,15 +90,17 @@ typedef struct gcs_arena_stats {
 } gcs_arena_stats_t;
 
 /* Starts the allocator (all state is global; one allocator per process). 0 or an errno:
-** EINVAL for a bad config, EBUSY when memory is still mapped (call gcs_arena_fini first).
+** EINVAL for a bad config, EBUSY when an arena is still mapped or (tracked builds) a large
+** object still live (call gcs_arena_fini first).
 ** NULL cfg: release `arena`, the default delay. Resets the stats. */
 int gcs_arena_init(const gcs_arena_config_t *cfg);
-/* Unmaps every arena and large object, whatever is still allocated; stats are kept (the
-** unmapping is counted in bytes_returned_munmap; bytes_in_use keeps what was still
-** allocated, i.e. leaked). */
+/* Unmaps every arena, whatever is still allocated in it, and (tracked builds) frees every
+** large object still live; stats are kept (the unmapping is counted in
+** bytes_returned_munmap; bytes_in_use keeps what was still allocated, i.e. leaked). Release
+** builds leave live large objects allocated: the C library's, as at CPython's exit. */
 void gcs_arena_fini(void);
 /* nbytes > 0. A 16-byte aligned block of at least nbytes, or NULL (errno: EINVAL for 0,
-** ENOMEM when the OS says no). Inline below. */
+** ENOMEM when the OS or malloc says no). Inline below. */
 static inline void *gcs_arena_alloc(size_t nbytes);
 /* p from gcs_arena_alloc(nbytes) with the same nbytes; p == NULL is allowed for a large
 ** nbytes only. Inline below. */
@@ -107,8 +117,8 @@ int gcs_arena_check(void);
 ** They are pymalloc's own fast path: pop or push a pool's free list, carve a virgin block,
 ** take a pool that fills off its ring or put a full pool that gets a block back on it
 ** (O(1) list operations on usedpools). A new pool, a pool going empty (arena bookkeeping),
-** large objects are the _slow functions'. Debug builds (GCS_DEBUG >= 2, ASan) always call the _slow functions, which
-** fill and poison. The structures below belong to core/arena.c; nothing else writes them.
+** large objects (malloc and free) are the _slow functions'. Debug builds (GCS_DEBUG >= 2,
+** ASan) always call the _slow functions, which fill and poison. The structures below belong to core/arena.c; nothing else writes them.
 ** ------------------------------------------------------------------------------------ */
 
 /* pymalloc's struct pool_header: at the start of every 16 KiB pool. */
@@ -152,6 +162,17 @@ void gcs_arena_retire_slow(gcs_pool_header_t *pool);
 #define GCS_ARENA_INLINE 0
 #else
 #define GCS_ARENA_INLINE 1
+#endif
+
+/* 1: every large object carries a header linking it into a list (core/arena.c, "Tracked
+** large objects"): a free checks its size, fini frees it. 0: malloc(nbytes) and free(p) bare,
+** as pymalloc. */
+#ifndef GCS_ARENA_TRACK_LARGE
+#if (defined(GCS_DEBUG) && GCS_DEBUG >= 2) || defined(__SANITIZE_ADDRESS__)
+#define GCS_ARENA_TRACK_LARGE 1
+#else
+#define GCS_ARENA_TRACK_LARGE 0
+#endif
 #endif
 
 /* Fast path: pymalloc_alloc with pymalloc_pool_extend. A new pool, large objects and the

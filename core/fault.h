@@ -9,7 +9,7 @@
 ** What is counted (each site calls gcs_fault_inject with its gcs_fault_site just before it
 ** asks for memory, and takes a true answer as that request's failure; by name):
 **   "arena"          core/arena.c: mmap of a 1 MiB arena, realloc of its arena objects
-**   "large object"   core/arena.c: mmap of an object above 512 bytes
+**   "large object"   core/arena.c: malloc of an object above 512 bytes (pymalloc's fallback)
 **   "malloc"         core/heap.c: an object's block under allocator=system
 **   "shadow stack"   core/heap.c: the shadow stack's mapping (at heap open)
 **   "live registry"  core/liveset.c: the debug registry's table (GCS_DEBUG >= 2 builds only)

@@ -1,8 +1,8 @@
 /*
 ** test_arena.c — the pymalloc-shaped allocator (core/arena.c) on its own, through its public
 ** interface only: size classes, LIFO reuse, most-full-first arenas, arena and pool release,
-** exact counters, large objects, memory really leaving the process (RSS), and a seeded
-** randomized stress under gcs_arena_check.
+** exact counters, large objects (malloc's, as pymalloc's fallback), memory really leaving the
+** process (RSS), and a seeded randomized stress under gcs_arena_check.
 **
 ** Every test opens the allocator with gcs_arena_init and closes it with gcs_arena_fini;
 ** Criterion runs each test in a process of its own, so RSS figures start clean.
@@ -13,6 +13,7 @@
 
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,16 +278,18 @@ Test(arena, counters_exact) {
   cr_assert_eq(st->bytes_in_use, 1120);
   cr_assert_eq(st->bytes_mapped, 1 * MIB);
   cr_assert_eq(st->arenas_allocated, 1);
-  void *big = gcs_arena_alloc(5000);   /* 5000 + 32-byte header -> 2 pages */
+  void *big = gcs_arena_alloc(5000);   /* malloc's: counted as requested, maps nothing */
   cr_assert_eq((uintptr_t)big % 16, 0);
   cr_assert_eq(st->large_allocated, 1);
-  cr_assert_eq(st->bytes_mapped, 1 * MIB + 8192);
-  cr_assert_eq(st->bytes_in_use, 1120 + 8192 - 32);
+  cr_assert_eq(st->large_bytes_in_use, 5000);
+  cr_assert_eq(st->bytes_mapped, 1 * MIB);
+  cr_assert_eq(st->bytes_in_use, 1120 + 5000);
   cr_assert_eq(gcs_arena_check(), 0);
   gcs_arena_free(big, 5000);
-  cr_assert_eq(st->bytes_mapped, 1 * MIB);
-  cr_assert_eq(st->bytes_mapped_peak, 1 * MIB + 8192);
-  cr_assert_eq(st->bytes_returned_munmap, 8192);
+  cr_assert_eq(st->bytes_mapped_peak, 1 * MIB);
+  cr_assert_eq(st->bytes_returned_munmap, 0, "what free does with it is glibc's");
+  cr_assert_eq(st->large_bytes_in_use, 0);
+  cr_assert_eq(st->large_allocated, 1);
   cr_assert_eq(st->bytes_in_use, 1120);
   for (int i = 0; i < 10; i++) gcs_arena_free(s[i], 100);
   cr_assert_eq(st->bytes_in_use, 0);
@@ -295,7 +298,7 @@ Test(arena, counters_exact) {
   cr_assert_eq(st->bytes_returned_madvise, 0);
   cr_assert_eq(st->pools_purged, 0);
   close_arena();
-  cr_assert_eq(st->bytes_returned_munmap, 8192 + 1 * MIB, "fini's munmap is counted");
+  cr_assert_eq(st->bytes_returned_munmap, 1 * MIB, "fini's munmap is counted");
   cr_assert_eq(st->arenas_freed, 1);
 }
 
@@ -371,56 +374,89 @@ Test(arena, pool_policy_slow_path_and_force) {
   close_arena();
 }
 
-/* `none` never returns memory, and reuses a freed large mapping of the same size. */
+/* `none` never returns an arena or a pool; a large object is malloc's under it too. */
 Test(arena, none_never_returns) {
   open_arena(GCS_RELEASE_NONE, 0);
   size_t n;
   void **v = fill_arenas(2, 128, &n);
   for (size_t i = 0; i < n; i++) gcs_arena_free(v[i], 128);
+  uint64_t mapped = st->bytes_mapped;
   void *b = gcs_arena_alloc(100000);
+  cr_assert_eq(st->large_bytes_in_use, 100000);
   gcs_arena_free(b, 100000);
+  cr_assert_eq(st->large_bytes_in_use, 0);
   gcs_arena_collect(true);
   cr_assert_eq(returned(), 0);
   cr_assert_eq(st->pools_purged, 0);
-  uint64_t mapped = st->bytes_mapped;
-  void *c = gcs_arena_alloc(100000);
-  cr_assert_eq(c, b, "the kept mapping is reused");
   cr_assert_eq(st->bytes_mapped, mapped);
+  cr_assert_eq(st->bytes_mapped, 3 * MIB);
   cr_assert_eq(gcs_arena_check(), 0);
-  gcs_arena_free(c, 100000);
   free(v);
   close_arena();
 }
 
-/* Large objects: 16-aligned, page-rounded mappings, usable to the last byte, fini unmaps
-** those still allocated. */
+/* Large objects (> 512 bytes) are malloc's, as pymalloc hands them to PyMem_RawMalloc: the
+** arena maps nothing for them; 16-aligned, usable to the last byte, counted at their
+** requested size in large_bytes_in_use and bytes_in_use. Release builds hand out malloc's own
+** block; tracked builds (GCS_ARENA_TRACK_LARGE) free at fini those still allocated. */
 Test(arena, large_objects) {
   open_arena(GCS_RELEASE_ARENA, 0);
-  const size_t sizes[] = {513, 4064, 4065, 65536, 1 * MIB + 1, 8 * MIB};
-  uint64_t mapped = 0;
+  const size_t sizes[] = {513, 536, 4065, 65536, 1 * MIB + 1, 8 * MIB};
+  uint64_t requested = 0;
   unsigned char *p[6];
   for (int i = 0; i < 6; i++) {
     p[i] = gcs_arena_alloc(sizes[i]);
     cr_assert_not_null(p[i]);
     cr_assert_eq((uintptr_t)p[i] % 16, 0);
+#if !GCS_ARENA_TRACK_LARGE
+    cr_assert_geq(malloc_usable_size(p[i]), sizes[i], "malloc's block, as requested");
+#endif
     memset(p[i], i + 1, sizes[i]);
-    mapped += (sizes[i] + 32 + 4095) & ~(size_t)4095;
+    requested += sizes[i];
   }
-  cr_assert_eq(st->bytes_mapped, mapped);
+  cr_assert_eq(st->bytes_mapped, 0, "no arena: large objects map nothing of the arena's");
+  cr_assert_eq(st->arenas_allocated, 0);
   cr_assert_eq(st->large_allocated, 6);
+  cr_assert_eq(st->large_bytes_in_use, requested);
+  cr_assert_eq(st->bytes_in_use, requested);
   cr_assert_eq(gcs_arena_check(), 0);
   for (int i = 0; i < 6; i++)
     for (size_t j = 0; j < sizes[i]; j += 511) cr_assert_eq(p[i][j], i + 1);
-  cr_assert_eq(((uintptr_t)p[1] & 4095) + 4064, 4096, "4064 + the 32-byte header is one page");
   gcs_arena_free(p[2], sizes[2]);
   gcs_arena_free(p[4], sizes[4]);
+  requested -= sizes[2] + sizes[4];
+  cr_assert_eq(st->large_bytes_in_use, requested);
   cr_assert_eq(gcs_arena_check(), 0);
   void *small = gcs_arena_alloc(16);
+  cr_assert_eq(st->bytes_in_use, requested + 16);
+  cr_assert_eq(st->bytes_mapped, 1 * MIB);
+  gcs_arena_free(NULL, 1000);   /* a NULL large object is allowed */
+#if GCS_ARENA_TRACK_LARGE
   (void)small;
   gcs_arena_fini();   /* p[0], p[1], p[3], p[5] and the arena are still allocated */
+  cr_assert_eq(st->large_bytes_in_use, requested, "what was still allocated: the leak figure");
+  cr_assert_eq(gcs_arena_init(NULL), 0, "fini freed them: nothing is left to make init busy");
+  gcs_arena_fini();   /* LeakSanitizer, at exit, finds none of them */
+#else
+  for (int i = 0; i < 6; i++)
+    if (i != 2 && i != 4) gcs_arena_free(p[i], sizes[i]);
+  gcs_arena_free(small, 16);
+  cr_assert_eq(st->large_bytes_in_use, 0);
+  cr_assert_eq(st->bytes_in_use, 0);
+  close_arena();
+#endif
   cr_assert_eq(st->bytes_mapped, 0);
-  cr_assert_eq(st->bytes_returned_munmap, mapped + 1 * MIB);
 }
+
+#if GCS_ARENA_TRACK_LARGE
+/* Tracked builds: a large object freed with another size than it was allocated with is
+** heap corruption, reported at the free. */
+Test(arena, large_free_checks_size, .signal = SIGABRT) {
+  gcs_arena_init(NULL);
+  void *p = gcs_arena_alloc(1000);
+  gcs_arena_free(p, 1001);
+}
+#endif
 
 /* Memory the counters call returned really left the process: RSS (/proc/self/statm) drops
 ** by the returned bytes, within a tolerance, for munmap'ed arenas (`arena`) and for
@@ -519,11 +555,8 @@ Test(arena, freed_blocks_hold_deadbyte) {
 }
 #endif
 
-/* What bytes_in_use counts for a request: its class size, or a large object's usable bytes
-** (its page-rounded mapping minus the 32-byte header). */
-static uint64_t counted(size_t n) {
-  return n <= GCS_ARENA_SMALL_MAX ? class_size(n) : ((n + 32 + 4095) & ~(size_t)4095) - 32;
-}
+/* What bytes_in_use counts for a request: its class size, or a large object's requested size. */
+static uint64_t counted(size_t n) { return n <= GCS_ARENA_SMALL_MAX ? class_size(n) : n; }
 
 /* Content integrity of a block: filled with a byte derived from its slot. */
 static void fill(unsigned char *p, size_t n, uint64_t tag) {
@@ -551,7 +584,7 @@ Test(arena, randomized_stress, .timeout = 300) {
   for (int release = GCS_RELEASE_ARENA; release <= GCS_RELEASE_NONE; release++) {
     uint64_t rng = sd + (uint64_t)release;
     open_arena(release, 0);   /* pool policy with delay 0: purge at every chance */
-    uint64_t in_use = 0;   /* what bytes_in_use must say: class sizes, large usable sizes */
+    uint64_t in_use = 0;   /* what bytes_in_use must say: class sizes, large requested sizes */
     for (uint64_t step = 0; step < STEPS; step++) {
       /* The live set swells and drains in waves so arenas empty and refill. */
       uint64_t phase = (step / 50000) % 2;
