@@ -7,12 +7,17 @@
 
 #include "core/internal.h"
 
-/* "messages.c" — the command line's messages: one line on stderr, exit status 2. */
+/* "messages.c" — the command line's messages: one line on stderr, exit status 2 (70: out of
+** memory at open). */
 /* "gcscope: " + the message + a pointer to --help. */
 int gcs_cli_usage(const char *fmt, ...) GCS_PRINTF(1, 2);
 /* "gcscope: CMD: unknown collector 'NAME' (expected one of: ...)"; CMD may be "". */
 int gcs_cli_unknown_collector(const char *cmd, const char *name);
 int gcs_cli_unknown_workload(const char *cmd, const char *name);
+/* gcs_heap_open failed with rc and message err: ENOMEM is "gcscope: CMD: out of memory: ERR"
+** and exit status 70 (a run-time failure); anything else (EINVAL: a bad option; a peer that
+** cannot start) a usage message and 2. */
+int gcs_cli_open_failed(const char *cmd, int rc, const char *err);
 
 /* "flags.c" — the flags of run and replay, one table. */
 enum { GCS_CLI_RUN = 1, GCS_CLI_REPLAY = 2 };

@@ -4,8 +4,8 @@
 **
 ** Every error from the user's input (a flag, a collector name, a trace line) is one line on
 ** stderr naming what was wrong and where, and a non-zero exit: 2 for a bad command line,
-** 1 for a bad input file. Output is built in memory and written at the end, so a failed run
-** prints no half result.
+** 1 for a bad input file, 70 for out of memory (a heap that cannot open, or gcs_fatal's).
+** Output is built in memory and written at the end, so a failed run prints no half result.
 */
 #include "core/internal.h"
 #include "cli/cli.h"
@@ -249,9 +249,9 @@ static int cmd_replay(int argc, char **argv) {
     fprintf(stderr, "gcscope: %s\n", err);
     return 1;
   }
-  if (gcs_heap_open(c, &f.opts, err, sizeof err) != 0) {
+  if ((bad = gcs_heap_open(c, &f.opts, err, sizeof err)) != 0) {
     gcs_trace_free(&t);
-    return gcs_cli_usage("%s", err);
+    return gcs_cli_open_failed("", bad, err);
   }
   gcs_trace_result_t res;
   int rc = gcs_trace_run(&t, NULL, &res, err, sizeof err);

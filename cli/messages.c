@@ -1,11 +1,14 @@
 /*
-** cli.c — the command line's messages, shared by every command (main.c, run.c): one line on
-** stderr naming what was wrong, and exit status 2.
+** messages.c — the command line's messages, shared by every command (main.c, run.c): one line on
+** stderr naming what was wrong, and exit status 2; a heap that cannot open for want of memory
+** is a run-time failure, not a bad command line: exit 70, as every other out-of-memory exit
+** (gcs_fatal, core/error.c; docs/faults.md).
 */
 #include "cli/cli.h"
 #include "collectors/collectors.h"
 #include "workloads/workloads.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -31,4 +34,10 @@ int gcs_cli_unknown_workload(const char *cmd, const char *name) {
   for (int i = 0; gcs_workloads[i]; i++) fprintf(stderr, " %s", gcs_workloads[i]->name);
   fprintf(stderr, ")\n");
   return 2;
+}
+
+int gcs_cli_open_failed(const char *cmd, int rc, const char *err) {
+  if (rc != ENOMEM) return gcs_cli_usage("%s%s%s", cmd, *cmd ? ": " : "", err);
+  fprintf(stderr, "gcscope: %s%sout of memory: %s\n", cmd, *cmd ? ": " : "", err);
+  return 70; /* EX_SOFTWARE, as gcs_fatal */
 }

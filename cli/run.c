@@ -109,7 +109,7 @@ int gcs_cmd_run(int argc, char **argv, char **full_argv) {
       opts.set[opts.n++] = f.opts.set[i];
     }
   }
-  if (gcs_heap_open(cell.collector, &opts, err, sizeof err) != 0) return gcs_cli_usage("run: %s", err);
+  if ((bad = gcs_heap_open(cell.collector, &opts, err, sizeof err)) != 0) return gcs_cli_open_failed("run", bad, err);
 
   int rc = gcs_cell_run(&cell);
   if (rc != 0) {

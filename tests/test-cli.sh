@@ -466,5 +466,19 @@ for bin in build/gcscope build/debug/gcscope; do
   [ $hit -eq 1 ] && ok || bad "replay ($bin): no out-of-memory message naming a trace line"
 done
 
+# out of memory while the heap opens (fail_alloc_at=1: the shadow stack's mapping) is a
+# run-time failure, not a usage error: exit 70 as every out-of-memory exit, one line naming
+# what failed, no pointer to --help; a bad knob at the same place stays a usage error (2)
+for bin in build/gcscope build/debug/gcscope build/stress/gcscope; do
+  for cmd in "run --collector rc --workload churn --size small" "replay --collector rc traces/small.trace"; do
+    out=$($bin $cmd --set fail_alloc_at=1 2>&1 >/dev/null); status=$?
+    pre=$([ "${cmd%% *}" = run ] && echo 'run: ')
+    if [ $status -eq 70 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] &&
+       printf '%s' "$out" | grep -qE "^gcscope: ${pre}out of memory: cannot map the shadow stack: .*\(injected: fail_alloc_at=1\)\$"; then ok
+    else bad "$bin ${cmd%% *} fail_alloc_at=1: exit $status, want 70 and one out-of-memory line: $out"; fi
+  done
+  expect "$bin" 2 "^gcscope: run: --set nope: no knob of that name" run --collector rc --workload churn --set nope=1
+done
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
