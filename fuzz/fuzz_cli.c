@@ -12,7 +12,8 @@
 ** incremental mode stays on for the process: boehm would no longer open), lua-inc and lua-gen
 ** (their layout check refuses clang's build: fuzz_replay.c), a workload other
 ** than trace (a real run), roots_max and baseline_objects (a deliberate fatal exit or a huge
-** heap), and a trace beyond the replay target's bounds (fuzz.h).
+** heap), fail_alloc_at and fail_alloc_count (an injected out-of-memory exits 70, by design:
+** docs/faults.md), and a trace beyond the replay target's bounds (fuzz.h).
 **
 ** What it checks: the exit status is 0, 1 (a bad input file) or 2 (a bad command line), and
 ** no heap is left open after the command returns. stdout goes to /dev/null, and stderr too
@@ -69,7 +70,7 @@ static int skipped(char **args, int n) {
   for (int i = 0; i < n; i++) {
     const char *a = args[i];
     if (strchr(a, '/') || strstr(a, "jemalloc") || strcmp(a, "boehm-inc") == 0 || strncmp(a, "lua-", 4) == 0 || strcmp(a, "--out") == 0 || strstr(a, "roots_max") ||
-        strstr(a, "baseline_objects"))
+        strstr(a, "baseline_objects") || strstr(a, "fail_alloc"))
       return 1;
     if (i > 0 && strcmp(args[i - 1], "--workload") == 0 && gcs_workload_find(a) && strcmp(a, "trace") != 0) return 1;
   }
