@@ -244,8 +244,17 @@ static int64_t untrack_dicts(gc_head *head) {
 static int64_t handle_weakrefs(gc_head *unreachable, gc_head *old) {
   (void)old;
   int64_t num_freed = 0;
-  for (gc_head *gc = GC_NEXT(unreachable); gc != unreachable; gc = GC_NEXT(gc))
-    if (FROM_GC(gc)->kind == WEAKREF_KIND) num_freed++;
+  const bool dispatch = pygc_dispatch;   /* layout=py: the tests through the type */
+  for (gc_head *gc = GC_NEXT(unreachable); gc != unreachable; gc = GC_NEXT(gc)) {
+    gcs_obj *op = FROM_GC(gc);
+    if (!dispatch) {
+      if (op->kind == WEAKREF_KIND) num_freed++;
+      continue;
+    }
+    if (pygc_weakref_check(op)) num_freed++;          /* _PyWeakref_ClearRef: never, here */
+    if (PY_TYPE(op)->tp_weaklistoffset <= 0) continue;  /* !_PyType_SUPPORTS_WEAKREFS */
+    /* the object's weak references would be cleared here: none has any */
+  }
   return num_freed;
 }
 

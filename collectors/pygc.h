@@ -272,12 +272,17 @@ static inline void visit_decref(gcs_obj *op) {
 ** per kind (pygc_types, indexed by the kind byte where CPython loads ob_type: the same chain
 ** of two dependent loads), the same functions, the same results. Only cpython.c sets it. */
 typedef int (*pygc_visitproc)(gcs_obj *op, void *arg);
-typedef struct pygc_type {
+typedef struct pygc_type pygc_type;
+struct pygc_type {
   unsigned long tp_flags;                                           /* PYGC_TPFLAGS_HAVE_GC */
   int (*tp_traverse)(gcs_obj *op, pygc_visitproc visit, void *arg); /* NULL: no references */
   int (*tp_clear)(gcs_obj *op);                                     /* NULL: nothing to clear */
   int (*tp_is_gc)(gcs_obj *op);                                     /* NULL: every instance */
-} pygc_type;
+  void (*tp_finalize)(gcs_obj *op);   /* NULL: no PEP 442 finalizer (finalize_garbage) */
+  void (*tp_del)(gcs_obj *op);        /* NULL: no legacy finalizer (move_legacy_finalizers) */
+  long tp_weaklistoffset;             /* 0: no weak references (handle_weakrefs) */
+  const pygc_type *const *tp_mro;     /* the type, then its bases, NULL-ended */
+};
 #define PYGC_TPFLAGS_HAVE_GC (1UL << 14)   /* Py_TPFLAGS_HAVE_GC */
 
 static bool pygc_dispatch __attribute__((unused));   /* walk through pygc_types (cpython.c's layout=py) */
@@ -295,11 +300,38 @@ PYGC_FUNC int pygc_container_traverse(gcs_obj *op, pygc_visitproc visit, void *a
 
 PYGC_FUNC int pygc_container_clear(gcs_obj *op);   /* clear_container, below */
 
+/* The types: `object`, a container's (a GC type, as a list) and an atom's (as an int); and
+** weakref's three, which no object here has, for handle_weakrefs' PyWeakref_Check. */
+static const pygc_type pygc_types[2];
+static const pygc_type pygc_object_type;
+static const pygc_type *const pygc_object_mro[] = {&pygc_object_type, NULL};
+static const pygc_type *const pygc_container_mro[] = {&pygc_types[GCS_CONTAINER], &pygc_object_type, NULL};
+static const pygc_type *const pygc_atom_mro[] = {&pygc_types[GCS_ATOM], &pygc_object_type, NULL};
+static const pygc_type pygc_object_type = {.tp_mro = pygc_object_mro};
 static const pygc_type pygc_types[2] = {
-  [GCS_CONTAINER] = {PYGC_TPFLAGS_HAVE_GC, pygc_container_traverse, pygc_container_clear, NULL},
-  [GCS_ATOM] = {0, NULL, NULL, NULL},
+  [GCS_CONTAINER] = {.tp_flags = PYGC_TPFLAGS_HAVE_GC, .tp_traverse = pygc_container_traverse,
+                     .tp_clear = pygc_container_clear, .tp_mro = pygc_container_mro},
+  [GCS_ATOM] = {.tp_mro = pygc_atom_mro},
 };
+static const pygc_type pygc_weakref_ref_type = {.tp_mro = pygc_object_mro};
+static const pygc_type pygc_weakref_proxy_type = {.tp_mro = pygc_object_mro};
+static const pygc_type pygc_weakref_callable_proxy_type = {.tp_mro = pygc_object_mro};
 #define PY_TYPE(op) (&pygc_types[(op)->kind])
+
+/* PyType_IsSubtype: b in a's MRO (a call, as CPython's: it is exported, not inlined). */
+static GCS_NOINLINE __attribute__((unused)) int pygc_type_is_subtype(const pygc_type *a,
+                                                                     const pygc_type *b) {
+  for (const pygc_type *const *m = a->tp_mro; *m; m++)
+    if (*m == b) return 1;
+  return 0;
+}
+
+/* PyWeakref_Check: PyObject_TypeCheck(op, &_PyWeakref_RefType) or one of the proxy types. */
+static inline __attribute__((unused)) bool pygc_weakref_check(gcs_obj *op) {
+  const pygc_type *t = PY_TYPE(op);
+  return t == &pygc_weakref_ref_type || pygc_type_is_subtype(t, &pygc_weakref_ref_type) ||
+         t == &pygc_weakref_proxy_type || t == &pygc_weakref_callable_proxy_type;
+}
 
 /* _PyObject_IS_GC, through the type. */
 static inline bool pygc_is_gc_tp(gcs_obj *op) {
@@ -473,22 +505,23 @@ PYGC_FUNC int64_t move_unreachable(gc_head *young, gc_head *unreachable) {
 }
 
 
-/* Return true if object has a pre-PEP 442 finalization method (tp_del). None has here. */
-static inline bool has_legacy_finalizer(const gcs_obj *op) {
-  (void)op;
-  return false;
+/* Return true if object has a pre-PEP 442 finalization method (tp_del). None has here; with
+** CPython's dispatch the type is read to find that out. */
+static inline bool has_legacy_finalizer(const gcs_obj *op, const bool dispatch) {
+  return dispatch && PY_TYPE(op)->tp_del != NULL;
 }
 
 /* Move the objects in unreachable with tp_del slots into `finalizers` (none, here). This
 ** also removes the NEXT_MASK_UNREACHABLE flag from gc_next in unreachable. */
 PYGC_FUNC void move_legacy_finalizers(gc_head *unreachable, gc_head *finalizers) {
+  const bool dispatch = pygc_dispatch;
   gc_head *next;
   GCS_ASSERT_INTERNAL((unreachable->gc_next & NEXT_MASK_UNREACHABLE) == 0);
   for (gc_head *gc = GC_NEXT(unreachable); gc != unreachable; gc = next) {
     GCS_ASSERT_INTERNAL(gc->gc_next & NEXT_MASK_UNREACHABLE);
     gc->gc_next &= ~NEXT_MASK_UNREACHABLE;
     next = GC_NEXT(gc);
-    if (has_legacy_finalizer(FROM_GC(gc))) {
+    if (has_legacy_finalizer(FROM_GC(gc), dispatch)) {
       gc_clear_collecting(gc);
       gc_list_move(gc, finalizers);
     }
@@ -548,14 +581,18 @@ PYGC_FUNC void delete_garbage(gc_head *collectable, gc_head *old) {
 }
 
 /* finalize_garbage (walks=3.11): every object moves to `seen` and is tested for a
-** tp_finalize not yet called (none has one here); then `seen` goes back, in the same order. */
+** tp_finalize not yet called (none has one here: the model does not look, CPython's
+** dispatch reads the type); then `seen` goes back, in the same order. */
 PYGC_FUNC void finalize_garbage(gc_head *collectable) {
+  const bool dispatch = pygc_dispatch;
   gc_head seen;
   gc_list_init(&seen);
   while (!gc_list_is_empty(collectable)) {
     gc_head *gc = GC_NEXT(collectable);
     gc_list_move(gc, &seen);
-    /* (!_PyGCHead_FINALIZED(gc) && Py_TYPE(op)->tp_finalize != NULL: never, here) */
+    if (dispatch && !(gc->gc_prev & PREV_MASK_FINALIZED) && PY_TYPE(FROM_GC(gc))->tp_finalize) {
+      /* _PyGCHead_SET_FINALIZED(gc); Py_TYPE(op)->tp_finalize(op): never, here */
+    }
   }
   gc_list_merge(&seen, collectable);
 }
